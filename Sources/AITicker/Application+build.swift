@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// What `buildApplication` needs: where configuration comes from and the plugins to offer.
+public struct TickerOptions: Sendable {
+    public var sources: ConfigurationSources
+    /// Built-in plugins by default; Swift packages register their own here.
+    public var registry: PluginRegistry
+    /// Dispatch timer by default; tests pass a `ManualTickSource`.
+    public var tickSource: any TickSource
+    public var logger: Logger
+
+    public init(sources: ConfigurationSources = ConfigurationSources(), registry: PluginRegistry = .builtin,
+                tickSource: any TickSource = DispatchTickSource(), logger: Logger = Logger(label: "ai-ticker")) {
+        self.sources = sources
+        self.registry = registry
+        self.tickSource = tickSource
+        self.logger = logger
+    }
+}
+
+/// Loads configuration, opens the database and starts the providers, without any HTTP.
+/// `ai-ticker generate`, `providers` and `messages` use this directly.
+public func buildServices(_ options: TickerOptions) async throws -> TickerServices {
+    let loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
+    var configuration = try loader.load()
+    let store = try SQLiteMessageStore(path: configuration.databasePath)
+    let overrides = try await store.overrides()
+    if !overrides.isEmpty {
+        do {
+            configuration = try loader.load(overrides: overrides)
+        } catch {
+            options.logger.error("runtime overrides ignored: they no longer fit the configuration", metadata: ["error": "\(error)"])
+        }
+    }
+    var logger = options.logger
+    logger.logLevel = configuration.logLevel
+    let live = LiveConfiguration(configuration)
+    let metrics = TickerMetrics()
+    let router = ProviderRouter(registry: options.registry, logger: logger)
+    _ = await router.replace(with: configuration.providers, routing: configuration.routing)
+    let latest = LatestMessageCache()
+    if let message = try await store.latest() { latest.publish(message) }
+    let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger)
+    let configurationService = ConfigurationService(loader: loader, store: store, live: live, router: router,
+                                                    tickSource: options.tickSource, logger: logger)
+    return TickerServices(configuration: live, configurationService: configurationService, store: store, ticks: ticks,
+                          latest: latest, metrics: metrics, registry: options.registry, tickSource: options.tickSource, router: router)
+}
+
+/// All wiring of the service: configuration, SQLite, providers, scheduler, health checks,
+/// SIGHUP reload and the REST API, as one Hummingbird application whose services stop in order.
+public func buildApplication(
+    _ options: TickerOptions,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) async throws -> (application: some ApplicationProtocol, services: TickerServices) {
+    let services = try await buildServices(options)
+    let configuration = services.configuration.value
+    let logger = {
+        var logger = options.logger
+        logger.logLevel = configuration.logLevel
+        return logger
+    }()
+    let router = buildRouter(services).router
+    let application = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "ai-ticker"),
+        services: [
+            ProviderShutdownService(services: services),
+            HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics),
+            ReloadSignalService(configuration: services.configurationService, logger: logger),
+            SchedulerService(source: options.tickSource, ticks: services.ticks, store: services.store,
+                             configuration: services.configuration, logger: logger),
+        ],
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.server.port
+            logger.notice("listening on http://\(configuration.server.host):\(port)")
+            await onServerRunning(port)
+        },
+        logger: logger
+    )
+    return (application, services)
+}
+
+/// The REST API's router and the list of its routes (for the OpenAPI check).
+func buildRouter(_ services: TickerServices) -> (router: Router<AppRequestContext>, routes: [(method: HTTPRequest.Method, path: String)]) {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorMiddleware(metrics: services.metrics))
+    let admin = AdminAuthMiddleware(configuration: services.configuration)
+    var table = RouteTable(router: router)
+    MessagesController(services: services).register(on: &table, admin: admin)
+    ProvidersController(services: services).register(on: &table, admin: admin)
+    ConfigController(services: services).register(on: &table, admin: admin)
+    SystemController(services: services).register(on: &table)
+    return (router, table.routes)
+}
+
+/// Shuts every provider down once the rest of the service has stopped.
+struct ProviderShutdownService: Service {
+    let services: TickerServices
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await services.shutdownProviders()
+    }
+}

@@ -1,0 +1,51 @@
+import Configuration
+import Foundation
+
+/// `plugin_config.json` as read once per load: the raw JSON (for the plugin ids and free-form
+/// `extra_params`/`extra_headers`) and the swift-configuration snapshot of its values.
+struct ConfigFile: Sendable {
+    var root: [String: JSONValue] = [:]
+    var snapshot: (any ConfigSnapshot)?
+    var issues: [ConfigurationIssue] = []
+
+    /// A missing file is fine unless it was asked for by name; a malformed one is an issue.
+    static func read(path: String, required: Bool) -> ConfigFile {
+        var file = ConfigFile()
+        guard let data = FileManager.default.contents(atPath: path) else {
+            if required || FileManager.default.fileExists(atPath: path) {
+                file.issues.append(.init(source: path, reason: FileManager.default.fileExists(atPath: path) ? "cannot read file" : "file not found"))
+            }
+            return file
+        }
+        do {
+            guard case .object(let root) = try JSONDecoder().decode(JSONValue.self, from: data) else {
+                file.issues.append(.init(source: path, reason: "the top level must be a JSON object"))
+                return file
+            }
+            file.root = root
+        } catch let error as DecodingError {
+            file.issues.append(.init(source: path, reason: "invalid JSON: \(PromptSet.describe(error))"))
+            return file
+        } catch {
+            file.issues.append(.init(source: path, reason: "invalid JSON"))
+            return file
+        }
+        do {
+            file.snapshot = try JSONSnapshot(data: data.bytes, providerName: path, parsingOptions: .default)
+        } catch {
+            file.issues.append(.init(source: path, reason: "unsupported value: \(error)"))
+        }
+        return file
+    }
+
+    /// Instance ids in file order is not kept by JSON objects, so sort them for stable output.
+    var pluginIDs: [String]? {
+        guard let plugins = root["plugins"] else { return nil }
+        return plugins.objectValue.map { $0.keys.sorted() }
+    }
+
+    /// A free-form object under `plugins.<id>.config.<name>`, if present.
+    func object(plugin id: String, field: String) -> [String: JSONValue]? {
+        root["plugins"]?.objectValue?[id]?.objectValue?["config"]?.objectValue?[field]?.objectValue
+    }
+}

@@ -1,0 +1,141 @@
+import Configuration
+import Foundation
+import Logging
+
+extension ConfigResolver {
+    /// Reads every global key and provider entry; nil only when nothing could be resolved.
+    mutating func resolve(file: ConfigFile, configPath: String, registry: PluginRegistry) -> AppConfiguration? {
+        let server = ServerConfiguration(host: string("server.host") ?? "127.0.0.1", port: int("server.port"))
+        let databasePath = string("database.path") ?? "ticker.sqlite"
+        let routing = RoutingConfiguration(
+            customPluginPaths: { if case .stringArray(let paths) = global("global_settings.custom_plugin_paths") { paths } else { [] } }(),
+            pluginTimeout: int("global_settings.plugin_timeout"),
+            healthCheckInterval: int("global_settings.health_check_interval"),
+            fallback: FallbackBehavior(rawValue: string("global_settings.fallback_behavior") ?? "") ?? .useCache,
+            circuitFailureThreshold: int("global_settings.circuit_failure_threshold"),
+            circuitCooldownSeconds: int("global_settings.circuit_cooldown_seconds")
+        )
+        let ticker = resolveTicker()
+        let logLevel = Logger.Level(rawValue: string("logging.level") ?? "info") ?? .info
+        let adminToken = string("ticker.admin_token").flatMap { $0.isEmpty ? nil : $0 }
+        let ids = file.pluginIDs ?? ["offline"]
+        let providers = ids.map { resolveProvider(id: $0, file: file, registry: registry, defaultTimeout: routing.pluginTimeout) }
+        guard let ticker else { return nil }
+        return AppConfiguration(
+            server: server, databasePath: databasePath, ticker: ticker, routing: routing, logLevel: logLevel,
+            adminToken: adminToken, providers: providers, effective: effective, configFile: configPath
+        )
+    }
+
+    private mutating func resolveTicker() -> TickerConfiguration? {
+        let profile = string("ticker.prompt_profile") ?? "default"
+        let promptsPath = string("ticker.prompts_file") ?? "prompts.json"
+        let systemOverride = string("ticker.system_prompt")
+        let userOverride = string("ticker.user_prompt")
+        var prompt = PromptSet.Prompt(system: systemOverride ?? "", user: userOverride ?? "")
+        if systemOverride == nil || userOverride == nil {
+            do {
+                let prompts = try PromptSet.load(path: promptsPath)
+                if let found = prompts.profiles[profile] {
+                    prompt = PromptSet.Prompt(system: systemOverride ?? found.system, user: userOverride ?? found.user)
+                } else {
+                    issues.append(.init(source: promptsPath, key: "ticker.prompt_profile",
+                                        reason: "profile \"\(profile)\" not found; available: \(prompts.profiles.keys.sorted().joined(separator: ", "))"))
+                }
+            } catch {
+                issues.append(error)
+            }
+        }
+        return TickerConfiguration(
+            intervalSeconds: int("ticker.interval_seconds"), profile: profile,
+            systemPrompt: prompt.system, userPrompt: prompt.user,
+            fuzzyThreshold: int("ticker.fuzzy_threshold"), dedupeWindow: int("ticker.dedupe_window"),
+            retention: int("ticker.retention"), tickDeadlineSeconds: int("ticker.tick_deadline_seconds")
+        )
+    }
+
+    private mutating func instance(_ id: String, _ name: String, fallback: ConfigContent? = nil, fallbackSource: String = "default") -> ConfigContent? {
+        read("plugins.\(id).\(name)", ConfigSchema.instance.first { $0.key == name }!, fallback: fallback, fallbackSource: fallbackSource)
+    }
+
+    private mutating func instanceString(_ id: String, _ name: String) -> String? {
+        if case .string(let value) = instance(id, name) { return value }
+        return nil
+    }
+
+    private mutating func resolveProvider(id: String, file: ConfigFile, registry: PluginRegistry, defaultTimeout: Int) -> ProviderEntry {
+        let pluginName = instanceString(id, "plugin") ?? id
+        let plugin = registry.plugin(named: pluginName)
+        var reasons: [String] = []
+        if plugin == nil { reasons.append("unknown plugin \"\(pluginName)\"") }
+        var config = ProviderConfig(name: id)
+        var enabled = true
+        if case .bool(let value) = instance(id, "enabled") { enabled = value }
+        var priority = 100
+        if case .int(let value) = instance(id, "priority") { priority = value }
+        config.apiKey = resolveAPIKey(id: id, keyVariables: plugin?.apiKeyVariables ?? [], reasons: &reasons)
+        var missing: [String] = []
+        if let baseURL = instanceString(id, "config.base_url") { config.baseURL = interpolate(baseURL, missing: &missing) }
+        let baseURLVariable = "\(ConfigSchema.environmentName(for: pluginName))_BASE_URL"
+        if let override = variables[baseURLVariable], !override.isEmpty {
+            config.baseURL = override
+            record("plugins.\(id).config.base_url", .string(override), secret: false, source: "environment (\(baseURLVariable))")
+        }
+        if let model = instanceString(id, "config.model") { config.model = interpolate(model, missing: &missing) }
+        if case .double(let timeout) = instance(id, "config.timeout", fallback: .double(Double(defaultTimeout)), fallbackSource: "global_settings.plugin_timeout") {
+            config.timeout = timeout
+        }
+        if case .int(let tokens) = instance(id, "config.max_tokens") { config.maxTokens = tokens }
+        if case .double(let temperature) = instance(id, "config.temperature") { config.temperature = temperature }
+        config.extraParams = file.object(plugin: id, field: "extra_params") ?? [:]
+        for (name, value) in file.object(plugin: id, field: "extra_headers") ?? [:] {
+            if let text = value.stringValue { config.extraHeaders[name] = interpolate(text, missing: &missing) }
+        }
+        reasons += missing.map { "variable not set: \($0)" }
+        if let plugin, reasons.isEmpty {
+            do {
+                _ = try plugin.makeProvider(config: config)
+            } catch let error as ProviderError {
+                issues.append(.init(source: "plugins.\(id)", key: "config", reason: error.message))
+            } catch {
+                issues.append(.init(source: "plugins.\(id)", key: "config", reason: "\(error)"))
+            }
+        }
+        return ProviderEntry(id: id, plugin: pluginName, enabled: enabled, priority: priority, config: config,
+                             unavailableReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+    }
+
+    /// Explicit `api_key` (with `${VAR}`), then `api_key_file`, then a systemd credential
+    /// `<id>_api_key`, then the plugin's conventional variable.
+    private mutating func resolveAPIKey(id: String, keyVariables: [String], reasons: inout [String]) -> String? {
+        let key = "plugins.\(id).config.api_key"
+        if let raw = instanceString(id, "config.api_key") {
+            var missing: [String] = []
+            let value = interpolate(raw, missing: &missing)
+            if !missing.isEmpty { reasons.append("api_key not set: \(missing.joined(separator: ", "))") }
+            return value.isEmpty ? nil : value
+        }
+        if let path = instanceString(id, "config.api_key_file") {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                reasons.append("api_key_file not readable: \(path)")
+                return nil
+            }
+            record(key, .string(""), secret: true, source: "api_key_file")
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        if let directory = variables["CREDENTIALS_DIRECTORY"],
+           let data = FileManager.default.contents(atPath: "\(directory)/\(id)_api_key") {
+            record(key, .string(""), secret: true, source: "systemd credential")
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        guard !keyVariables.isEmpty else { return nil }
+        for name in keyVariables {
+            if let value = variables[name], !value.isEmpty {
+                record(key, .string(""), secret: true, source: "environment (\(name))")
+                return value
+            }
+        }
+        reasons.append("api_key not set: \(keyVariables.joined(separator: " or "))")
+        return nil
+    }
+}

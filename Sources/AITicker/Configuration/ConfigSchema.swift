@@ -1,0 +1,90 @@
+import Configuration
+
+/// One known configuration key: its type, default and whether it is secret.
+struct ConfigKeySpec: Sendable {
+    let key: String
+    let type: ConfigType
+    let defaultValue: ConfigContent?
+    var secret = false
+    /// Runtime overrides of this key need a restart to take effect, so PATCH refuses them.
+    var needsRestart = false
+    /// Allowed range for numbers.
+    var range: ClosedRange<Double>? = nil
+    /// Allowed values for strings.
+    var choices: [String]? = nil
+}
+
+/// Every key ai-ticker reads (SPEC §3), in one table that drives defaults, validation,
+/// `ai-ticker config` and `PATCH /api/config`.
+enum ConfigSchema {
+    static let global: [ConfigKeySpec] = [
+        .init(key: "server.host", type: .string, defaultValue: .string("127.0.0.1"), needsRestart: true),
+        .init(key: "server.port", type: .int, defaultValue: .int(8080), needsRestart: true, range: 0...65535),
+        .init(key: "database.path", type: .string, defaultValue: .string("ticker.sqlite"), needsRestart: true),
+        .init(key: "ticker.interval_seconds", type: .int, defaultValue: .int(300), range: 1...86_400),
+        .init(key: "ticker.prompt_profile", type: .string, defaultValue: .string("default")),
+        .init(key: "ticker.prompts_file", type: .string, defaultValue: .string("prompts.json")),
+        .init(key: "ticker.system_prompt", type: .string, defaultValue: nil),
+        .init(key: "ticker.user_prompt", type: .string, defaultValue: nil),
+        .init(key: "ticker.fuzzy_threshold", type: .int, defaultValue: .int(85), range: 0...100),
+        .init(key: "ticker.dedupe_window", type: .int, defaultValue: .int(200), range: 0...10_000),
+        .init(key: "ticker.retention", type: .int, defaultValue: .int(10_000), range: 10...100_000_000),
+        .init(key: "ticker.tick_deadline_seconds", type: .int, defaultValue: .int(120), range: 1...3_600),
+        .init(key: "ticker.admin_token", type: .string, defaultValue: nil, secret: true),
+        .init(key: "global_settings.custom_plugin_paths", type: .stringArray, defaultValue: .stringArray(["plugins/custom"])),
+        .init(key: "global_settings.plugin_timeout", type: .int, defaultValue: .int(30), range: 1...600),
+        .init(key: "global_settings.health_check_interval", type: .int, defaultValue: .int(300), range: 1...86_400),
+        .init(key: "global_settings.fallback_behavior", type: .string, defaultValue: .string("use_cache"), choices: ["use_cache", "keep_last"]),
+        .init(key: "global_settings.circuit_failure_threshold", type: .int, defaultValue: .int(3), range: 1...100),
+        .init(key: "global_settings.circuit_cooldown_seconds", type: .int, defaultValue: .int(30), range: 1...86_400),
+        .init(key: "logging.level", type: .string, defaultValue: .string("info"),
+              choices: ["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+    ]
+
+    /// Keys under `plugins.<id>.`; defaults that depend on the instance are filled in by the loader.
+    static let instance: [ConfigKeySpec] = [
+        .init(key: "plugin", type: .string, defaultValue: nil, needsRestart: false),
+        .init(key: "enabled", type: .bool, defaultValue: .bool(true)),
+        .init(key: "priority", type: .int, defaultValue: .int(100), range: -1_000_000...1_000_000),
+        .init(key: "config.api_key", type: .string, defaultValue: nil, secret: true),
+        .init(key: "config.api_key_file", type: .string, defaultValue: nil),
+        .init(key: "config.base_url", type: .string, defaultValue: nil),
+        .init(key: "config.model", type: .string, defaultValue: nil),
+        .init(key: "config.timeout", type: .double, defaultValue: nil, range: 0.001...600),
+        .init(key: "config.max_tokens", type: .int, defaultValue: .int(512), range: 1...1_000_000),
+        .init(key: "config.temperature", type: .double, defaultValue: .double(0.7), range: 0...2),
+    ]
+
+    /// Names kept from the original Python AI-Ticker, mapped to the variable of the new key.
+    static let legacyEnvironmentNames: [String: String] = [
+        "PROMPT_PROFILE": "TICKER_PROMPT_PROFILE",
+        "SYSTEM_PROMPT": "TICKER_SYSTEM_PROMPT",
+        "USER_PROMPT": "TICKER_USER_PROMPT",
+        "PROMPTS_FILE": "TICKER_PROMPTS_FILE",
+        "FUZZY_THRESHOLD": "TICKER_FUZZY_THRESHOLD",
+        "API_TIMEOUT": "GLOBAL_SETTINGS_PLUGIN_TIMEOUT",
+        "CUSTOM_PLUGINS_PATH": "GLOBAL_SETTINGS_CUSTOM_PLUGIN_PATHS",
+        "LOG_LEVEL": "LOGGING_LEVEL",
+    ]
+
+    /// The spec for a full key such as `ticker.interval_seconds` or `plugins.offline.priority`.
+    static func spec(for key: String) -> ConfigKeySpec? {
+        if let spec = global.first(where: { $0.key == key }) { return spec }
+        let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
+        guard parts.count == 3, parts[0] == "plugins" else { return nil }
+        return instance.first { $0.key == parts[2] }
+    }
+
+    /// The environment variable that sets `key` (`plugins.local-llm.priority` → `PLUGINS_LOCAL_LLM_PRIORITY`).
+    /// Matches swift-configuration's environment key encoding, camelCase boundaries included.
+    static func environmentName(for key: String) -> String {
+        var name = ""
+        var previous: Character?
+        for character in key {
+            if let previous, previous.isLowercase, character.isUppercase { name.append("_") }
+            name.append(character.isLetter || character.isNumber ? Character(character.uppercased()) : "_")
+            previous = character
+        }
+        return name
+    }
+}

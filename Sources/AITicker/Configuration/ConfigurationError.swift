@@ -1,0 +1,31 @@
+/// One problem with the configuration: where it is, which key, and what is wrong.
+public struct ConfigurationIssue: Error, Sendable, Equatable, CustomStringConvertible, Codable {
+    /// The file, variable set or layer the bad value came from.
+    public var source: String
+    /// The dotted key path, or nil when the whole source is bad (e.g. invalid JSON).
+    public var key: String?
+    public var reason: String
+
+    public init(source: String, key: String? = nil, reason: String) {
+        self.source = source
+        self.key = key
+        self.reason = reason
+    }
+
+    public var description: String {
+        [source, key, reason].compactMap { $0 }.joined(separator: ": ")
+    }
+}
+
+/// Every problem found while loading configuration, reported together.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var issues: [ConfigurationIssue]
+
+    public init(_ issues: [ConfigurationIssue]) {
+        self.issues = issues
+    }
+
+    public var description: String {
+        issues.map(\.description).joined(separator: "\n")
+    }
+}

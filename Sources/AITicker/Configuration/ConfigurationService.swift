@@ -1,0 +1,84 @@
+import Foundation
+import Logging
+
+/// What a reload did: the new providers and what changed.
+public struct ReloadReport: Sendable {
+    public var providers: [ProviderStatus]
+    public var diff: ProviderDiff
+    public var dryRun: Bool
+}
+
+/// Applies configuration changes atomically: reload from file/env/.env, and runtime overrides.
+/// An invalid new configuration is rejected whole and the running one stays.
+public actor ConfigurationService {
+    private let loader: ConfigurationLoader
+    private let store: any MessageStore
+    private let live: LiveConfiguration
+    private let router: ProviderRouter
+    private let tickSource: any TickSource
+    private let logger: Logger
+
+    init(loader: ConfigurationLoader, store: any MessageStore, live: LiveConfiguration, router: ProviderRouter,
+         tickSource: any TickSource, logger: Logger) {
+        self.loader = loader
+        self.store = store
+        self.live = live
+        self.router = router
+        self.tickSource = tickSource
+        self.logger = logger
+    }
+
+    /// Re-reads every layer and rebuilds providers; with `dryRun` only validates.
+    public func reload(dryRun: Bool = false) async throws -> ReloadReport {
+        let overrides = try await store.overrides()
+        let configuration = try loader.load(overrides: overrides)
+        return try await apply(configuration, dryRun: dryRun)
+    }
+
+    /// Sets (non-nil) or removes (nil) runtime overrides after validating the result as a whole;
+    /// persists them only when the new configuration is valid.
+    public func setOverrides(_ changes: [String: JSONValue?]) async throws -> ReloadReport {
+        var issues: [ConfigurationIssue] = []
+        for (key, value) in changes {
+            guard let spec = ConfigSchema.spec(for: key) else {
+                issues.append(.init(source: "runtime override", key: key, reason: "unknown key"))
+                continue
+            }
+            if spec.needsRestart {
+                issues.append(.init(source: "runtime override", key: key, reason: "needs a restart; set it in the file or the environment"))
+            } else if let value, LayeredConfig.content(value, as: spec.type) == nil {
+                issues.append(.init(source: "runtime override", key: key, reason: "expected \(LayeredConfig.describe(spec.type))"))
+            }
+        }
+        if key(in: changes, startsWithUnknownPlugin: live.value) { issues.append(.init(source: "runtime override", key: "plugins", reason: "no such provider instance")) }
+        if !issues.isEmpty { throw ConfigurationError(issues) }
+        var overrides = try await store.overrides()
+        for (key, value) in changes { overrides[key] = value }
+        let configuration = try loader.load(overrides: overrides)
+        try await store.setOverrides(changes)
+        return try await apply(configuration, dryRun: false)
+    }
+
+    private func key(in changes: [String: JSONValue?], startsWithUnknownPlugin configuration: AppConfiguration) -> Bool {
+        changes.keys.contains { key in
+            let parts = key.split(separator: ".", maxSplits: 2)
+            return parts.count == 3 && parts[0] == "plugins" && !configuration.providers.contains { $0.id == parts[1] }
+        }
+    }
+
+    private func apply(_ configuration: AppConfiguration, dryRun: Bool) async throws -> ReloadReport {
+        if dryRun {
+            return ReloadReport(providers: await router.statuses(), diff: ProviderDiff(), dryRun: true)
+        }
+        let previous = live.value
+        let diff = await router.replace(with: configuration.providers, routing: configuration.routing)
+        live.value = configuration
+        if previous.ticker.intervalSeconds != configuration.ticker.intervalSeconds {
+            tickSource.reschedule(interval: Double(configuration.ticker.intervalSeconds))
+        }
+        logger.info("configuration applied", metadata: [
+            "added": "\(diff.added)", "removed": "\(diff.removed)", "changed": "\(diff.changed)",
+        ])
+        return ReloadReport(providers: await router.statuses(), diff: diff, dryRun: false)
+    }
+}

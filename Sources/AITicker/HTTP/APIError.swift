@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// An error with its HTTP status and a stable code, rendered as `{"error": {"code", "message"}}`.
+/// Only the HTTP layer knows status codes; `ErrorMiddleware` maps domain errors to this.
+struct APIError: Error, Sendable {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    /// Extra fields beside `code` and `message` (e.g. the configuration issues or tick attempts).
+    var details: [String: JSONValue] = [:]
+
+    static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
+    static func notFound(_ message: String) -> APIError { APIError(status: .notFound, code: "not_found", message: message) }
+
+    var response: Response {
+        var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        error.merge(details) { current, _ in current }
+        return Response.json(["error": JSONValue.object(error)], status: status)
+    }
+}
+
+extension Response {
+    /// A JSON response of any `Encodable`, encoded with the API's coders.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONCoding.encoder.encode(value)) ?? Data("{}".utf8)
+        return json(bytes: data, status: status)
+    }
+
+    static func json(bytes: some Sequence<UInt8>, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        headers.append(contentsOf: extra)
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

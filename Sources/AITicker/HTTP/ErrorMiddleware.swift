@@ -1,0 +1,43 @@
+import Hummingbird
+import Logging
+
+/// Turns every error into the JSON error shape with a fitting status, and counts requests.
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let metrics: TickerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = Self.map(error, logger: context.logger).response
+        }
+        metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code)
+        return response
+    }
+
+    static func map(_ error: any Error, logger: Logger) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as ConfigurationError:
+            let issues = JSONValue.array(error.issues.map { issue in
+                .object(["source": .string(issue.source), "key": issue.key.map(JSONValue.string) ?? .null, "reason": .string(issue.reason)])
+            })
+            return APIError(status: .unprocessableContent, code: "invalid_configuration", message: error.description, details: ["issues": issues])
+        case StoreError.notFound(let id):
+            return .notFound("no message with id \(id)")
+        case StoreError.unavailable(let reason):
+            logger.error("storage unavailable", metadata: ["error": "\(reason)"])
+            return APIError(status: .serviceUnavailable, code: "storage_unavailable", message: "the database is unavailable")
+        case let error as HTTPError:
+            let code = error.status == .notFound ? "not_found" : error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
+            let message = error.status == .notFound ? "no such route" : (error.body ?? error.status.reasonPhrase)
+            return APIError(status: error.status, code: code, message: message)
+        default:
+            logger.error("unhandled error", metadata: ["error": "\(String(describing: type(of: error)))"])
+            return APIError(status: .internalServerError, code: "internal_error", message: "internal error")
+        }
+    }
+}

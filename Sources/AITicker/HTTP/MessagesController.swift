@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+
+/// `/api/message`, `/api/messages…`: the latest message from memory, history from SQLite.
+struct MessagesController {
+    let services: TickerServices
+
+    func register(on table: inout RouteTable, admin: AdminAuthMiddleware) {
+        table.add(.get, "/api/message") { request, _ in try latest(request, full: false) }
+        table.add(.get, "/api/messages/latest") { request, _ in try latest(request, full: true) }
+        table.add(.get, "/api/messages") { request, _ in try await history(request) }
+        table.add(.get, "/api/messages/{id}") { _, context in
+            guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+                throw APIError.badRequest("id must be a positive integer")
+            }
+            return Response.json(try await services.store.message(id: id))
+        }
+        table.add(.post, "/api/messages/generate", admin: admin) { _, _ in try await generate() }
+    }
+
+    private func latest(_ request: Request, full: Bool) throws -> Response {
+        guard let snapshot = services.latest.snapshot else { throw APIError.notFound("no message yet") }
+        if request.headers[.ifNoneMatch].map({ $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == snapshot.etag } }) == true {
+            return Response(status: .notModified, headers: [.eTag: snapshot.etag])
+        }
+        return Response.json(bytes: full ? snapshot.recordBody : snapshot.summaryBody, headers: [.eTag: snapshot.etag, .cacheControl: "no-cache"])
+    }
+
+    private func history(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        var limit = 20
+        if let text = query.get("limit") {
+            guard let value = Int(text), (1...200).contains(value) else { throw APIError.badRequest("limit must be an integer from 1 to 200") }
+            limit = value
+        }
+        var before: Int64?
+        if let text = query.get("before") {
+            guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive message id") }
+            before = value
+        }
+        struct Page: Encodable {
+            let messages: [Message]
+            let nextBefore: Int64?
+            enum CodingKeys: String, CodingKey { case messages, nextBefore = "next_before" }
+        }
+        let messages = try await services.store.messages(limit: limit, before: before)
+        return Response.json(Page(messages: messages, nextBefore: messages.count == limit ? messages.last?.id : nil))
+    }
+
+    private func generate() async throws -> Response {
+        switch await services.ticks.tick(trigger: "manual") {
+        case .stored(let message):
+            return Response.json(message, status: .created)
+        case .archived(let message, let attempts):
+            throw APIError(status: .badGateway, code: "all_providers_failed",
+                           message: "every provider failed; re-published archived message \(message.id)",
+                           details: ["attempts": Self.json(attempts), "archived_message_id": .number(Double(message.id))])
+        case .failed(let attempts, let noProvider):
+            throw APIError(status: noProvider ? .serviceUnavailable : .badGateway,
+                           code: noProvider ? "no_provider" : "all_providers_failed",
+                           message: noProvider ? "no provider is available" : "every provider failed",
+                           details: ["attempts": Self.json(attempts)])
+        case .skipped:
+            throw APIError(status: .conflict, code: "tick_in_progress", message: "a tick is already running")
+        }
+    }
+
+    static func json(_ value: some Encodable) -> JSONValue {
+        (try? JSONCoding.encoder.encode(value)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } ?? .null
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+
+/// `/api/health`, `/metrics` and `/openapi.json`.
+struct SystemController {
+    let services: TickerServices
+
+    func register(on table: inout RouteTable) {
+        table.add(.get, "/api/health") { _, _ in try await health() }
+        table.add(.get, "/metrics") { _, _ in
+            services.metrics.providerHealth(await services.providerStatuses())
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(string: services.metrics.render())))
+        }
+        table.add(.get, "/openapi.json") { _, _ in Response.json(bytes: Data(OpenAPIDocument.json.utf8)) }
+    }
+
+    struct Health: Encodable {
+        struct Database: Encodable { let ok: Bool; let path: String }
+        struct Scheduler: Encodable {
+            let intervalSeconds: Int
+            let lastTick: TickRecord?
+            let nextTickAt: Date?
+            let skippedTicks: Int
+            enum CodingKeys: String, CodingKey {
+                case intervalSeconds = "interval_seconds", lastTick = "last_tick", nextTickAt = "next_tick_at", skippedTicks = "skipped_ticks"
+            }
+        }
+        struct Providers: Encodable { let total: Int; let available: Int; let healthy: Int; let selected: String? }
+        let status: String
+        let database: Database
+        let scheduler: Scheduler
+        let providers: Providers
+        let latestMessageID: Int64?
+        enum CodingKeys: String, CodingKey { case status, database, scheduler, providers, latestMessageID = "latest_message_id" }
+    }
+
+    /// Never calls a provider: reads the router's last known state and pings SQLite.
+    private func health() async throws -> Response {
+        let configuration = services.configuration.value
+        let statuses = await services.providerStatuses()
+        let databaseOK = await services.store.ping()
+        let usable = statuses.filter { $0.enabled && $0.available }
+        let healthy = usable.filter { $0.health.status != "unhealthy" && $0.health.circuit == .closed }
+        let lastTick = await services.ticks.lastTick
+        let status = !databaseOK ? "down" : (healthy.isEmpty || lastTick?.outcome == "failed" ? "degraded" : "ok")
+        let body = Health(
+            status: status,
+            database: .init(ok: databaseOK, path: configuration.databasePath),
+            scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
+                             nextTickAt: services.tickSource.nextFireDate, skippedTicks: await services.ticks.skippedTicks),
+            providers: .init(total: statuses.count, available: usable.count, healthy: healthy.count, selected: statuses.first(where: \.selected)?.id),
+            latestMessageID: services.latest.snapshot?.message.id
+        )
+        return Response.json(body, status: status == "down" ? .serviceUnavailable : .ok)
+    }
+}

@@ -1,0 +1,23 @@
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Reloads configuration on SIGHUP, as `POST /api/providers/reload` does.
+struct ReloadSignalService: Service {
+    let configuration: ConfigurationService
+    let logger: Logger
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        try await cancelWhenGracefulShutdown {
+            for await _ in signals {
+                do {
+                    let report = try await configuration.reload()
+                    logger.notice("reloaded on SIGHUP", metadata: ["providers": "\(report.providers.count)"])
+                } catch {
+                    logger.error("reload on SIGHUP rejected; the running configuration stays", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import CoreMetrics
+import Foundation
+import Prometheus
+
+/// The service's metrics, recorded through swift-metrics into one Prometheus registry per
+/// application (no global bootstrap, so tests can build many applications in one process).
+public struct TickerMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        self.factory = PrometheusMetricsFactory(registry: registry)
+    }
+
+    /// `outcome`: stored, archived, failed or skipped.
+    func tick(outcome: String) {
+        Counter(label: "ai_ticker_ticks_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+        if outcome == "stored" {
+            Gauge(label: "ai_ticker_last_success_timestamp_seconds", factory: factory).record(Date().timeIntervalSince1970)
+        }
+    }
+
+    /// One provider attempt; `outcome`: success or an error class.
+    func generation(provider: String, outcome: String, seconds: Double) {
+        Counter(label: "ai_ticker_generations_total", dimensions: [("provider", provider), ("outcome", outcome)], factory: factory).increment()
+        Timer(label: "ai_ticker_generation_duration_seconds", dimensions: [("provider", provider)], factory: factory)
+            .recordNanoseconds(Int64(seconds * 1e9))
+    }
+
+    func httpRequest(route: String, method: String, status: Int) {
+        Counter(label: "ai_ticker_http_requests_total",
+                dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory).increment()
+    }
+
+    func providerHealth(_ statuses: [ProviderStatus]) {
+        for status in statuses {
+            Gauge(label: "ai_ticker_provider_healthy", dimensions: [("provider", status.id)], factory: factory)
+                .record(status.available && status.health.status != "unhealthy" ? 1 : 0)
+            Gauge(label: "ai_ticker_provider_circuit_open", dimensions: [("provider", status.id)], factory: factory)
+                .record(status.health.circuit == .closed ? 0 : 1)
+        }
+    }
+
+    /// The Prometheus text exposition.
+    public func render() -> String {
+        registry.emitToString()
+    }
+}

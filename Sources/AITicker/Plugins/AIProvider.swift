@@ -1,0 +1,83 @@
+/// A configured, ready-to-call source of ticker messages (one instance of a plugin).
+public protocol AIProvider: Sendable {
+    /// The vendor or plugin name reported in stored messages.
+    var providerName: String { get }
+    /// Models this provider can serve; the configured one is first.
+    var supportedModels: [String] { get async }
+    /// Prepares connections or state; called once before the first call.
+    func initialize() async throws
+    /// Asks for one message; throws a `ProviderError` that says what went wrong.
+    func generateMessage(systemPrompt: String, userPrompt: String) async throws -> AIResponse
+    /// Checks reachability without spending tokens.
+    func healthCheck() async -> HealthCheckResult
+    /// Releases what `initialize()` acquired.
+    func shutdown() async
+}
+
+/// Token counts as reported by the vendor.
+public struct Usage: Codable, Sendable, Equatable {
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var totalTokens: Int
+
+    public init(promptTokens: Int = 0, completionTokens: Int = 0, totalTokens: Int? = nil) {
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.totalTokens = totalTokens ?? promptTokens + completionTokens
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
+    }
+}
+
+/// Vendor bookkeeping attached to a response.
+public struct ResponseMetadata: Codable, Sendable, Equatable {
+    public var responseID: String?
+    public var created: Int?
+    public var finishReason: String?
+
+    public init(responseID: String? = nil, created: Int? = nil, finishReason: String? = nil) {
+        self.responseID = responseID
+        self.created = created
+        self.finishReason = finishReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case responseID = "response_id", created, finishReason = "finish_reason"
+    }
+}
+
+/// What a provider returns for one generation request.
+public struct AIResponse: Codable, Sendable, Equatable {
+    public var content: String
+    public var providerName: String
+    public var model: String
+    public var usage: Usage
+    public var metadata: ResponseMetadata
+
+    public init(content: String, providerName: String, model: String, usage: Usage = Usage(), metadata: ResponseMetadata = ResponseMetadata()) {
+        self.content = content
+        self.providerName = providerName
+        self.model = model
+        self.usage = usage
+        self.metadata = metadata
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case content, providerName = "provider_name", model, usage, metadata
+    }
+}
+
+/// The outcome of a free reachability probe.
+public struct HealthCheckResult: Sendable, Equatable {
+    public var healthy: Bool
+    public var latencyMs: Double
+    public var detail: String?
+
+    public init(healthy: Bool, latencyMs: Double = 0, detail: String? = nil) {
+        self.healthy = healthy
+        self.latencyMs = latencyMs
+        self.detail = detail
+    }
+}

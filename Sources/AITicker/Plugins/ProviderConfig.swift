@@ -1,0 +1,31 @@
+/// The settings of one provider instance (SPEC §2), after layering and `${VAR}` interpolation.
+public struct ProviderConfig: Sendable, Equatable {
+    /// The instance id (the key in `plugins`).
+    public var name: String
+    /// Secret; never logged, never returned by the API.
+    public var apiKey: String?
+    public var baseURL: String?
+    public var model: String?
+    /// Per-attempt timeout in seconds.
+    public var timeout: Double
+    public var maxTokens: Int
+    public var temperature: Double
+    public var extraParams: [String: JSONValue]
+    public var extraHeaders: [String: String]
+
+    public init(
+        name: String, apiKey: String? = nil, baseURL: String? = nil, model: String? = nil,
+        timeout: Double = 30, maxTokens: Int = 512, temperature: Double = 0.7,
+        extraParams: [String: JSONValue] = [:], extraHeaders: [String: String] = [:]
+    ) {
+        self.name = name
+        self.apiKey = apiKey
+        self.baseURL = baseURL
+        self.model = model
+        self.timeout = timeout
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.extraParams = extraParams
+        self.extraHeaders = extraHeaders
+    }
+}

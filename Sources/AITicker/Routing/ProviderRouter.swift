@@ -1,0 +1,209 @@
+import Foundation
+import Logging
+
+/// A provider picked for one attempt of a tick.
+struct Candidate: Sendable {
+    let id: String
+    let providerName: String
+    let provider: any AIProvider
+    let timeout: Double
+}
+
+/// Owns the live providers and their health; decides who is asked, in what order (SPEC §1, §5).
+actor ProviderRouter {
+    struct Slot {
+        var entry: ProviderEntry
+        var provider: (any AIProvider)?
+        /// Why the provider cannot be used; nil when it can.
+        var reason: String?
+        var health = ProviderHealth()
+        var breaker: CircuitBreaker
+        /// Outcomes of the last generations, newest last (success = true).
+        var recent: [Bool] = []
+        var latencyMs: Double?
+
+        var successRate: Double? { recent.isEmpty ? nil : Double(recent.filter { $0 }.count) / Double(recent.count) }
+        var usable: Bool { entry.enabled && provider != nil && reason == nil }
+    }
+
+    private var slots: [Slot] = []
+    private let registry: PluginRegistry
+    private let logger: Logger
+
+    init(registry: PluginRegistry, logger: Logger) {
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// Rebuilds providers for `entries`, keeping the instance and its health where the plugin and
+    /// settings are unchanged, then swaps them in at once and shuts the replaced ones down.
+    func replace(with entries: [ProviderEntry], routing: RoutingConfiguration) async -> ProviderDiff {
+        var built: [String: (provider: (any AIProvider)?, reason: String?)] = [:]
+        for entry in entries where entry.unavailableReason == nil && reusable(for: entry) == nil {
+            built[entry.id] = await build(entry)
+        }
+        var diff = ProviderDiff()
+        var kept = Set<String>()
+        var newSlots: [Slot] = []
+        for entry in entries {
+            let breaker = CircuitBreaker(failureThreshold: routing.circuitFailureThreshold, baseCooldown: Double(routing.circuitCooldownSeconds))
+            if var old = reusable(for: entry) {
+                if entry.priority == old.entry.priority && entry.enabled == old.entry.enabled {
+                    diff.unchanged.append(entry.id)
+                } else {
+                    diff.changed.append(entry.id)
+                }
+                old.entry = entry
+                old.breaker.failureThreshold = breaker.failureThreshold
+                old.breaker.baseCooldown = breaker.baseCooldown
+                kept.insert(entry.id)
+                newSlots.append(old)
+            } else {
+                if slots.contains(where: { $0.entry.id == entry.id }) { diff.changed.append(entry.id) } else { diff.added.append(entry.id) }
+                let made = built[entry.id]
+                newSlots.append(Slot(entry: entry, provider: made?.provider, reason: entry.unavailableReason ?? made?.reason, breaker: breaker))
+            }
+        }
+        diff.removed = slots.map(\.entry.id).filter { id in !entries.contains { $0.id == id } }
+        let retired = slots.filter { !kept.contains($0.entry.id) }.compactMap(\.provider)
+        slots = newSlots
+        for provider in retired { await provider.shutdown() }
+        return diff
+    }
+
+    private func reusable(for entry: ProviderEntry) -> Slot? {
+        guard let old = slots.first(where: { $0.entry.id == entry.id }),
+              old.entry.plugin == entry.plugin, old.entry.config == entry.config,
+              old.entry.unavailableReason == entry.unavailableReason, old.provider != nil || old.reason != nil
+        else { return nil }
+        return old
+    }
+
+    private func build(_ entry: ProviderEntry) async -> (provider: (any AIProvider)?, reason: String?) {
+        guard let plugin = registry.plugin(named: entry.plugin) else { return (nil, "unknown plugin \"\(entry.plugin)\"") }
+        do {
+            let provider = try plugin.makeProvider(config: entry.config)
+            try await withTimeout(seconds: entry.config.timeout) { try await provider.initialize() }
+            return (provider, nil)
+        } catch let error as ProviderError {
+            logger.warning("provider failed to start", metadata: ["provider": "\(entry.id)", "error": "\(error.message)"])
+            return (nil, "initialize failed: \(error.message)")
+        } catch {
+            return (nil, "initialize failed: \(error)")
+        }
+    }
+
+    /// The providers to try this tick, best first, and those passed over with the reason.
+    /// When none is eligible, the best usable one is tried anyway rather than nothing.
+    func plan(now: Date) -> (candidates: [Candidate], skipped: [Attempt]) {
+        var candidates: [Candidate] = []
+        var skipped: [Attempt] = []
+        for index in orderedIndices() where slots[index].entry.enabled {
+            let slot = slots[index]
+            if let reason = slot.reason {
+                skipped.append(Attempt(provider: slot.entry.id, outcome: "skipped", errorClass: "unavailable", detail: reason))
+            } else if slot.health.status == "unhealthy" {
+                skipped.append(Attempt(provider: slot.entry.id, outcome: "skipped", errorClass: "unhealthy", detail: slot.health.lastError))
+            } else if !slots[index].breaker.allowsCall(now: now) {
+                let until = slot.breaker.cooldownUntil.map(RFC3339.string) ?? "later"
+                skipped.append(Attempt(provider: slot.entry.id, outcome: "skipped", errorClass: "cooldown", detail: "circuit \(slot.breaker.state.rawValue) until \(until)"))
+            } else if let candidate = candidate(index) {
+                candidates.append(candidate)
+            }
+        }
+        if candidates.isEmpty, let best = orderedIndices().first(where: { slots[$0].usable }), let candidate = candidate(best) {
+            candidates.append(candidate)
+        }
+        return (candidates, skipped)
+    }
+
+    private func candidate(_ index: Int) -> Candidate? {
+        guard let provider = slots[index].provider else { return nil }
+        return Candidate(id: slots[index].entry.id, providerName: provider.providerName, provider: provider, timeout: slots[index].entry.config.timeout)
+    }
+
+    /// Priority first, then recent success rate, then latency (SPEC §1).
+    private func orderedIndices() -> [Int] {
+        slots.indices.sorted { a, b in
+            let (x, y) = (slots[a], slots[b])
+            if x.entry.priority != y.entry.priority { return x.entry.priority < y.entry.priority }
+            let (rx, ry) = (x.successRate ?? 1, y.successRate ?? 1)
+            if rx != ry { return rx > ry }
+            return (x.latencyMs ?? 0) < (y.latencyMs ?? 0)
+        }
+    }
+
+    func recordSuccess(id: String, latencyMs: Double) {
+        update(id) { slot in
+            slot.breaker.recordSuccess()
+            slot.recent = Array((slot.recent + [true]).suffix(20))
+            slot.latencyMs = slot.latencyMs.map { $0 * 0.7 + latencyMs * 0.3 } ?? latencyMs
+            slot.health.status = "healthy"
+            slot.health.lastError = nil
+        }
+    }
+
+    func recordFailure(id: String, error: ProviderError, now: Date) {
+        update(id) { slot in
+            slot.breaker.recordFailure(error, now: now)
+            slot.recent = Array((slot.recent + [false]).suffix(20))
+            slot.health.lastError = error.message
+        }
+    }
+
+    private func update(_ id: String, _ change: (inout Slot) -> Void) {
+        guard let index = slots.firstIndex(where: { $0.entry.id == id }) else { return }
+        change(&slots[index])
+        slots[index].health.circuit = slots[index].breaker.state
+        slots[index].health.consecutiveFailures = slots[index].breaker.consecutiveFailures
+        slots[index].health.cooldownUntil = slots[index].breaker.cooldownUntil
+    }
+
+    /// Probes every enabled provider concurrently with its free health check.
+    func checkHealth() async {
+        let targets = slots.filter(\.usable).map { ($0.entry.id, $0.provider!, $0.entry.config.timeout) }
+        let results = await withTaskGroup(of: (String, HealthCheckResult).self) { group in
+            for (id, provider, timeout) in targets {
+                group.addTask {
+                    let result = try? await withTimeout(seconds: timeout) { await provider.healthCheck() }
+                    return (id, result ?? HealthCheckResult(healthy: false, detail: "health check timed out"))
+                }
+            }
+            return await group.reduce(into: [(String, HealthCheckResult)]()) { $0.append($1) }
+        }
+        let now = Date()
+        for (id, result) in results {
+            update(id) { slot in
+                slot.health.status = result.healthy ? "healthy" : "unhealthy"
+                slot.health.checkedAt = now
+                slot.health.latencyMs = result.latencyMs
+                if !result.healthy { slot.health.lastError = result.detail ?? "health check failed" }
+            }
+        }
+    }
+
+    /// Every configured provider, best first, with which one a tick would ask now.
+    func statuses(now: Date = Date()) -> [ProviderStatus] {
+        let order = orderedIndices()
+        let selected = order.first { index in
+            let slot = slots[index]
+            return slot.usable && slot.health.status != "unhealthy" && (slot.breaker.cooldownUntil.map { $0 <= now } ?? true)
+        } ?? order.first { slots[$0].usable }
+        return order.map { index in
+            let slot = slots[index]
+            return ProviderStatus(
+                id: slot.entry.id, plugin: slot.entry.plugin, name: slot.provider?.providerName ?? slot.entry.plugin,
+                model: slot.entry.config.model, baseURL: slot.entry.config.baseURL, priority: slot.entry.priority,
+                enabled: slot.entry.enabled, available: slot.reason == nil && slot.provider != nil, reason: slot.reason,
+                health: slot.health, selected: index == selected, successRate: slot.successRate
+            )
+        }
+    }
+
+    /// Stops every provider; used at shutdown.
+    func shutdownAll() async {
+        let providers = slots.compactMap(\.provider)
+        slots = []
+        for provider in providers { await provider.shutdown() }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Health of one provider as the router sees it (part of `GET /api/providers`).
+public struct ProviderHealth: Codable, Sendable, Equatable {
+    /// `unknown` until the first check, then `healthy` or `unhealthy`.
+    public var status: String = "unknown"
+    public var checkedAt: Date?
+    public var latencyMs: Double?
+    public var consecutiveFailures: Int = 0
+    public var circuit: CircuitState = .closed
+    public var cooldownUntil: Date?
+    public var lastError: String?
+
+    enum CodingKeys: String, CodingKey {
+        case status, checkedAt = "checked_at", latencyMs = "latency_ms", consecutiveFailures = "consecutive_failures"
+        case circuit, cooldownUntil = "cooldown_until", lastError = "last_error"
+    }
+}
+
+/// One configured provider with its health, as listed by the API and the CLI.
+public struct ProviderStatus: Codable, Sendable, Equatable {
+    public var id: String
+    public var plugin: String
+    public var name: String
+    public var model: String?
+    public var baseURL: String?
+    public var priority: Int
+    public var enabled: Bool
+    public var available: Bool
+    public var reason: String?
+    public var health: ProviderHealth
+    public var selected: Bool
+    public var successRate: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case id, plugin, name, model, baseURL = "base_url", priority, enabled, available, reason, health, selected
+        case successRate = "success_rate"
+    }
+}
+
+/// What a reload changed, by instance id.
+public struct ProviderDiff: Codable, Sendable, Equatable {
+    public var added: [String] = []
+    public var removed: [String] = []
+    public var changed: [String] = []
+    public var unchanged: [String] = []
+}

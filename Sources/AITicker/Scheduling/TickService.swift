@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+
+/// How one tick ended.
+public enum TickOutcome: Sendable {
+    case stored(Message)
+    /// Every provider failed and `use_cache` re-published an archived message.
+    case archived(Message, attempts: [Attempt])
+    /// Nothing was stored; `noProvider` when there was nobody to ask at all.
+    case failed(attempts: [Attempt], noProvider: Bool)
+    /// Another tick was running.
+    case skipped
+}
+
+/// The tick pipeline: ask the best provider, check the answer, store and publish it, fall back
+/// when all fail, and record every attempt. Never two at once.
+public actor TickService {
+    private let store: any MessageStore
+    private let router: ProviderRouter
+    private let configuration: LiveConfiguration
+    private let latest: LatestMessageCache
+    private let metrics: TickerMetrics
+    private let logger: Logger
+    private var running = false
+    public private(set) var skippedTicks = 0
+    public private(set) var lastTick: TickRecord?
+
+    init(store: any MessageStore, router: ProviderRouter, configuration: LiveConfiguration,
+         latest: LatestMessageCache, metrics: TickerMetrics, logger: Logger) {
+        self.store = store
+        self.router = router
+        self.configuration = configuration
+        self.latest = latest
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Counts a tick the timer could not start because one was running.
+    func countSkipped() {
+        skippedTicks += 1
+        metrics.tick(outcome: "skipped")
+    }
+
+    /// Runs one tick; `only` restricts it to one provider instance (`ai-ticker generate --provider`).
+    public func tick(trigger: String, only: String? = nil) async -> TickOutcome {
+        guard !running else {
+            countSkipped()
+            return .skipped
+        }
+        running = true
+        defer { running = false }
+        let config = configuration.value
+        let started = Date()
+        let deadline = ContinuousClock.now + .seconds(config.ticker.tickDeadlineSeconds)
+        var (candidates, attempts) = await router.plan(now: started)
+        if let only {
+            candidates = candidates.filter { $0.id == only }
+            attempts = attempts.filter { $0.provider == only }
+        }
+        let recent = await recentForDedupe(config.ticker)
+
+        for candidate in candidates {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                attempts.append(Attempt(provider: candidate.id, outcome: "skipped", errorClass: "deadline", detail: "tick deadline reached"))
+                continue
+            }
+            let seconds = min(candidate.timeout, Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18)
+            let clock = ContinuousClock.now
+            var attempt = Attempt(provider: candidate.id, outcome: "failure")
+            do {
+                let response = try await withTimeout(seconds: seconds) {
+                    try await candidate.provider.generateMessage(systemPrompt: config.ticker.systemPrompt, userPrompt: config.ticker.userPrompt)
+                }
+                attempt.durationMs = Self.milliseconds(since: clock)
+                if let (errorClass, detail) = Self.rejection(of: response, recent: recent, threshold: config.ticker.fuzzyThreshold) {
+                    attempt.outcome = "rejected"
+                    attempt.errorClass = errorClass
+                    attempt.detail = detail
+                    attempts.append(attempt)
+                    metrics.generation(provider: candidate.id, outcome: errorClass, seconds: attempt.durationMs / 1000)
+                    if errorClass != "duplicate" {
+                        await router.recordFailure(id: candidate.id, error: .badResponse(detail), now: Date())
+                    }
+                    continue
+                }
+                attempt.outcome = "success"
+                attempts.append(attempt)
+                metrics.generation(provider: candidate.id, outcome: "success", seconds: attempt.durationMs / 1000)
+                await router.recordSuccess(id: candidate.id, latencyMs: attempt.durationMs)
+                let message = NewMessage(
+                    content: response.content.trimmingCharacters(in: .whitespacesAndNewlines), provider: candidate.id,
+                    providerName: response.providerName, model: response.model, usage: response.usage,
+                    finishReason: response.metadata.finishReason, responseID: response.metadata.responseID,
+                    profile: config.ticker.profile, latencyMs: attempt.durationMs, createdAt: Date(),
+                    source: .generated, attempts: attempts
+                )
+                return await finish(.generated(message), started: started, trigger: trigger, attempts: attempts, config: config)
+            } catch {
+                let providerError = (error as? ProviderError) ?? .unavailable(String(describing: type(of: error)))
+                attempt.durationMs = Self.milliseconds(since: clock)
+                attempt.errorClass = providerError.kind
+                attempt.detail = providerError.message
+                attempts.append(attempt)
+                metrics.generation(provider: candidate.id, outcome: providerError.kind, seconds: attempt.durationMs / 1000)
+                await router.recordFailure(id: candidate.id, error: providerError, now: Date())
+                logger.warning("provider attempt failed", metadata: ["provider": "\(candidate.id)", "error": "\(providerError.message)"])
+            }
+        }
+        if config.routing.fallback == .useCache, let archived = try? await store.archiveCandidate(excludingNewest: 10) {
+            let message = NewMessage(
+                content: archived.content, provider: archived.provider, providerName: archived.providerName,
+                model: archived.model, usage: Usage(), finishReason: archived.finishReason, responseID: archived.responseID,
+                profile: archived.profile, latencyMs: 0, createdAt: Date(), source: .archive, attempts: attempts
+            )
+            return await finish(.archived(message), started: started, trigger: trigger, attempts: attempts, config: config)
+        }
+        return await finish(.nothing(noProvider: candidates.isEmpty), started: started, trigger: trigger, attempts: attempts, config: config)
+    }
+
+    private enum Result {
+        case generated(NewMessage)
+        case archived(NewMessage)
+        case nothing(noProvider: Bool)
+    }
+
+    /// Stores the message (if any), publishes it, records the tick and counts it.
+    private func finish(_ result: Result, started: Date, trigger: String, attempts: [Attempt], config: AppConfiguration) async -> TickOutcome {
+        var attempts = attempts
+        var outcome: TickOutcome
+        var stored: Message?
+        switch result {
+        case .generated(let message), .archived(let message):
+            do {
+                stored = try await store.insert(message, retention: config.ticker.retention)
+            } catch {
+                logger.error("could not store message", metadata: ["error": "\(error)"])
+                attempts.append(Attempt(provider: message.provider, outcome: "failure", errorClass: "storage", detail: "\(error)"))
+            }
+        case .nothing:
+            break
+        }
+        switch (result, stored) {
+        case (.generated, let message?): outcome = .stored(message)
+        case (.archived, let message?): outcome = .archived(message, attempts: attempts)
+        case (.nothing(let noProvider), _): outcome = .failed(attempts: attempts, noProvider: noProvider)
+        default: outcome = .failed(attempts: attempts, noProvider: false)
+        }
+        if let stored { latest.publish(stored) }
+        let name: String = switch outcome {
+        case .stored: "stored"
+        case .archived: "archived"
+        case .failed: "failed"
+        case .skipped: "skipped"
+        }
+        let record = TickRecord(startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id, attempts: attempts)
+        lastTick = record
+        metrics.tick(outcome: name)
+        do {
+            try await store.recordTick(record, retention: config.ticker.retention)
+        } catch {
+            logger.error("could not record tick", metadata: ["error": "\(error)"])
+        }
+        logger.info("tick finished", metadata: ["outcome": "\(name)", "trigger": "\(trigger)", "message_id": "\(stored.map { String($0.id) } ?? "-")"])
+        return outcome
+    }
+
+    private func recentForDedupe(_ ticker: TickerConfiguration) async -> [[Character]] {
+        guard ticker.dedupeWindow > 0, ticker.fuzzyThreshold > 0 else { return [] }
+        let contents = (try? await store.recentContents(limit: ticker.dedupeWindow)) ?? []
+        return contents.map(Similarity.normalize)
+    }
+
+    /// Why an answer is not accepted: empty, cut off, or a near-duplicate of a recent message.
+    static func rejection(of response: AIResponse, recent: [[Character]], threshold: Int) -> (String, String)? {
+        let content = response.content.trimmingCharacters(in: .whitespacesAndNewlines)
+        if content.isEmpty { return ("bad_response", "empty content") }
+        if response.metadata.finishReason == "length" { return ("bad_response", "cut off (finish_reason length)") }
+        let normalized = Similarity.normalize(content)
+        for previous in recent {
+            let score = Similarity.ratio(normalized, previous)
+            if score >= Double(threshold) { return ("duplicate", "\(Int(score))% similar to a recent message") }
+        }
+        return nil
+    }
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = start.duration(to: .now)
+        return ((Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15) * 10).rounded() / 10
+    }
+}

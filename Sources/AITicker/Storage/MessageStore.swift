@@ -1,0 +1,28 @@
+/// Errors of the storage layer.
+public enum StoreError: Error, Sendable, Equatable {
+    case notFound(Int64)
+    /// The database could not be opened, read or written (disk full, read-only, corrupt).
+    case unavailable(String)
+}
+
+/// Durable storage for messages, ticks and runtime configuration overrides.
+public protocol MessageStore: Sendable {
+    /// Stores a message, prunes beyond `retention`, and returns it with its id.
+    func insert(_ message: NewMessage, retention: Int) async throws -> Message
+    func latest() async throws -> Message?
+    /// Throws `StoreError.notFound` for an unknown id.
+    func message(id: Int64) async throws -> Message
+    /// Newest first, ids below `before` when given.
+    func messages(limit: Int, before: Int64?) async throws -> [Message]
+    /// The contents of the newest `limit` messages, for de-duplication.
+    func recentContents(limit: Int) async throws -> [String]
+    /// A random generated message older than the newest `excludingNewest`, for `use_cache`.
+    func archiveCandidate(excludingNewest: Int) async throws -> Message?
+    func recordTick(_ tick: TickRecord, retention: Int) async throws
+    func recentTicks(limit: Int) async throws -> [TickRecord]
+    func overrides() async throws -> [String: JSONValue]
+    /// Replaces the given keys; a `nil` value removes the key.
+    func setOverrides(_ values: [String: JSONValue?]) async throws
+    /// Answers whether the database can be read right now.
+    func ping() async -> Bool
+}

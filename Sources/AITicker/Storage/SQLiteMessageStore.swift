@@ -1,0 +1,216 @@
+import Foundation
+import GRDB
+
+/// `MessageStore` on SQLite through GRDB: WAL mode, `synchronous=FULL` so a committed message
+/// survives a crash or power loss, migrations at open.
+public final class SQLiteMessageStore: MessageStore {
+    private let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory one.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            if path == ":memory:" {
+                writer = try DatabaseQueue(configuration: configuration)
+            } else {
+                let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                writer = try DatabasePool(path: path, configuration: configuration)
+            }
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw StoreError.unavailable("cannot open database \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    content TEXT NOT NULL CHECK (length(trim(content)) > 0),
+                    provider TEXT NOT NULL,
+                    provider_name TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    completion_tokens INTEGER NOT NULL DEFAULT 0,
+                    total_tokens INTEGER NOT NULL DEFAULT 0,
+                    finish_reason TEXT,
+                    response_id TEXT,
+                    profile TEXT NOT NULL,
+                    latency_ms REAL NOT NULL,
+                    created_at TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    attempts TEXT NOT NULL
+                );
+                CREATE TABLE ticks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    message_id INTEGER,
+                    attempts TEXT NOT NULL
+                );
+                CREATE TABLE config_overrides (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+
+    public func insert(_ message: NewMessage, retention: Int) async throws -> Message {
+        let attempts = try Self.json(message.attempts)
+        return try await write { db in
+            try db.execute(sql: """
+                INSERT INTO messages (content, provider, provider_name, model, prompt_tokens, completion_tokens,
+                    total_tokens, finish_reason, response_id, profile, latency_ms, created_at, source, attempts)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    message.content, message.provider, message.providerName, message.model,
+                    message.usage.promptTokens, message.usage.completionTokens, message.usage.totalTokens,
+                    message.finishReason, message.responseID, message.profile, message.latencyMs,
+                    RFC3339.string(from: message.createdAt), message.source.rawValue, attempts,
+                ])
+            let id = db.lastInsertedRowID
+            try db.execute(sql: "DELETE FROM messages WHERE id <= ?", arguments: [id - Int64(retention)])
+            return Message(
+                id: id, content: message.content, provider: message.provider, providerName: message.providerName,
+                model: message.model, usage: message.usage, finishReason: message.finishReason,
+                responseID: message.responseID, profile: message.profile, latencyMs: message.latencyMs,
+                createdAt: message.createdAt, source: message.source, attempts: message.attempts
+            )
+        }
+    }
+
+    public func latest() async throws -> Message? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM messages ORDER BY id DESC LIMIT 1").map(Self.message) }
+    }
+
+    public func message(id: Int64) async throws -> Message {
+        let found = try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id]).map(Self.message)
+        }
+        guard let found else { throw StoreError.notFound(id) }
+        return found
+    }
+
+    public func messages(limit: Int, before: Int64?) async throws -> [Message] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
+                             arguments: [before ?? Int64.max, limit]).map(Self.message)
+        }
+    }
+
+    public func recentContents(limit: Int) async throws -> [String] {
+        try await read { db in
+            try String.fetchAll(db, sql: "SELECT content FROM messages ORDER BY id DESC LIMIT ?", arguments: [limit])
+        }
+    }
+
+    public func archiveCandidate(excludingNewest: Int) async throws -> Message? {
+        try await read { db in
+            guard let bounds = try Row.fetchOne(db, sql: "SELECT MIN(id) AS low, MAX(id) AS high FROM messages WHERE source = 'generated'"),
+                  let low: Int64 = bounds["low"], let high: Int64 = bounds["high"] else { return nil }
+            let newestShown = try Int64.fetchAll(db, sql: "SELECT id FROM messages ORDER BY id DESC LIMIT ?", arguments: [excludingNewest])
+            let cutoff = min(high, (newestShown.last ?? high + 1) - 1)
+            guard cutoff >= low else { return nil }
+            let pick = Int64.random(in: low...cutoff)
+            return try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE source = 'generated' AND id >= ? AND id <= ? ORDER BY id LIMIT 1",
+                                    arguments: [pick, cutoff]).map(Self.message)
+                ?? Row.fetchOne(db, sql: "SELECT * FROM messages WHERE source = 'generated' AND id <= ? ORDER BY id DESC LIMIT 1",
+                                arguments: [cutoff]).map(Self.message)
+        }
+    }
+
+    public func recordTick(_ tick: TickRecord, retention: Int) async throws {
+        let attempts = try Self.json(tick.attempts)
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO ticks (started_at, finished_at, trigger, outcome, message_id, attempts) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [RFC3339.string(from: tick.startedAt), RFC3339.string(from: tick.finishedAt),
+                                 tick.trigger, tick.outcome, tick.messageID, attempts])
+            try db.execute(sql: "DELETE FROM ticks WHERE id <= ?", arguments: [db.lastInsertedRowID - Int64(retention)])
+        }
+    }
+
+    public func recentTicks(limit: Int) async throws -> [TickRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM ticks ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
+                TickRecord(
+                    startedAt: RFC3339.date(from: row["started_at"]) ?? .distantPast,
+                    finishedAt: RFC3339.date(from: row["finished_at"]) ?? .distantPast,
+                    trigger: row["trigger"], outcome: row["outcome"], messageID: row["message_id"],
+                    attempts: (try? JSONCoding.decoder.decode([Attempt].self, from: Data((row["attempts"] as String).utf8))) ?? []
+                )
+            }
+        }
+    }
+
+    public func overrides() async throws -> [String: JSONValue] {
+        try await read { db in
+            var values: [String: JSONValue] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM config_overrides") {
+                values[row["key"]] = try JSONDecoder().decode(JSONValue.self, from: Data((row["value"] as String).utf8))
+            }
+            return values
+        }
+    }
+
+    public func setOverrides(_ values: [String: JSONValue?]) async throws {
+        let encoded = try values.map { key, value in (key, try value.map(Self.json)) }
+        let now = RFC3339.string(from: Date())
+        try await write { db in
+            for (key, value) in encoded {
+                if let value {
+                    try db.execute(sql: "INSERT OR REPLACE INTO config_overrides (key, value, updated_at) VALUES (?, ?, ?)",
+                                   arguments: [key, value, now])
+                } else {
+                    try db.execute(sql: "DELETE FROM config_overrides WHERE key = ?", arguments: [key])
+                }
+            }
+        }
+    }
+
+    public func ping() async -> Bool {
+        (try? await read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    // MARK: - Helpers
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await writer.read(body) } catch let error as StoreError { throw error } catch {
+            throw StoreError.unavailable("database read failed: \(error)")
+        }
+    }
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await writer.write(body) } catch let error as StoreError { throw error } catch {
+            throw StoreError.unavailable("database write failed: \(error)")
+        }
+    }
+
+    private static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func message(_ row: Row) -> Message {
+        Message(
+            id: row["id"], content: row["content"], provider: row["provider"], providerName: row["provider_name"],
+            model: row["model"],
+            usage: Usage(promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"], totalTokens: row["total_tokens"]),
+            finishReason: row["finish_reason"], responseID: row["response_id"], profile: row["profile"],
+            latencyMs: row["latency_ms"], createdAt: RFC3339.date(from: row["created_at"]) ?? .distantPast,
+            source: MessageSource(rawValue: row["source"]) ?? .generated,
+            attempts: (try? JSONCoding.decoder.decode([Attempt].self, from: Data((row["attempts"] as String).utf8))) ?? []
+        )
+    }
+}

@@ -1,0 +1,28 @@
+/// The parts of a running ai-ticker, wired once by `buildServiceGroup` and handed to the HTTP
+/// controllers and the command line.
+public struct TickerServices: Sendable {
+    public let configuration: LiveConfiguration
+    public let configurationService: ConfigurationService
+    public let store: any MessageStore
+    public let ticks: TickService
+    public let latest: LatestMessageCache
+    public let metrics: TickerMetrics
+    public let registry: PluginRegistry
+    public let tickSource: any TickSource
+    let router: ProviderRouter
+
+    /// Every configured provider with its health, best first.
+    public func providerStatuses() async -> [ProviderStatus] {
+        await router.statuses()
+    }
+
+    /// Probes every provider now.
+    public func checkHealth() async {
+        await router.checkHealth()
+    }
+
+    /// Shuts every provider down (child processes, connections).
+    public func shutdownProviders() async {
+        await router.shutdownAll()
+    }
+}

@@ -1,0 +1,161 @@
+import AITicker
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+
+@main
+struct AITickerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ai-ticker",
+        abstract: "Keeps an AI-generated ticker message fresh and serves it over REST.",
+        subcommands: [Serve.self, Generate.self, Providers.self, Plugins.self, Config.self, Messages.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Options every command shares; they map onto configuration keys above the environment.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "Path of plugin_config.json (default: $PLUGIN_CONFIG_FILE or ./plugin_config.json).")
+    var config: String?
+    @Option(name: .customLong("env-file"), help: "Path of the .env file (default: ./.env when present).")
+    var envFile: String?
+    @Option(help: "SQLite database path (database.path).")
+    var db: String?
+    @Option(help: "Address to bind (server.host).")
+    var host: String?
+    @Option(help: "Port to bind, 0 for any free port (server.port).")
+    var port: Int?
+
+    var options: TickerOptions {
+        var commandLine: [String: JSONValue] = [:]
+        if let db { commandLine["database.path"] = .string(db) }
+        if let host { commandLine["server.host"] = .string(host) }
+        if let port { commandLine["server.port"] = .number(Double(port)) }
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        return TickerOptions(sources: ConfigurationSources(configFile: config, envFile: envFile, commandLine: commandLine))
+    }
+}
+
+/// Runs `body`, turning configuration and storage errors into a clear message and exit code 2.
+func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ConfigurationError {
+        FileHandle.standardError.write(Data("ai-ticker: invalid configuration:\n\(error.issues.map { "  \($0)" }.joined(separator: "\n"))\n".utf8))
+        throw ExitCode(2)
+    } catch let error as StoreError {
+        FileHandle.standardError.write(Data("ai-ticker: \(error)\n".utf8))
+        throw ExitCode(2)
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the service: timer, providers and REST API (the default).")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let options = common.options
+        try await reportingErrors {
+            let (application, _) = try await buildApplication(options)
+            let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: options.logger))
+            try await group.run()
+        }
+    }
+}
+
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run one tick now, store the message and print it.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Ask only this provider instance.")
+    var provider: String?
+
+    func run() async throws {
+        var options = common.options
+        options.tickSource = ManualTickSource()
+        let outcome = try await reportingErrors {
+            let services = try await buildServices(options)
+            defer { Task { await services.shutdownProviders() } }
+            return await services.ticks.tick(trigger: "cli", only: provider)
+        }
+        switch outcome {
+        case .stored(let message):
+            print("#\(message.id) [\(message.provider) \(message.model)] \(message.content)")
+        case .archived(let message, let attempts):
+            print(Table.attempts(attempts))
+            print("every provider failed; re-published archived #\(message.id): \(message.content)")
+            throw ExitCode(1)
+        case .failed(let attempts, _):
+            print(Table.attempts(attempts))
+            print("no message generated")
+            throw ExitCode(1)
+        case .skipped:
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct Providers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check every configured provider's health and print a table.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let options = common.options
+        let statuses = try await reportingErrors {
+            let services = try await buildServices(options)
+            await services.checkHealth()
+            let statuses = await services.providerStatuses()
+            await services.shutdownProviders()
+            return statuses
+        }
+        print(Table.render(
+            header: ["ID", "PLUGIN", "PRIORITY", "ENABLED", "AVAILABLE", "HEALTH", "LATENCY", "SELECTED", "NOTE"],
+            rows: statuses.map { status in
+                [status.id, status.plugin, String(status.priority), status.enabled ? "yes" : "no", status.available ? "yes" : "no",
+                 status.health.status, status.health.latencyMs.map { String(format: "%.0f ms", $0) } ?? "-",
+                 status.selected ? "*" : "", status.reason ?? status.health.lastError ?? ""]
+            }))
+    }
+}
+
+struct Plugins: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the plugins this build knows.")
+
+    func run() async throws {
+        let plugins = PluginRegistry.builtin.all
+        print(Table.render(header: ["NAME", "VERSION", "SOURCE", "STATUS", "DESCRIPTION"],
+                           rows: plugins.map { [$0.metadata.name, $0.metadata.version, "builtin", "loaded", $0.metadata.description] }))
+    }
+}
+
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print every effective configuration value and the layer it came from.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let options = common.options
+        let configuration = try await reportingErrors {
+            try await buildServices(options).configuration.value
+        }
+        print("# file: \(configuration.configFile)")
+        print(Table.render(header: ["KEY", "VALUE", "SOURCE"], rows: configuration.effective.map { [$0.key, Table.text($0.value), $0.source] }))
+    }
+}
+
+struct Messages: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print the newest stored messages.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "How many (1–200).")
+    var limit: Int = 10
+
+    func run() async throws {
+        guard (1...200).contains(limit) else { throw ValidationError("--limit must be from 1 to 200") }
+        let options = common.options
+        let messages = try await reportingErrors {
+            let services = try await buildServices(options)
+            return try await services.store.messages(limit: limit, before: nil)
+        }
+        print(Table.render(header: ["ID", "CREATED", "PROVIDER", "MODEL", "MESSAGE"],
+                           rows: messages.map { [String($0.id), RFC3339.string(from: $0.createdAt), $0.provider, $0.model, $0.content] }))
+    }
+}

@@ -1,0 +1,30 @@
+import AITicker
+
+/// Plain-text tables for the command line.
+enum Table {
+    static func render(header: [String], rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { index, cell in
+                index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func attempts(_ attempts: [Attempt]) -> String {
+        render(header: ["PROVIDER", "OUTCOME", "CLASS", "MS", "DETAIL"],
+               rows: attempts.map { [$0.provider, $0.outcome, $0.errorClass ?? "", String(Int($0.durationMs)), $0.detail ?? ""] })
+    }
+
+    static func text(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let text): text
+        case .number(let number): Int(exactly: number).map(String.init) ?? String(number)
+        case .bool(let flag): String(flag)
+        case .null: "null"
+        case .array(let items): items.map(text).joined(separator: ",")
+        case .object: "{…}"
+        }
+    }
+}
