@@ -42,6 +42,13 @@ struct MessagesController {
             let messages: [Message]
             let nextBefore: Int64?
             enum CodingKeys: String, CodingKey { case messages, nextBefore = "next_before" }
+
+            /// `next_before` is always present: null on the last page.
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(messages, forKey: .messages)
+                try container.encode(nextBefore, forKey: .nextBefore)
+            }
         }
         let messages = try await services.store.messages(limit: limit, before: before)
         return Response.json(Page(messages: messages, nextBefore: messages.count == limit ? messages.last?.id : nil))

@@ -3,7 +3,7 @@ import Logging
 @testable import AITicker
 
 /// A temporary directory holding a test's config files and database, removed at deinit.
-final class TestWorkspace {
+final class TestWorkspace: Sendable {
     let url: URL
 
     init() throws {
