@@ -48,6 +48,7 @@ let package = Package(
             dependencies: [
                 "AITicker",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
     ]
