@@ -61,13 +61,16 @@ public final class DispatchTickSource: TickSource {
 
 /// A tick source driven by the caller: `fire()` runs the handler. For tests and `ai-ticker generate`.
 public final class ManualTickSource: TickSource {
-    private let state = Mutex<(handler: (@Sendable () -> Void)?, interval: Double)>((nil, 0))
+    private let state = Mutex<(handler: (@Sendable () -> Void)?, interval: Double, initialDelay: Double?)>((nil, 0, nil))
 
     public init() {}
 
     public func start(interval: Double, initialDelay: Double, handler: @escaping @Sendable () -> Void) {
-        state.withLock { $0 = (handler, interval) }
+        state.withLock { $0 = (handler, interval, initialDelay) }
     }
+
+    /// The delay `start` was asked for, or nil before it was started.
+    public var initialDelay: Double? { state.withLock { $0.initialDelay } }
 
     public func reschedule(interval: Double) {
         state.withLock { $0.interval = interval }
