@@ -87,9 +87,10 @@ public func buildApplication(
 /// The REST API's router and the list of its routes (for the OpenAPI check).
 func buildRouter(_ services: TickerServices) -> (router: Router<AppRequestContext>, routes: [(method: HTTPRequest.Method, path: String)]) {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: ErrorMiddleware(metrics: services.metrics))
+    let list = RouteList()
+    router.add(middleware: ErrorMiddleware(metrics: services.metrics, routes: list))
     let admin = AdminAuthMiddleware(configuration: services.configuration)
-    var table = RouteTable(router: router)
+    var table = RouteTable(router: router, list: list)
     MessagesController(services: services).register(on: &table, admin: admin)
     ProvidersController(services: services).register(on: &table, admin: admin)
     ConfigController(services: services).register(on: &table, admin: admin)

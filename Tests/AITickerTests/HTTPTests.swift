@@ -64,6 +64,9 @@ struct HTTPTests {
             let route = try await client.execute(uri: "/no/such/route", method: .get)
             #expect(route.status == .notFound)
             #expect(route.json["error"]?["code"] == .string("not_found"))
+            let method = try await client.execute(uri: "/api/messages/1", method: .delete)
+            #expect(method.status == .methodNotAllowed)
+            #expect(method.json["error"]?["message"] == .string("DELETE is not allowed here; use GET"))
         }
     }
 
@@ -157,6 +160,9 @@ struct HTTPTests {
             }
             let garbage = try await client.execute(uri: "/api/config", method: .patch, headers: jsonHeaders, body: ByteBuffer(string: "[1,2"))
             #expect(garbage.status == .badRequest)
+            let huge = try await client.execute(uri: "/api/config", method: .patch, headers: jsonHeaders,
+                                                body: ByteBuffer(string: String(repeating: "a", count: 100_000)))
+            #expect(huge.status == .contentTooLarge)
             #expect(services.configuration.value.ticker.intervalSeconds == 42, "rejected changes change nothing")
 
             let removed = try await client.execute(uri: "/api/config/ticker.interval_seconds", method: .delete, headers: adminHeaders)

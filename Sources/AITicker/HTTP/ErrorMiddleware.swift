@@ -1,17 +1,28 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Turns every error into the JSON error shape with a fitting status, and counts requests.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let metrics: TickerMetrics
+    /// Every registered route, filled in once the router is built; tells 405 from 404.
+    let routes: RouteList
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let response: Response
         do {
             response = try await next(request, context)
         } catch {
-            response = Self.map(error, logger: context.logger).response
+            var mapped = Self.map(error, logger: context.logger)
+            if mapped.status == .notFound, mapped.code == "not_found", context.endpointPath == "NotFound" {
+                let allowed = routes.methods(matching: request.uri.path)
+                if !allowed.isEmpty {
+                    mapped = APIError(status: .methodNotAllowed, code: "method_not_allowed",
+                                      message: "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))")
+                }
+            }
+            response = mapped.response
         }
         metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code)
         return response
@@ -31,6 +42,8 @@ struct ErrorMiddleware: RouterMiddleware {
         case StoreError.unavailable(let reason):
             logger.error("storage unavailable", metadata: ["error": "\(reason)"])
             return APIError(status: .serviceUnavailable, code: "storage_unavailable", message: "the database is unavailable")
+        case is NIOTooManyBytesError:
+            return APIError(status: .contentTooLarge, code: "payload_too_large", message: "the request body is too large")
         case let error as HTTPError:
             let code = error.status == .notFound ? "not_found" : error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
             let message = error.status == .notFound ? "no such route" : (error.body ?? error.status.reasonPhrase)

@@ -1,13 +1,16 @@
 import Hummingbird
+import Synchronization
 
 /// Registers routes on a router and remembers them, so the OpenAPI test can compare the
 /// router with `/openapi.json`.
 struct RouteTable {
     let router: Router<AppRequestContext>
+    let list: RouteList
     private(set) var routes: [(method: HTTPRequest.Method, path: String)] = []
 
-    init(router: Router<AppRequestContext>) {
+    init(router: Router<AppRequestContext>, list: RouteList) {
         self.router = router
+        self.list = list
     }
 
     /// Adds a route; `admin` routes go through `AdminAuthMiddleware`.
@@ -16,12 +19,33 @@ struct RouteTable {
         _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
     ) {
         routes.append((method, path))
+        list.append(method: method, path: path)
         if let admin {
             router.on(RouterPath(path), method: method) { request, context in
                 try await admin.handle(request, context: context) { request, context in try await handler(request, context) }
             }
         } else {
             router.on(RouterPath(path), method: method, use: handler)
+        }
+    }
+}
+
+/// The registered routes, shared with `ErrorMiddleware` (which is added before any route).
+final class RouteList: Sendable {
+    private let entries = Mutex<[(method: String, path: [Substring])]>([])
+
+    func append(method: HTTPRequest.Method, path: String) {
+        entries.withLock { $0.append((method.rawValue, path.split(separator: "/"))) }
+    }
+
+    /// Methods of the routes whose pattern matches `path` (`{name}` matches any one segment).
+    func methods(matching path: String) -> [String] {
+        let segments = path.split(separator: "/")
+        return entries.withLock { entries in
+            entries.filter { entry in
+                entry.path.count == segments.count
+                    && zip(entry.path, segments).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == segment }
+            }.map(\.method)
         }
     }
 }
