@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import Logging
@@ -11,13 +12,17 @@ public struct TickerOptions: Sendable {
     /// Dispatch timer by default; tests pass a `ManualTickSource`.
     public var tickSource: any TickSource
     public var logger: Logger
+    /// The HTTP client for vendor calls; nil creates one that `TickerServices.shutdown()` closes.
+    public var httpClient: HTTPClient?
 
     public init(sources: ConfigurationSources = ConfigurationSources(), registry: PluginRegistry = .builtin,
-                tickSource: any TickSource = DispatchTickSource(), logger: Logger = Logger(label: "ai-ticker")) {
+                tickSource: any TickSource = DispatchTickSource(), logger: Logger = Logger(label: "ai-ticker"),
+                httpClient: HTTPClient? = nil) {
         self.sources = sources
         self.registry = registry
         self.tickSource = tickSource
         self.logger = logger
+        self.httpClient = httpClient
     }
 }
 
@@ -39,7 +44,12 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     logger.logLevel = configuration.logLevel
     let live = LiveConfiguration(configuration)
     let metrics = TickerMetrics()
-    let router = ProviderRouter(registry: options.registry, logger: logger)
+    let ownsClient = options.httpClient == nil
+    let httpClient = options.httpClient ?? HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled)
+    )
+    let router = ProviderRouter(registry: options.registry, context: ProviderContext(httpClient: httpClient, logger: logger))
     _ = await router.replace(with: configuration.providers, routing: configuration.routing)
     let latest = LatestMessageCache()
     if let message = try await store.latest() { latest.publish(message) }
@@ -47,7 +57,8 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     let configurationService = ConfigurationService(loader: loader, store: store, live: live, router: router,
                                                     tickSource: options.tickSource, logger: logger)
     return TickerServices(configuration: live, configurationService: configurationService, store: store, ticks: ticks,
-                          latest: latest, metrics: metrics, registry: options.registry, tickSource: options.tickSource, router: router)
+                          latest: latest, metrics: metrics, registry: options.registry, tickSource: options.tickSource, router: router,
+                          ownedHTTPClient: ownsClient ? httpClient : nil)
 }
 
 /// All wiring of the service: configuration, SQLite, providers, scheduler, health checks,
@@ -98,12 +109,12 @@ func buildRouter(_ services: TickerServices) -> (router: Router<AppRequestContex
     return (router, table.routes)
 }
 
-/// Shuts every provider down once the rest of the service has stopped.
+/// Shuts providers and the HTTP client down once the rest of the service has stopped.
 struct ProviderShutdownService: Service {
     let services: TickerServices
 
     func run() async throws {
         try? await gracefulShutdown()
-        await services.shutdownProviders()
+        await services.shutdown()
     }
 }

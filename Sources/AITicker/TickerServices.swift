@@ -1,3 +1,5 @@
+import AsyncHTTPClient
+
 /// The parts of a running ai-ticker, wired once by `buildServiceGroup` and handed to the HTTP
 /// controllers and the command line.
 public struct TickerServices: Sendable {
@@ -10,6 +12,8 @@ public struct TickerServices: Sendable {
     public let registry: PluginRegistry
     public let tickSource: any TickSource
     let router: ProviderRouter
+    /// Set when `buildServices` created the client, so `shutdown()` closes it.
+    let ownedHTTPClient: HTTPClient?
 
     /// Every configured provider with its health, best first.
     public func providerStatuses() async -> [ProviderStatus] {
@@ -21,8 +25,9 @@ public struct TickerServices: Sendable {
         await router.checkHealth()
     }
 
-    /// Shuts every provider down (child processes, connections).
-    public func shutdownProviders() async {
+    /// Shuts every provider down (child processes, connections), then the HTTP client if owned.
+    public func shutdown() async {
         await router.shutdownAll()
+        try? await ownedHTTPClient?.shutdown()
     }
 }

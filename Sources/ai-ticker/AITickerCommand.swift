@@ -75,8 +75,9 @@ struct Generate: AsyncParsableCommand {
         options.tickSource = ManualTickSource()
         let outcome = try await reportingErrors {
             let services = try await buildServices(options)
-            defer { Task { await services.shutdownProviders() } }
-            return await services.ticks.tick(trigger: "cli", only: provider)
+            let outcome = await services.ticks.tick(trigger: "cli", only: provider)
+            await services.shutdown()
+            return outcome
         }
         switch outcome {
         case .stored(let message):
@@ -105,7 +106,7 @@ struct Providers: AsyncParsableCommand {
             let services = try await buildServices(options)
             await services.checkHealth()
             let statuses = await services.providerStatuses()
-            await services.shutdownProviders()
+            await services.shutdown()
             return statuses
         }
         print(Table.render(
@@ -135,7 +136,9 @@ struct Config: AsyncParsableCommand {
     func run() async throws {
         let options = common.options
         let configuration = try await reportingErrors {
-            try await buildServices(options).configuration.value
+            let services = try await buildServices(options)
+            await services.shutdown()
+            return services.configuration.value
         }
         print("# file: \(configuration.configFile)")
         print(Table.render(header: ["KEY", "VALUE", "SOURCE"], rows: configuration.effective.map { [$0.key, Table.text($0.value), $0.source] }))
@@ -153,7 +156,9 @@ struct Messages: AsyncParsableCommand {
         let options = common.options
         let messages = try await reportingErrors {
             let services = try await buildServices(options)
-            return try await services.store.messages(limit: limit, before: nil)
+            let messages = try await services.store.messages(limit: limit, before: nil)
+            await services.shutdown()
+            return messages
         }
         print(Table.render(header: ["ID", "CREATED", "PROVIDER", "MODEL", "MESSAGE"],
                            rows: messages.map { [String($0.id), RFC3339.string(from: $0.createdAt), $0.provider, $0.model, $0.content] }))

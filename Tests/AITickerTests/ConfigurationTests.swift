@@ -41,6 +41,7 @@ struct ConfigurationTests {
               "plugins": {
                 "openrouter": {"enabled": true, "priority": 1, "config": {"api_key": null, "model": "openai/gpt-4o-mini"}},
                 "anthropic": {"enabled": false, "priority": 2, "config": {"api_key": "${ANTHROPIC_API_KEY}"}},
+                "cohere": {"enabled": true, "priority": 3},
                 "offline": {"enabled": true, "priority": 99}
               },
               "global_settings": {"custom_plugin_paths": ["plugins/custom"], "plugin_timeout": 30,
@@ -50,7 +51,9 @@ struct ConfigurationTests {
         let byID = Dictionary(uniqueKeysWithValues: configuration.providers.map { ($0.id, $0) })
         #expect(byID["offline"]?.unavailableReason == nil)
         #expect(byID["offline"]?.priority == 99)
-        #expect(byID["openrouter"]?.unavailableReason?.contains("unknown plugin \"openrouter\"") == true)
+        #expect(byID["openrouter"]?.unavailableReason == "api_key not set: OPENROUTER_API_KEY")
+        #expect(byID["anthropic"]?.unavailableReason == "api_key not set: ANTHROPIC_API_KEY")
+        #expect(byID["cohere"]?.unavailableReason == "unknown plugin \"cohere\"")
         #expect(byID["anthropic"]?.enabled == false)
         #expect(configuration.routing.fallback == .useCache)
         #expect(configuration.routing.customPluginPaths == ["plugins/custom"])

@@ -1,4 +1,5 @@
 import Configuration
+import AsyncHTTPClient
 import Foundation
 import Logging
 
@@ -94,7 +95,8 @@ extension ConfigResolver {
         reasons += missing.map { "variable not set: \($0)" }
         if let plugin, reasons.isEmpty {
             do {
-                _ = try plugin.makeProvider(config: config)
+                // Building does no I/O, so the shared client only satisfies the signature here.
+                _ = try plugin.makeProvider(config: config, context: ProviderContext(httpClient: .shared, logger: Logger(label: "ai-ticker")))
             } catch let error as ProviderError {
                 issues.append(.init(source: "plugins.\(id)", key: "config", reason: error.message))
             } catch {

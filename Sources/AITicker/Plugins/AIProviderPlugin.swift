@@ -50,8 +50,9 @@ public protocol AIProviderPlugin: Sendable {
     /// Environment variables that hold the key when `api_key` is null or missing; empty when
     /// the plugin needs no key.
     var apiKeyVariables: [String] { get }
-    /// Builds a provider, throwing `ProviderError.misconfigured` with a clear reason.
-    func makeProvider(config: ProviderConfig) throws -> any AIProvider
+    /// Builds a provider without doing any I/O, throwing `ProviderError.misconfigured` with a
+    /// clear reason when the settings cannot work.
+    func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider
 }
 
 extension AIProviderPlugin {

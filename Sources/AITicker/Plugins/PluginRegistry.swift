@@ -8,7 +8,10 @@ public struct PluginRegistry: Sendable {
 
     /// The plugins compiled into ai-ticker.
     public static var builtin: PluginRegistry {
-        PluginRegistry([OfflinePlugin(), MockPlugin()])
+        PluginRegistry(
+            [OfflinePlugin(), MockPlugin(), OpenAICompatiblePlugin(), OllamaPlugin(), AnthropicPlugin(), GeminiPlugin()]
+                + OpenAICompatiblePlugin.presets.map { OpenAICompatiblePlugin(preset: $0) }
+        )
     }
 
     /// Adds or replaces a plugin under its metadata name.

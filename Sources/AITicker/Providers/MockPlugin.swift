@@ -25,7 +25,7 @@ public struct MockPlugin: AIProviderPlugin {
         "unauthorized", "rate_limited", "quota_exhausted", "unavailable", "timeout", "bad_response", "hang", "empty",
     ]
 
-    public func makeProvider(config: ProviderConfig) throws -> any AIProvider {
+    public func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
         let params = config.extraParams
         let failure = params["failure"]?.stringValue
         if let failure, !Self.failureKinds.contains(failure) {

@@ -10,7 +10,7 @@ public struct OfflinePlugin: AIProviderPlugin {
         supportedFeatures: ["offline", "no_api_key"], license: "MIT"
     )
 
-    public func makeProvider(config: ProviderConfig) throws -> any AIProvider {
+    public func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
         OfflineProvider(model: config.model ?? "offline-corpus", messages: OfflineCorpus.messages)
     }
 }

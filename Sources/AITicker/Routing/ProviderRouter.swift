@@ -28,11 +28,12 @@ actor ProviderRouter {
 
     private var slots: [Slot] = []
     private let registry: PluginRegistry
-    private let logger: Logger
+    private let context: ProviderContext
+    private var logger: Logger { context.logger }
 
-    init(registry: PluginRegistry, logger: Logger) {
+    init(registry: PluginRegistry, context: ProviderContext) {
         self.registry = registry
-        self.logger = logger
+        self.context = context
     }
 
     /// Rebuilds providers for `entries`, keeping the instance and its health where the plugin and
@@ -82,7 +83,7 @@ actor ProviderRouter {
     private func build(_ entry: ProviderEntry) async -> (provider: (any AIProvider)?, reason: String?) {
         guard let plugin = registry.plugin(named: entry.plugin) else { return (nil, "unknown plugin \"\(entry.plugin)\"") }
         do {
-            let provider = try plugin.makeProvider(config: entry.config)
+            let provider = try plugin.makeProvider(config: entry.config, context: context)
             try await withTimeout(seconds: entry.config.timeout) { try await provider.initialize() }
             return (provider, nil)
         } catch let error as ProviderError {

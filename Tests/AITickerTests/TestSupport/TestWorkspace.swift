@@ -50,7 +50,7 @@ final class TestWorkspace: Sendable {
         let source = ManualTickSource()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let options = TickerOptions(sources: try sources(config: config, environment: environment), tickSource: source, logger: logger)
+        let options = TickerOptions(sources: try sources(config: config, environment: environment), tickSource: source, logger: logger, httpClient: .shared)
         return (try await buildServices(options), source)
     }
 }
