@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import AITicker
 
 @Suite("The ai-ticker binary, end to end", .serialized)
 struct EndToEndTests {
@@ -54,5 +55,39 @@ struct EndToEndTests {
         #expect(try await providers.exitStatus() == 0)
         #expect(providers.log.contains("healthy"))
         for process in [generate, messages, config, providers] { #expect(!process.log.contains(canary)) }
+    }
+}
+
+@Suite("Vendor plugins through the binary", .serialized)
+struct VendorEndToEndTests {
+    @Test func eachVendorPluginStoresAMessageFromItsLoopbackVendor() async throws {
+        let vendor = FakeVendor()
+        let workspace = try TestWorkspace()
+        try await vendor.run { base in
+            try workspace.write("plugin_config.json", """
+                {"plugins": {
+                  "oa": {"plugin": "openai", "priority": 1, "config": {"api_key": null, "model": "gpt-test"}},
+                  "claude": {"plugin": "anthropic", "priority": 2, "config": {"base_url": "\(base)/anthropic", "model": "claude-test"}},
+                  "gem": {"plugin": "gemini", "priority": 3, "config": {"api_key": "${GEMINI_API_KEY}", "base_url": "\(base)/gemini", "model": "gemini-test"}},
+                  "local": {"plugin": "ollama", "priority": 4, "config": {"base_url": "\(base)", "model": "llama-test"}}
+                 },
+                 "ticker": {"dedupe_window": 0}}
+                """)
+            let env = ["OPENAI_API_KEY": testKey, "OPENAI_BASE_URL": "\(base)/v1", "ANTHROPIC_API_KEY": testKey, "GEMINI_API_KEY": testKey]
+            for (id, expected) in [("oa", "Hello from OpenAI"), ("claude", "Hello from Claude"), ("gem", "Hello from Gemini"), ("local", "Hello from Ollama")] {
+                let generate = try ServiceProcess(arguments: ["generate", "--provider", id], directory: workspace.url, environment: env)
+                #expect(try await generate.exitStatus() == 0, "\(id): \(generate.log)")
+                #expect(generate.log.contains(expected), "\(id)")
+                #expect(!generate.log.contains(testKey))
+            }
+            let providers = try ServiceProcess(arguments: ["providers"], directory: workspace.url, environment: env)
+            #expect(try await providers.exitStatus() == 0)
+            #expect(providers.log.split(separator: "\n").filter { $0.contains("healthy") }.count == 4, "\(providers.log)")
+        }
+        let store = try SQLiteMessageStore(path: workspace.path("ticker.sqlite"))
+        let stored = try await store.messages(limit: 10, before: nil)
+        #expect(Set(stored.map(\.providerName)) == ["openai", "anthropic", "gemini", "ollama"])
+        #expect(Set(stored.map(\.model)) == ["gpt-test", "claude-test", "gemini-test", "llama-test"])
+        #expect(stored.allSatisfy { $0.usage.totalTokens > 0 })
     }
 }

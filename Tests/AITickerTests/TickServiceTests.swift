@@ -130,3 +130,46 @@ struct TickServiceTests {
         #expect(message.content == "from b")
     }
 }
+
+@Suite("Tick pipeline with HTTP vendors")
+struct VendorTickTests {
+    @Test func aRateLimitedVendorIsCooledDownForItsHintAndTheNextOneServes() async throws {
+        let vendor = FakeVendor()
+        let workspace = try TestWorkspace()
+        try await vendor.run { base in
+            let (services, _) = try await workspace.services(config: pluginConfig("""
+                {"primary": {"plugin": "openai-compatible", "priority": 1, "config": {"base_url": "\(base)/v1", "model": "gpt-test", "api_key": "${K}"}},
+                 "backup": {"plugin": "anthropic", "priority": 2, "config": {"base_url": "\(base)/anthropic", "api_key": "${K}"}}}
+                """), environment: ["K": testKey])
+            vendor.script(.json(429, #"{"error":{"message":"rate limited"}}"#, headers: [("retry-after", "120")]))
+            guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+            #expect(message.provider == "backup")
+            #expect(message.providerName == "anthropic")
+            #expect(message.content == "Hello from Claude number 2")
+            #expect(message.attempts.map(\.errorClass) == ["rate_limited", nil])
+            let primary = await services.providerStatuses().first { $0.id == "primary" }
+            let cooldown = try #require(primary?.health.cooldownUntil)
+            #expect(cooldown.timeIntervalSinceNow > 100 && cooldown.timeIntervalSinceNow <= 120)
+            guard case .stored(let next) = await services.ticks.tick(trigger: "test") else { Issue.record("no second message"); return }
+            #expect(next.attempts.first?.outcome == "skipped", "the cooled-down vendor is not asked again")
+            #expect(vendor.requests.filter { $0.path == "/v1/chat/completions" }.count == 1)
+        }
+    }
+
+    @Test func garbageFromAVendorIsNeverStored() async throws {
+        let vendor = FakeVendor()
+        let workspace = try TestWorkspace()
+        try await vendor.run { base in
+            let (services, _) = try await workspace.services(config: pluginConfig("""
+                {"v": {"plugin": "openai-compatible", "config": {"base_url": "\(base)/v1", "model": "m"}}}
+                """))
+            vendor.script(.json(200, #"{"choices":[{"message":{"content":""},"finish_reason":"stop"}]}"#),
+                          .raw(200, contentType: "text/html", Data("<h1>oops</h1>".utf8)))
+            for _ in 0..<2 {
+                guard case .failed = await services.ticks.tick(trigger: "test") else { Issue.record("expected failure"); return }
+            }
+            #expect(try await services.store.latest() == nil)
+            #expect(try await services.store.recentTicks(limit: 2).flatMap(\.attempts).map(\.errorClass) == ["bad_response", "bad_response"])
+        }
+    }
+}
