@@ -80,6 +80,11 @@ struct VendorEndToEndTests {
                 #expect(generate.log.contains(expected), "\(id)")
                 #expect(!generate.log.contains(testKey))
             }
+            vendor.script(.json(401, #"{"error":{"message":"Incorrect API key provided: \#(testKey)"}}"#))
+            let echoed = try ServiceProcess(arguments: ["generate", "--provider", "oa"], directory: workspace.url, environment: env)
+            #expect(try await echoed.exitStatus() == 1)
+            #expect(echoed.log.contains("unauthorized"))
+            #expect(!echoed.log.contains(testKey), "a key echoed by the vendor is redacted from logs and output")
             let providers = try ServiceProcess(arguments: ["providers"], directory: workspace.url, environment: env)
             #expect(try await providers.exitStatus() == 0)
             #expect(providers.log.split(separator: "\n").filter { $0.contains("healthy") }.count == 4, "\(providers.log)")
