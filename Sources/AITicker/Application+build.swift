@@ -45,10 +45,7 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     let live = LiveConfiguration(configuration)
     let metrics = TickerMetrics()
     let ownsClient = options.httpClient == nil
-    let httpClient = options.httpClient ?? HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled)
-    )
+    let httpClient = options.httpClient ?? makeHTTPClient()
     let router = ProviderRouter(registry: options.registry, context: ProviderContext(httpClient: httpClient, logger: logger))
     _ = await router.replace(with: configuration.providers, routing: configuration.routing)
     let latest = LatestMessageCache()
@@ -117,4 +114,12 @@ struct ProviderShutdownService: Service {
         try? await gracefulShutdown()
         await services.shutdown()
     }
+}
+
+/// The HTTP client for vendor calls: no redirects (a key must not follow one to another host),
+/// and a refused connection fails at once so the next provider is tried without waiting.
+public func makeHTTPClient() -> HTTPClient {
+    var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)), decompression: .disabled)
+    configuration.connectionPool.retryConnectionEstablishment = false
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
 }

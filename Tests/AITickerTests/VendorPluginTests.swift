@@ -10,7 +10,7 @@ func makeProvider(_ plugin: any AIProviderPlugin, base: String?, key: String? = 
                   timeout: Double = 2, extraParams: [String: JSONValue] = [:], extraHeaders: [String: String] = [:]) throws -> any AIProvider {
     let config = ProviderConfig(name: "test", apiKey: key, baseURL: base, model: model, timeout: timeout, maxTokens: 77,
                                 temperature: 0.3, extraParams: extraParams, extraHeaders: extraHeaders)
-    return try plugin.makeProvider(config: config, context: ProviderContext(httpClient: .shared, logger: Logger(label: "test")))
+    return try plugin.makeProvider(config: config, context: ProviderContext(httpClient: testHTTPClient, logger: Logger(label: "test")))
 }
 
 /// Runs one generation and returns the error it threw, or nil.

@@ -17,7 +17,7 @@ extension TestWorkspace {
         logger.logLevel = .critical
         var environment = environment
         if live { environment["SERVER_PORT"] = "0" }
-        let options = TickerOptions(sources: try sources(config: config, environment: environment), tickSource: source, logger: logger, httpClient: .shared)
+        let options = TickerOptions(sources: try sources(config: config, environment: environment), tickSource: source, logger: logger, httpClient: testHTTPClient)
         let (application, services) = try await buildApplication(options)
         return try await application.test(live ? .live : .router) { client in try await body(services, source, client) }
     }

@@ -1,6 +1,10 @@
+import AsyncHTTPClient
 import Foundation
 import Logging
 @testable import AITicker
+
+/// One client for every test, configured as in production; never shut down (it lives as long as the process).
+let testHTTPClient = makeHTTPClient()
 
 /// A temporary directory holding a test's config files and database, removed at deinit.
 final class TestWorkspace: Sendable {
@@ -50,7 +54,7 @@ final class TestWorkspace: Sendable {
         let source = ManualTickSource()
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let options = TickerOptions(sources: try sources(config: config, environment: environment), tickSource: source, logger: logger, httpClient: .shared)
+        let options = TickerOptions(sources: try sources(config: config, environment: environment), tickSource: source, logger: logger, httpClient: testHTTPClient)
         return (try await buildServices(options), source)
     }
 }
