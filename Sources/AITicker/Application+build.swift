@@ -47,7 +47,7 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     let ownsClient = options.httpClient == nil
     let httpClient = options.httpClient ?? makeHTTPClient()
     let router = ProviderRouter(registry: options.registry, context: ProviderContext(httpClient: httpClient, logger: logger))
-    _ = await router.replace(with: configuration.providers, routing: configuration.routing)
+    _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry)
     let latest = LatestMessageCache()
     if let message = try await store.latest() { latest.publish(message) }
     let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger)

@@ -10,6 +10,10 @@ public struct AppConfiguration: Sendable {
     /// Secret; nil means admin routes answer loopback clients only.
     public var adminToken: String?
     public var providers: [ProviderEntry]
+    /// Built-in, Swift-registered and valid external plugins, by name.
+    public var registry: PluginRegistry
+    /// Every plugin, external ones with their path, status and errors (`GET /api/plugins`).
+    public var pluginListings: [PluginListing]
     /// Every effective value with its layer, secrets masked (`ai-ticker config`, `GET /api/config`).
     public var effective: [EffectiveSetting]
     /// The `plugin_config.json` path in use, whether or not it exists.

@@ -19,12 +19,20 @@ extension ConfigResolver {
         let ticker = resolveTicker()
         let logLevel = Logger.Level(rawValue: string("logging.level") ?? "info") ?? .info
         let adminToken = string("ticker.admin_token").flatMap { $0.isEmpty ? nil : $0 }
+        let (external, externalListings) = PluginDiscovery.discover(
+            paths: routing.customPluginPaths, builtin: registry, environment: variables, timeout: Double(routing.pluginTimeout))
+        var registry = registry
+        for plugin in external { registry.register(plugin) }
+        let listings = registry.all.filter { !($0 is ExternalPlugin) }.map {
+            PluginListing(metadata: $0.metadata, name: $0.metadata.name, source: "builtin", path: nil, status: "loaded", errors: [])
+        } + externalListings
         let ids = file.pluginIDs ?? ["offline"]
         let providers = ids.map { resolveProvider(id: $0, file: file, registry: registry, defaultTimeout: routing.pluginTimeout) }
         guard let ticker else { return nil }
         return AppConfiguration(
             server: server, databasePath: databasePath, ticker: ticker, routing: routing, logLevel: logLevel,
-            adminToken: adminToken, providers: providers, effective: effective, configFile: configPath
+            adminToken: adminToken, providers: providers, registry: registry, pluginListings: listings,
+            effective: effective, configFile: configPath
         )
     }
 

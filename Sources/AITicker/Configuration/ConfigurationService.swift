@@ -71,7 +71,7 @@ public actor ConfigurationService {
             return ReloadReport(providers: await router.statuses(), diff: ProviderDiff(), dryRun: true)
         }
         let previous = live.value
-        let diff = await router.replace(with: configuration.providers, routing: configuration.routing)
+        let diff = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry)
         live.value = configuration
         if previous.ticker.intervalSeconds != configuration.ticker.intervalSeconds {
             tickSource.reschedule(interval: Double(configuration.ticker.intervalSeconds))

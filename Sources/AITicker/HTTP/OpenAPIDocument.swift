@@ -1038,15 +1038,8 @@ enum OpenAPIDocument {
         "type": "object",
         "required": [
           "name",
-          "display_name",
-          "version",
-          "author",
-          "description",
-          "requires",
-          "category",
-          "api_version",
-          "supported_features",
           "source",
+          "path",
           "status",
           "errors"
         ],
@@ -1122,7 +1115,8 @@ enum OpenAPIDocument {
               "type": "string"
             }
           }
-        }
+        },
+        "description": "Metadata fields are present for every loaded plugin; an invalid one may only have its name."
       },
       "PluginList": {
         "type": "object",

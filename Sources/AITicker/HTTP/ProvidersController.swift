@@ -60,26 +60,26 @@ struct ProvidersController {
     }
 
     struct PluginEntry: Encodable {
-        let metadata: PluginMetadata
-        let source = "builtin"
-        let path: String? = nil
-        let status = "loaded"
-        let errors: [String] = []
+        let listing: PluginListing
 
         func encode(to encoder: any Encoder) throws {
-            try metadata.encode(to: encoder)
             var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(source, forKey: .source)
-            try container.encode(path, forKey: .path)
-            try container.encode(status, forKey: .status)
-            try container.encode(errors, forKey: .errors)
+            if let metadata = listing.metadata {
+                try metadata.encode(to: encoder)
+            } else {
+                try container.encode(listing.name, forKey: .name)
+            }
+            try container.encode(listing.source, forKey: .source)
+            try container.encode(listing.path, forKey: .path)
+            try container.encode(listing.status, forKey: .status)
+            try container.encode(listing.errors, forKey: .errors)
         }
 
-        enum CodingKeys: String, CodingKey { case source, path, status, errors }
+        enum CodingKeys: String, CodingKey { case name, source, path, status, errors }
     }
 
     private func pluginList() -> [String: JSONValue] {
-        let plugins = services.registry.all.map { PluginEntry(metadata: $0.metadata) }
+        let plugins = services.configuration.value.pluginListings.map(PluginEntry.init)
         return ["plugins": MessagesController.json(plugins), "total": .number(Double(plugins.count))]
     }
 }

@@ -27,7 +27,7 @@ actor ProviderRouter {
     }
 
     private var slots: [Slot] = []
-    private let registry: PluginRegistry
+    private var registry: PluginRegistry
     private let context: ProviderContext
     private var logger: Logger { context.logger }
 
@@ -38,9 +38,12 @@ actor ProviderRouter {
 
     /// Rebuilds providers for `entries`, keeping the instance and its health where the plugin and
     /// settings are unchanged, then swaps them in at once and shuts the replaced ones down.
-    func replace(with entries: [ProviderEntry], routing: RoutingConfiguration) async -> ProviderDiff {
+    /// External plugins' processes are always started anew, so a changed plugin is picked up,
+    /// but their health and circuit state carry over like the others'.
+    func replace(with entries: [ProviderEntry], routing: RoutingConfiguration, registry: PluginRegistry? = nil) async -> ProviderDiff {
+        if let registry { self.registry = registry }
         var built: [String: (provider: (any AIProvider)?, reason: String?)] = [:]
-        for entry in entries where entry.unavailableReason == nil && reusable(for: entry) == nil {
+        for entry in entries where entry.unavailableReason == nil && (reusable(for: entry).map { $0.provider is ExternalProvider } ?? true) {
             built[entry.id] = await build(entry)
         }
         var diff = ProviderDiff()
@@ -48,7 +51,14 @@ actor ProviderRouter {
         var newSlots: [Slot] = []
         for entry in entries {
             let breaker = CircuitBreaker(failureThreshold: routing.circuitFailureThreshold, baseCooldown: Double(routing.circuitCooldownSeconds))
-            if var old = reusable(for: entry) {
+            if var old = reusable(for: entry), old.provider is ExternalProvider {
+                diff.changed.append(entry.id)
+                let made = built[entry.id]
+                old.entry = entry
+                old.provider = made?.provider
+                old.reason = made?.reason
+                newSlots.append(old)
+            } else if var old = reusable(for: entry) {
                 if entry.priority == old.entry.priority && entry.enabled == old.entry.enabled {
                     diff.unchanged.append(entry.id)
                 } else {

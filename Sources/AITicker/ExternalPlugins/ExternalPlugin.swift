@@ -1,0 +1,139 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// A plugin found on disk: a manifest and a directory whose command speaks JSON-RPC on stdio.
+struct ExternalPlugin: AIProviderPlugin {
+    let manifest: PluginManifest
+    let directory: URL
+    /// `global_settings.plugin_timeout`: the limit of every call to the process.
+    let callTimeout: Double
+
+    var metadata: PluginMetadata { manifest.metadata }
+
+    /// Variables in `requires` that look like environment names hold the key when `api_key` is null.
+    var apiKeyVariables: [String] {
+        manifest.metadata.requires.filter { $0.hasSuffix("_API_KEY") }
+    }
+
+    func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
+        ExternalProvider(plugin: self, config: config, logger: context.logger)
+    }
+
+    /// What the child process sees: a small, fixed environment plus the variables the manifest
+    /// `requires`; never the whole environment with every other provider's keys.
+    func childEnvironment(_ environment: [String: String]) -> [String: String] {
+        var names = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PYTHONPATH", "VIRTUAL_ENV"]
+        names += manifest.metadata.requires.filter { $0.range(of: #"^[A-Z][A-Z0-9_]*$"#, options: .regularExpression) != nil }
+        var child = environment.filter { names.contains($0.key) }
+        child["PATH"] = child["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        child["PYTHONUNBUFFERED"] = "1"
+        return child
+    }
+}
+
+/// An `AIProvider` backed by a plugin process. Every call first makes sure the process runs and
+/// has been initialized (again, after a crash).
+final class ExternalProvider: AIProvider {
+    let plugin: ExternalPlugin
+    let config: ProviderConfig
+    let process: PluginProcess
+    private let state: Mutex<(name: String, models: [String], ready: (generation: Int, task: Task<Void, any Error>)?)>
+
+    init(plugin: ExternalPlugin, config: ProviderConfig, logger: Logger) {
+        self.plugin = plugin
+        self.config = config
+        self.process = PluginProcess(
+            name: plugin.manifest.metadata.name, command: plugin.manifest.command, directory: plugin.directory,
+            environment: plugin.childEnvironment(ProcessInfo.processInfo.environment), logger: logger,
+            secrets: [config.apiKey].compactMap { $0 }
+        )
+        state = Mutex((plugin.manifest.metadata.name, [config.model].compactMap { $0 } + plugin.manifest.supportedModels, nil))
+    }
+
+    var providerName: String { state.withLock { $0.name } }
+    var supportedModels: [String] { state.withLock { $0.models } }
+    private var timeout: Double { min(plugin.callTimeout, config.timeout) }
+
+    func initialize() async throws {
+        try await ready()
+    }
+
+    /// Starts the process if needed and runs `initialize` once per process.
+    private func ready() async throws {
+        let task = try state.withLock { state -> Task<Void, any Error> in
+            let generation = try process.startIfNeeded()
+            if let ready = state.ready, ready.generation == generation { return ready.task }
+            let task = Task { try await self.handshake() }
+            state.ready = (generation, task)
+            return task
+        }
+        do {
+            try await task.value
+        } catch {
+            state.withLock { $0.ready = nil }
+            process.kill()
+            throw error
+        }
+    }
+
+    private func handshake() async throws {
+        var settings: [String: JSONValue] = [
+            "name": .string(config.name), "timeout": .number(config.timeout), "max_tokens": .number(Double(config.maxTokens)),
+            "temperature": .number(config.temperature), "extra_params": .object(config.extraParams),
+            "extra_headers": .object(config.extraHeaders.mapValues(JSONValue.string)),
+        ]
+        settings["api_key"] = config.apiKey.map(JSONValue.string)
+        settings["base_url"] = config.baseURL.map(JSONValue.string)
+        settings["model"] = config.model.map(JSONValue.string)
+        let result = try await process.call("initialize", params: .object(["config": .object(settings)]), timeout: timeout)
+        let name = result[key: "provider_name"]?.stringValue
+        let models: [String]? = if case .array(let items) = result[key: "supported_models"] ?? .null { items.compactMap(\.stringValue) } else { nil }
+        state.withLock { state in
+            if let name, !name.isEmpty { state.name = name }
+            if let models, !models.isEmpty { state.models = models }
+        }
+    }
+
+    func generateMessage(systemPrompt: String, userPrompt: String) async throws -> AIResponse {
+        try await ready()
+        let result = try await process.call("generate_message", params: .object([
+            "system_prompt": .string(systemPrompt), "user_prompt": .string(userPrompt),
+        ]), timeout: timeout)
+        guard let content = result[key: "content"]?.stringValue else {
+            throw ProviderError.badResponse("generate_message result has no string \"content\"")
+        }
+        process.markHealthy()
+        let usage = result[key: "usage"]?.objectValue ?? [:]
+        let metadata = result[key: "metadata"]?.objectValue ?? [:]
+        let prompt = Int(usage["prompt_tokens"]?.doubleValue ?? 0), completion = Int(usage["completion_tokens"]?.doubleValue ?? 0)
+        return AIResponse(
+            content: content, providerName: providerName, model: result[key: "model"]?.stringValue ?? config.model ?? plugin.manifest.metadata.name,
+            usage: Usage(promptTokens: prompt, completionTokens: completion, totalTokens: usage["total_tokens"]?.doubleValue.map { Int($0) }),
+            metadata: ResponseMetadata(responseID: metadata["response_id"]?.stringValue, created: metadata["created"]?.doubleValue.map { Int($0) },
+                                       finishReason: metadata["finish_reason"]?.stringValue)
+        )
+    }
+
+    func healthCheck() async -> HealthCheckResult {
+        let start = ContinuousClock.now
+        do {
+            try await ready()
+            let result = try await process.call("health_check", params: .object([:]), timeout: timeout)
+            let elapsed = start.duration(to: .now)
+            let latency = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            return HealthCheckResult(healthy: result[key: "healthy"]?.boolValue ?? false, latencyMs: latency, detail: result[key: "detail"]?.stringValue)
+        } catch {
+            return HealthCheckResult(healthy: false, detail: (error as? ProviderError)?.message ?? "health check failed")
+        }
+    }
+
+    func shutdown() async {
+        await process.stop()
+    }
+}
+
+extension JSONValue {
+    /// The value under `key` of an object, or nil.
+    subscript(key key: String) -> JSONValue? { objectValue?[key] }
+}

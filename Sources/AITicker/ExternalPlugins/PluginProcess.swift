@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// One external plugin's child process and the JSON-RPC 2.0 conversation with it: one JSON object
+/// per line on stdin/stdout, stderr lines to the log. A crashed process is started again on the
+/// next use, after a backoff that doubles with each crash (at most a minute).
+final class PluginProcess: Sendable {
+    /// Lines longer than this are dropped whole, so a flooding plugin cannot exhaust memory.
+    static let maxLineBytes = 1 << 20
+
+    private struct State {
+        var process: Process?
+        var stdin: FileHandle?
+        var generation = 0
+        var exited = true
+        var stopping = false
+        var pending: [Int: CheckedContinuation<JSONValue, any Error>] = [:]
+        var cancelled: Set<Int> = []
+        var nextID = 1
+        var stdout = LineBuffer()
+        var stderr = LineBuffer()
+        var crashes = 0
+        var restartAt: ContinuousClock.Instant?
+    }
+
+    let name: String
+    let command: [String]
+    let directory: URL
+    let environment: [String: String]
+    let logger: Logger
+    /// Strings to hide from logged stderr lines (the plugin's API key).
+    let secrets: [String]
+    private let state = Mutex(State())
+
+    init(name: String, command: [String], directory: URL, environment: [String: String], logger: Logger, secrets: [String]) {
+        self.name = name
+        self.command = command
+        self.directory = directory
+        self.environment = environment
+        self.logger = logger
+        self.secrets = secrets.filter { $0.count >= 4 }
+    }
+
+    /// The generation of the running process, starting one if none runs and the backoff allows.
+    func startIfNeeded() throws -> Int {
+        try state.withLock { state in
+            if !state.exited { return state.generation }
+            if let restartAt = state.restartAt, ContinuousClock.now < restartAt {
+                let wait = ContinuousClock.now.duration(to: restartAt).components.seconds + 1
+                throw ProviderError.unavailable("plugin \(name) crashed; restarting in \(wait) s")
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = command
+            process.currentDirectoryURL = directory
+            process.environment = environment
+            let input = Pipe(), output = Pipe(), errors = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = errors
+            let generation = state.generation + 1
+            output.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.received(handle.availableData, stderr: false) }
+            errors.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.received(handle.availableData, stderr: true) }
+            process.terminationHandler = { [weak self] process in
+                output.fileHandleForReading.readabilityHandler = nil
+                errors.fileHandleForReading.readabilityHandler = nil
+                self?.exited(generation: generation, status: process.terminationStatus)
+            }
+            do {
+                try process.run()
+            } catch {
+                state.crashes += 1
+                state.restartAt = ContinuousClock.now + Self.backoff(state.crashes)
+                throw ProviderError.unavailable("plugin \(name) could not start: \(error.localizedDescription)")
+            }
+            state.process = process
+            state.stdin = input.fileHandleForWriting
+            state.generation = generation
+            state.exited = false
+            state.stopping = false
+            state.stdout = LineBuffer()
+            state.stderr = LineBuffer()
+            return generation
+        }
+    }
+
+    static func backoff(_ crashes: Int) -> Duration {
+        .seconds(min(60, 1 << min(crashes - 1, 6)))
+    }
+
+    /// Sends one request and waits for the answer with the same id, at most `timeout` seconds.
+    /// A plugin that does not answer in time is stopped: its next use starts it again.
+    func call(_ method: String, params: JSONValue, timeout: Double) async throws -> JSONValue {
+        let id = state.withLock { state in
+            defer { state.nextID += 1 }
+            return state.nextID
+        }
+        let request = JSONValue.object(["jsonrpc": .string("2.0"), "id": .number(Double(id)), "method": .string(method), "params": params])
+        do {
+            return try await withTimeout(seconds: timeout) {
+                try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        self.register(id: id, continuation: continuation, request: request)
+                    }
+                } onCancel: {
+                    self.cancel(id: id)
+                }
+            }
+        } catch ProviderError.timeout {
+            logger.warning("plugin did not answer in time; stopping it", metadata: ["plugin": "\(name)", "method": "\(method)"])
+            kill()
+            throw ProviderError.timeout
+        }
+    }
+
+    private func register(id: Int, continuation: CheckedContinuation<JSONValue, any Error>, request: JSONValue) {
+        let failure: ProviderError? = state.withLock { state in
+            if state.cancelled.remove(id) != nil { return .timeout }
+            guard !state.exited, let stdin = state.stdin, var line = try? JSONEncoder().encode(request) else {
+                return .unavailable("plugin \(name) is not running")
+            }
+            line.append(UInt8(ascii: "\n"))
+            do {
+                try stdin.write(contentsOf: line)
+            } catch {
+                return .unavailable("plugin \(name) closed its input")
+            }
+            state.pending[id] = continuation
+            return nil
+        }
+        if let failure { continuation.resume(throwing: failure) }
+    }
+
+    private func cancel(id: Int) {
+        let continuation = state.withLock { state in
+            let found = state.pending.removeValue(forKey: id)
+            if found == nil { state.cancelled.insert(id) }
+            return found
+        }
+        continuation?.resume(throwing: ProviderError.timeout)
+    }
+
+    private func received(_ data: Data, stderr: Bool) {
+        guard !data.isEmpty else { return }
+        let (lines, dropped) = state.withLock { state in
+            stderr ? state.stderr.append(data, limit: Self.maxLineBytes) : state.stdout.append(data, limit: Self.maxLineBytes)
+        }
+        if dropped > 0 {
+            logger.warning("dropped over-long output line", metadata: ["plugin": "\(name)", "stream": "\(stderr ? "stderr" : "stdout")"])
+        }
+        for line in lines {
+            if stderr { logger.notice("\(redact(String(decoding: line, as: UTF8.self)))", metadata: ["plugin": "\(name)"]) } else { answer(line) }
+        }
+    }
+
+    /// Resolves the pending call a response line answers; anything else is logged and ignored.
+    private func answer(_ line: Data) {
+        guard !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) else { return }
+        guard let message = try? JSONDecoder().decode(JSONValue.self, from: line), case .object(let object) = message,
+              let id = object["id"]?.doubleValue.flatMap({ Int(exactly: $0) })
+        else {
+            logger.warning("ignored output that is not a JSON-RPC response", metadata: ["plugin": "\(name)"])
+            return
+        }
+        guard let continuation = state.withLock({ $0.pending.removeValue(forKey: id) }) else {
+            logger.warning("ignored a response to no pending request", metadata: ["plugin": "\(name)", "id": "\(id)"])
+            return
+        }
+        if let error = object["error"]?.objectValue {
+            continuation.resume(throwing: Self.providerError(error, redact: redact))
+        } else {
+            continuation.resume(returning: object["result"] ?? .null)
+        }
+    }
+
+    /// The `ProviderError` for a JSON-RPC error whose `data.kind` names the class (SPEC §5).
+    static func providerError(_ error: [String: JSONValue], redact: (String) -> String) -> ProviderError {
+        let message = redact(error["message"]?.stringValue ?? "plugin error")
+        let data = error["data"]?.objectValue ?? [:]
+        switch data["kind"]?.stringValue {
+        case "unauthorized": return .unauthorized(message)
+        case "rate_limited": return .rateLimited(retryAfter: data["retry_after"]?.doubleValue)
+        case "quota_exhausted": return .quotaExhausted(until: data["retry_after"]?.doubleValue.map { Date().addingTimeInterval($0) })
+        case "timeout": return .timeout
+        case "bad_response": return .badResponse(message)
+        case "bad_request": return .badRequest(message)
+        case "misconfigured": return .misconfigured(message)
+        default: return .unavailable(message)
+        }
+    }
+
+    private func exited(generation: Int, status: Int32) {
+        let pending = state.withLock { state -> [CheckedContinuation<JSONValue, any Error>] in
+            guard generation == state.generation else { return [] }
+            state.exited = true
+            state.process = nil
+            state.stdin = nil
+            if !state.stopping {
+                state.crashes += 1
+                state.restartAt = ContinuousClock.now + Self.backoff(state.crashes)
+            }
+            defer { state.pending = [:] }
+            return Array(state.pending.values)
+        }
+        if !pending.isEmpty || status != 0 {
+            logger.warning("plugin process exited", metadata: ["plugin": "\(name)", "status": "\(status)"])
+        }
+        for continuation in pending { continuation.resume(throwing: ProviderError.unavailable("plugin \(name) exited with status \(status)")) }
+    }
+
+    /// Forgets a successful start, so the crash backoff starts from one second again.
+    func markHealthy() {
+        state.withLock { $0.crashes = 0 }
+    }
+
+    /// Kills the process at once (it stopped answering); the next use starts a new one.
+    func kill() {
+        state.withLock { state in
+            if let pid = state.process?.processIdentifier, !state.exited { Glibc.kill(pid, SIGKILL) }
+        }
+    }
+
+    /// Asks the plugin to shut down, then SIGTERM, then SIGKILL; returns once it has exited.
+    func stop() async {
+        let pid: Int32? = state.withLock { state in
+            guard !state.exited, let process = state.process else { return nil }
+            state.stopping = true
+            if let stdin = state.stdin {
+                try? stdin.write(contentsOf: Data(#"{"jsonrpc":"2.0","method":"shutdown","id":0}"#.utf8 + [UInt8(ascii: "\n")]))
+                try? stdin.close()
+            }
+            return process.processIdentifier
+        }
+        guard let pid else { return }
+        if await waitForExit(seconds: 1) { return }
+        Glibc.kill(pid, SIGTERM)
+        if await waitForExit(seconds: 2) { return }
+        Glibc.kill(pid, SIGKILL)
+        _ = await waitForExit(seconds: 5)
+    }
+
+    private func waitForExit(seconds: Double) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if state.withLock({ $0.exited }) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return state.withLock { $0.exited }
+    }
+
+    /// The running process's id, for tests that check nothing is left behind.
+    var processID: Int32? { state.withLock { $0.exited ? nil : $0.process?.processIdentifier } }
+
+    private func redact(_ text: String) -> String {
+        var text = text
+        for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
+        return text.count > 2_000 ? String(text.prefix(2_000)) + "…" : text
+    }
+}
+
+/// Splits a byte stream into lines, dropping any line longer than a limit.
+struct LineBuffer {
+    private var pending = Data()
+    private var discarding = false
+
+    /// Adds bytes; returns the complete lines and how many over-long lines were dropped.
+    mutating func append(_ data: Data, limit: Int) -> (lines: [Data], dropped: Int) {
+        var lines: [Data] = []
+        var dropped = 0
+        var rest = data[...]
+        while let newline = rest.firstIndex(of: UInt8(ascii: "\n")) {
+            if discarding {
+                discarding = false
+            } else if pending.count + (newline - rest.startIndex) > limit {
+                dropped += 1
+            } else {
+                lines.append(pending + rest[rest.startIndex..<newline])
+            }
+            pending = Data()
+            rest = rest[rest.index(after: newline)...]
+        }
+        if !discarding {
+            pending.append(contentsOf: rest)
+            if pending.count > limit {
+                pending = Data()
+                discarding = true
+                dropped += 1
+            }
+        }
+        return (lines, dropped)
+    }
+}
