@@ -164,6 +164,7 @@ final class PluginProcess: Sendable {
             return
         }
         guard let continuation = state.withLock({ $0.pending.removeValue(forKey: id) }) else {
+            if id == 0 { return }  // the answer to `shutdown`, which nobody waits for
             logger.warning("ignored a response to no pending request", metadata: ["plugin": "\(name)", "id": "\(id)"])
             return
         }

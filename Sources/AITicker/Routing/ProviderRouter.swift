@@ -211,6 +211,11 @@ actor ProviderRouter {
         }
     }
 
+    /// The live provider of an instance, if it has one.
+    func provider(id: String) -> (any AIProvider)? {
+        slots.first { $0.entry.id == id }?.provider
+    }
+
     /// Stops every provider; used at shutdown.
     func shutdownAll() async {
         let providers = slots.compactMap(\.provider)
