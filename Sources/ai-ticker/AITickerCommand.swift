@@ -120,12 +120,72 @@ struct Providers: AsyncParsableCommand {
 }
 
 struct Plugins: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the plugins this build knows.")
+    static let configuration = CommandConfiguration(
+        abstract: "List, check and create plugins.",
+        subcommands: [List.self, Validate.self, New.self],
+        defaultSubcommand: List.self
+    )
 
-    func run() async throws {
-        let plugins = PluginRegistry.builtin.all
-        print(Table.render(header: ["NAME", "VERSION", "SOURCE", "STATUS", "DESCRIPTION"],
-                           rows: plugins.map { [$0.metadata.name, $0.metadata.version, "builtin", "loaded", $0.metadata.description] }))
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every plugin: built-in ones and those found in custom_plugin_paths.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let options = common.options
+            let configuration = try await reportingErrors {
+                try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+            }
+            print(Table.render(
+                header: ["NAME", "VERSION", "SOURCE", "STATUS", "PATH / ERRORS"],
+                rows: configuration.pluginListings.map { listing in
+                    [listing.name, listing.metadata?.version ?? "-", listing.source, listing.status,
+                     listing.errors.isEmpty ? listing.path ?? "" : listing.errors.joined(separator: "; ")]
+                }))
+        }
+    }
+
+    struct Validate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a plugin directory: its plugin.json, then a real initialize and health_check.")
+        @Argument(help: "The plugin's directory (the one holding plugin.json).")
+        var directory: String
+
+        func run() async throws {
+            let (name, problems) = await PluginCheck.validate(directory: directory)
+            if problems.isEmpty {
+                print("\(name ?? directory): valid; initialize and health_check answered")
+                return
+            }
+            print("\(name ?? directory): invalid")
+            for problem in problems { print("  \(problem)") }
+            throw ExitCode(1)
+        }
+    }
+
+    struct New: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a working plugin to start from.")
+        @Argument(help: "The plugin's name: lowercase letters, digits, - or _.")
+        var name: String
+        @Option(help: "python or swift.")
+        var language: String = "python"
+        @Option(help: "Where to create it.")
+        var directory: String = "plugins/custom"
+
+        func run() async throws {
+            guard let language = PluginScaffold.Language(rawValue: language) else {
+                throw ValidationError("--language must be python or swift")
+            }
+            do {
+                let files = try PluginScaffold.create(name: name, language: language, parent: directory)
+                files.forEach { print("created \($0)") }
+            } catch let error as PluginScaffold.ScaffoldError {
+                throw ValidationError(error.description)
+            }
+            let path = "\(directory)/\(name)"
+            if language == .swift { print("next: (cd \(path) && swift build -c release)") }
+            print("next: ai-ticker plugins validate \(path)")
+            print(#"then add {"\#(name)": {"plugin": "\#(name)", "priority": 10}} to "plugins" in plugin_config.json"#)
+        }
     }
 }
 

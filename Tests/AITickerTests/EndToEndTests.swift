@@ -96,3 +96,51 @@ struct VendorEndToEndTests {
         #expect(stored.allSatisfy { $0.usage.totalTokens > 0 })
     }
 }
+
+@Suite("Plugin command line", .serialized)
+struct PluginCommandLineTests {
+    @Test func aScaffoldedPythonPluginValidatesAndServesTicks() async throws {
+        let workspace = try TestWorkspace()
+        let new = try ServiceProcess(arguments: ["plugins", "new", "greeter", "--directory", "plugins/custom"], directory: workspace.url)
+        #expect(try await new.exitStatus() == 0)
+        let validate = try ServiceProcess(arguments: ["plugins", "validate", "plugins/custom/greeter"], directory: workspace.url)
+        #expect(try await validate.exitStatus() == 0, "\(validate.log)")
+        #expect(validate.log.contains("greeter: valid"))
+        try workspace.write("plugin_config.json", #"{"plugins": {"greet": {"plugin": "greeter"}}}"#)
+        let list = try ServiceProcess(arguments: ["plugins"], directory: workspace.url)
+        #expect(try await list.exitStatus() == 0)
+        #expect(list.log.contains("greeter") && list.log.contains("external") && list.log.contains("loaded"))
+        let generate = try ServiceProcess(arguments: ["generate"], directory: workspace.url)
+        #expect(try await generate.exitStatus() == 0, "\(generate.log)")
+        #expect(generate.log.contains("Message 1 from greeter."))
+        let again = try ServiceProcess(arguments: ["plugins", "new", "greeter", "--directory", "plugins/custom"], directory: workspace.url)
+        #expect(try await again.exitStatus() != 0, "an existing plugin is never overwritten")
+    }
+
+    @Test func validateExplainsWhatIsWrongAndExitsOne() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("bad/plugin.json", #"{"name": "bad", "version": "x", "author": "a", "description": "d", "api_version": "v1", "command": ["python3", "missing.py"]}"#)
+        let validate = try ServiceProcess(arguments: ["plugins", "validate", "bad"], directory: workspace.url)
+        #expect(try await validate.exitStatus() == 1)
+        #expect(validate.log.contains(#"version: "x" is not semantic versioning (e.g. 1.0.0)"#))
+        try workspace.write("bad/plugin.json", #"{"name": "bad", "version": "1.0.0", "author": "a", "description": "d", "api_version": "v1", "command": ["python3", "missing.py"]}"#)
+        let start = try ServiceProcess(arguments: ["plugins", "validate", "bad"], directory: workspace.url)
+        #expect(try await start.exitStatus() == 1)
+        #expect(start.log.contains("initialize:"), "a plugin whose process dies at start is reported: \(start.log)")
+    }
+
+    @Test func aScaffoldedSwiftPluginBuildsAndValidates() async throws {
+        let workspace = try TestWorkspace()
+        let new = try ServiceProcess(arguments: ["plugins", "new", "swifty", "--language", "swift", "--directory", "."], directory: workspace.url)
+        #expect(try await new.exitStatus() == 0)
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        build.arguments = ["swift", "build", "-c", "release", "--package-path", workspace.path("swifty")]
+        build.standardOutput = FileHandle.nullDevice
+        try build.run()
+        build.waitUntilExit()
+        #expect(build.terminationStatus == 0)
+        let validate = try ServiceProcess(arguments: ["plugins", "validate", "swifty"], directory: workspace.url)
+        #expect(try await validate.exitStatus(timeout: .seconds(30)) == 0, "\(validate.log)")
+    }
+}
