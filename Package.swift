@@ -43,6 +43,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(
+            name: "custom-ticker",
+            dependencies: [
+                "AITicker",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Examples/CustomTicker"
+        ),
+        .testTarget(
+            name: "PublicAPITests",
+            dependencies: [
+                "AITicker",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
         .testTarget(
             name: "AITickerTests",
             dependencies: [

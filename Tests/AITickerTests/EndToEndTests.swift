@@ -144,3 +144,22 @@ struct PluginCommandLineTests {
         #expect(try await validate.exitStatus(timeout: .seconds(30)) == 0, "\(validate.log)")
     }
 }
+
+@Suite("A service of one's own", .serialized)
+struct CustomTickerExampleTests {
+    @Test func theExampleExecutableServesItsOwnPlugin() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugin_config.json", #"{"plugins": {"loud": {"plugin": "shout", "config": {"extra_params": {"phrase": "hello screens"}}}}}"#)
+        let service = try ServiceProcess(arguments: [], directory: workspace.url, environment: ["SERVER_PORT": "0"], executable: "custom-ticker")
+        let port = try await service.port()
+        var message: (status: Int, body: String) = (0, "")
+        for _ in 0..<100 {
+            message = try await httpGet("http://127.0.0.1:\(port)/api/message")
+            if message.status == 200 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(message.body.contains("HELLO SCREENS!"))
+        service.signal(SIGTERM)
+        #expect(try await service.exitStatus() == 0)
+    }
+}

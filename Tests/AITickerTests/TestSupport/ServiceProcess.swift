@@ -14,14 +14,14 @@ final class ServiceProcess: Sendable {
     }
 
     /// The `ai-ticker` executable built next to the test bundle.
-    static var binary: URL {
+    static func binary(_ name: String) -> URL {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("ai-ticker")
+            .deletingLastPathComponent().appendingPathComponent(name)
     }
 
-    init(arguments: [String], directory: URL, environment: [String: String] = [:]) throws {
+    init(arguments: [String], directory: URL, environment: [String: String] = [:], executable: String = "ai-ticker") throws {
         process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = Self.binary(executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path].merging(environment) { $1 }
