@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+@testable import AITicker
+
+/// The repository's root, found from this file's path.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The code block that follows `<!-- sample: NAME -->` in a document.
+func sample(_ name: String, in document: String) throws -> String {
+    let text = try String(contentsOf: repositoryRoot.appendingPathComponent(document), encoding: .utf8)
+    let marker = try #require(text.range(of: "<!-- sample: \(name) -->"))
+    let fenceStart = try #require(text.range(of: "```", range: marker.upperBound..<text.endIndex))
+    let codeStart = try #require(text.range(of: "\n", range: fenceStart.upperBound..<text.endIndex)).upperBound
+    let fenceEnd = try #require(text.range(of: "\n```", range: codeStart..<text.endIndex))
+    return String(text[codeStart..<fenceEnd.lowerBound]) + "\n"
+}
+
+@Suite("The plugin author's guide", .serialized)
+struct DocsTests {
+    @Test func theGuidesPythonPluginValidatesAndServesATick() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugins/words/plugin.json", try sample("plugin.json", in: "docs/writing-a-provider.md"))
+        try workspace.write("plugins/words/plugin.py", try sample("plugin.py", in: "docs/writing-a-provider.md"))
+        let (name, problems) = await PluginCheck.validate(directory: workspace.path("plugins/words"))
+        #expect(name == "word-of-the-day")
+        #expect(problems == [])
+        let services = try await workspace.externalServices(#"{"w": {"plugin": "word-of-the-day"}}"#)
+        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        #expect(message.content.hasPrefix("Word of the day: "))
+        await services.shutdown()
+    }
+
+    @Test func theGuidesSwiftSampleIsTheCompiledExample() throws {
+        let example = try String(contentsOf: repositoryRoot.appendingPathComponent("Examples/CustomTicker/main.swift"), encoding: .utf8)
+        #expect(try sample("Examples/CustomTicker/main.swift", in: "docs/writing-a-provider.md") == example)
+    }
+
+    /// The JSON Schema in docs/ and the validator in the service agree on valid and invalid manifests.
+    @Test func theSchemaAndTheValidatorAgree() throws {
+        let python = repositoryRoot.appendingPathComponent(".venv/bin/python").path
+        try #require(FileManager.default.isExecutableFile(atPath: python), "run scripts/setup-peers first")
+        let valid = try sample("plugin.json", in: "docs/writing-a-provider.md")
+        let manifests: [String] = [
+            valid,
+            try String(contentsOf: repositoryRoot.appendingPathComponent("plugins/custom/calendar-facts/plugin.json"), encoding: .utf8),
+            valid.replacingOccurrences(of: #""version": "1.0.0""#, with: #""version": "x""#),
+            valid.replacingOccurrences(of: #""api_version": "v1""#, with: #""api_version": "v2""#),
+            valid.replacingOccurrences(of: #""name": "word-of-the-day""#, with: #""name": "Word Of The Day""#),
+            valid.replacingOccurrences(of: #""category": "custom""#, with: #""category": "mine""#),
+            valid.replacingOccurrences(of: #""license": "MIT""#, with: #""licence": "MIT""#),
+            valid.replacingOccurrences(of: #""command": ["python3", "plugin.py"]"#, with: #""command": []"#),
+            valid.replacingOccurrences(of: #""author": "you","#, with: ""),
+            valid.replacingOccurrences(of: #""requires": []"#, with: #""requires": "none""#),
+        ]
+        let script = """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            for text in json.load(sys.stdin):
+                print("valid" if jsonschema.Draft202012Validator(schema).is_valid(json.loads(text)) else "invalid")
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = ["-c", script, repositoryRoot.appendingPathComponent("docs/plugin.schema.json").path]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        input.fileHandleForWriting.write(try JSONEncoder().encode(manifests))
+        try input.fileHandleForWriting.close()
+        let verdicts = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
+        process.waitUntilExit()
+        let ours = manifests.map { text in
+            PluginManifest.parse(Data(text.utf8), directory: repositoryRoot, environment: ["PATH": "/usr/bin:/bin"]).errors.isEmpty ? "valid" : "invalid"
+        }
+        #expect(verdicts == ours)
+        #expect(ours.prefix(2) == ["valid", "valid"])
+        #expect(ours.dropFirst(2).allSatisfy { $0 == "invalid" })
+    }
+}
