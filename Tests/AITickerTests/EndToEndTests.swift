@@ -163,3 +163,40 @@ struct CustomTickerExampleTests {
         #expect(try await service.exitStatus() == 0)
     }
 }
+
+@Suite("External plugins through the binary", .serialized)
+struct ExternalPluginEndToEndTests {
+    /// Child process ids of `pid`, from /proc.
+    func children(of pid: Int32) -> [Int32] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.flatMap { task in
+            ((try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/children", encoding: .utf8)) ?? "").split(separator: " ").compactMap { Int32($0) }
+        }
+    }
+
+    @Test func theServiceRunsThePluginLogsItsStderrAndLeavesNoProcessBehind() async throws {
+        let workspace = try TestWorkspace()
+        try writePythonPlugin(workspace, name: "talker")
+        try workspace.write("plugin_config.json", """
+            {"plugins": {"t": {"plugin": "talker", "config": {"api_key": "${TALKER_KEY}"}}},
+             "global_settings": {"custom_plugin_paths": ["plugins"]}}
+            """)
+        let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url, environment: ["TALKER_KEY": "sk-talker-canary-77"])
+        let port = try await service.port()
+        var message: (status: Int, body: String) = (0, "")
+        for _ in 0..<100 {
+            message = try await httpGet("http://127.0.0.1:\(port)/api/message")
+            if message.status == 200 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(message.body.contains("hello from talker"))
+        let plugins = children(of: service.process.processIdentifier)
+        #expect(plugins.count == 1)
+        #expect(service.log.contains("plugin=talker"), "stderr lines are logged under the plugin's name")
+        #expect(service.log.contains("initialized with"))
+        #expect(!service.log.contains("sk-talker-canary-77"), "the key the plugin printed is redacted")
+        service.signal(SIGTERM)
+        #expect(try await service.exitStatus() == 0)
+        for pid in plugins { #expect(!processExists(pid), "plugin process \(pid) outlived the service") }
+    }
+}
