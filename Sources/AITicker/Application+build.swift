@@ -14,6 +14,8 @@ public struct TickerOptions: Sendable {
     public var logger: Logger
     /// The HTTP client for vendor calls; nil creates one that `TickerServices.shutdown()` closes.
     public var httpClient: HTTPClient?
+    /// systemd's notify socket, from `NOTIFY_SOCKET` and `WATCHDOG_USEC` by default.
+    public var notifier: SystemdNotifier = SystemdNotifier()
 
     public init(sources: ConfigurationSources = ConfigurationSources(), registry: PluginRegistry = .builtin,
                 tickSource: any TickSource = DispatchTickSource(), logger: Logger = Logger(label: "ai-ticker"),
@@ -50,9 +52,12 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry)
     let latest = LatestMessageCache()
     if let message = try await store.latest() { latest.publish(message) }
-    let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger)
+    let notifier = options.notifier
+    let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger) { record in
+        notifier.status(record.summary)
+    }
     let configurationService = ConfigurationService(loader: loader, store: store, live: live, router: router,
-                                                    tickSource: options.tickSource, logger: logger)
+                                                    tickSource: options.tickSource, notifier: notifier, logger: logger)
     return TickerServices(configuration: live, configurationService: configurationService, store: store, ticks: ticks,
                           latest: latest, metrics: metrics, registry: options.registry, tickSource: options.tickSource, router: router,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
@@ -72,6 +77,7 @@ public func buildApplication(
         return logger
     }()
     let router = buildRouter(services).router
+    let liveness = SchedulerLiveness()
     let application = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "ai-ticker"),
@@ -80,11 +86,13 @@ public func buildApplication(
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics),
             ReloadSignalService(configuration: services.configurationService, logger: logger),
             SchedulerService(source: options.tickSource, ticks: services.ticks, store: services.store,
-                             configuration: services.configuration, logger: logger),
+                             configuration: services.configuration, logger: logger, liveness: liveness),
+            NotifyService(notifier: options.notifier, scheduler: liveness),
         ],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.server.port
             logger.notice("listening on http://\(configuration.server.host):\(port)")
+            options.notifier.ready(status: "serving on \(configuration.server.host):\(port)")
             await onServerRunning(port)
         },
         logger: logger

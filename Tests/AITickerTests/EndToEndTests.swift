@@ -200,3 +200,27 @@ struct ExternalPluginEndToEndTests {
         for pid in plugins { #expect(!processExists(pid), "plugin process \(pid) outlived the service") }
     }
 }
+
+@Suite("systemd notify protocol", .serialized)
+struct SystemdNotifyTests {
+    @Test(arguments: [false, true])
+    func theServiceReportsReadyStatusWatchdogReloadAndStop(abstract: Bool) async throws {
+        let workspace = try TestWorkspace()
+        let listener = try NotifyListener(abstract: abstract, directory: workspace.url.path)
+        let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url,
+                                         environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "200000"])
+        _ = try await service.port()
+        #expect(await listener.wait(for: "READY=1"))
+        #expect(await listener.wait(for: "STATUS=last tick"), "the first tick's outcome is reported")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(listener.messages.filter { $0 == "WATCHDOG=1" }.count >= 3, "pings at half of WATCHDOG_USEC")
+        service.signal(SIGHUP)
+        #expect(await listener.wait(for: "RELOADING=1"))
+        let reloading = try #require(listener.messages.first { $0.contains("RELOADING=1") })
+        #expect(reloading.contains("MONOTONIC_USEC="))
+        #expect(await listener.wait(for: "STATUS=configuration reloaded"))
+        service.signal(SIGTERM)
+        #expect(try await service.exitStatus() == 0)
+        #expect(listener.messages.contains { $0.contains("STOPPING=1") })
+    }
+}

@@ -16,10 +16,12 @@ public actor ConfigurationService {
     private let live: LiveConfiguration
     private let router: ProviderRouter
     private let tickSource: any TickSource
+    private let notifier: SystemdNotifier
     private let logger: Logger
 
     init(loader: ConfigurationLoader, store: any MessageStore, live: LiveConfiguration, router: ProviderRouter,
-         tickSource: any TickSource, logger: Logger) {
+         tickSource: any TickSource, notifier: SystemdNotifier, logger: Logger) {
+        self.notifier = notifier
         self.loader = loader
         self.store = store
         self.live = live
@@ -30,9 +32,17 @@ public actor ConfigurationService {
 
     /// Re-reads every layer and rebuilds providers; with `dryRun` only validates.
     public func reload(dryRun: Bool = false) async throws -> ReloadReport {
-        let overrides = try await store.overrides()
-        let configuration = try loader.load(overrides: overrides)
-        return try await apply(configuration, dryRun: dryRun)
+        if !dryRun { notifier.reloading() }
+        do {
+            let overrides = try await store.overrides()
+            let configuration = try loader.load(overrides: overrides)
+            let report = try await apply(configuration, dryRun: dryRun)
+            if !dryRun { notifier.ready(status: "configuration reloaded: \(report.providers.count) providers") }
+            return report
+        } catch {
+            if !dryRun { notifier.ready(status: "reload rejected; the running configuration stays") }
+            throw error
+        }
     }
 
     /// Sets (non-nil) or removes (nil) runtime overrides after validating the result as a whole;

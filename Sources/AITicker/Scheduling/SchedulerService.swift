@@ -11,8 +11,11 @@ struct SchedulerService: Service {
     let store: any MessageStore
     let configuration: LiveConfiguration
     let logger: Logger
+    var liveness = SchedulerLiveness()
 
     func run() async throws {
+        liveness.set(true)
+        defer { liveness.set(false) }
         let interval = Double(configuration.value.ticker.intervalSeconds)
         let age = (try? await store.latest()).map { Date().timeIntervalSince($0.createdAt) } ?? .infinity
         let initialDelay = age >= interval ? 0 : interval - age

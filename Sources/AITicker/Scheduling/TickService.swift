@@ -21,12 +21,15 @@ public actor TickService {
     private let latest: LatestMessageCache
     private let metrics: TickerMetrics
     private let logger: Logger
+    /// Told about every finished tick (systemd's STATUS= line).
+    private let onTick: @Sendable (TickRecord) -> Void
     private var running = false
     public private(set) var skippedTicks = 0
     public private(set) var lastTick: TickRecord?
 
     init(store: any MessageStore, router: ProviderRouter, configuration: LiveConfiguration,
-         latest: LatestMessageCache, metrics: TickerMetrics, logger: Logger) {
+         latest: LatestMessageCache, metrics: TickerMetrics, logger: Logger, onTick: @escaping @Sendable (TickRecord) -> Void = { _ in }) {
+        self.onTick = onTick
         self.store = store
         self.router = router
         self.configuration = configuration
@@ -155,6 +158,7 @@ public actor TickService {
         }
         let record = TickRecord(startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id, attempts: attempts)
         lastTick = record
+        onTick(record)
         metrics.tick(outcome: name)
         do {
             try await store.recordTick(record, retention: config.ticker.retention)

@@ -82,6 +82,19 @@ public struct TickRecord: Codable, Sendable, Equatable {
     }
 }
 
+extension TickRecord {
+    /// One line for systemd's STATUS=: when, what happened, who answered.
+    public var summary: String {
+        let when = RFC3339.string(from: finishedAt)
+        let answered = attempts.last { $0.outcome == "success" }?.provider
+        switch outcome {
+        case "stored": return "last tick \(when): stored #\(messageID ?? 0) from \(answered ?? "?")"
+        case "archived": return "last tick \(when): every provider failed; re-published #\(messageID ?? 0)"
+        default: return "last tick \(when): \(outcome) after \(attempts.filter { $0.outcome != "skipped" }.count) attempts"
+        }
+    }
+}
+
 /// The JSON coders used for the API and for JSON columns: snake_case keys, RFC 3339 dates.
 public enum JSONCoding {
     public static let encoder: JSONEncoder = {
