@@ -81,3 +81,13 @@ func httpGet(_ url: String) async throws -> (status: Int, body: String) {
     let body = try await response.body.collect(upTo: 1 << 20)
     return (Int(response.status.code), String(buffer: body))
 }
+
+/// POST to a loopback URL, returning status and body.
+func httpPost(_ url: String, body: String = "") async throws -> (status: Int, body: String) {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.body = .bytes(ByteBuffer(string: body))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let bytes = try await response.body.collect(upTo: 1 << 20)
+    return (Int(response.status.code), String(buffer: bytes))
+}
