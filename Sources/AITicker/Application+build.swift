@@ -48,7 +48,10 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     let metrics = TickerMetrics()
     let ownsClient = options.httpClient == nil
     let httpClient = options.httpClient ?? makeHTTPClient()
-    let router = ProviderRouter(registry: options.registry, context: ProviderContext(httpClient: httpClient, logger: logger))
+    let context = ProviderContext(httpClient: httpClient, logger: logger) { limit in
+        (try? await store.recentContents(limit: limit)) ?? []
+    }
+    let router = ProviderRouter(registry: options.registry, context: context)
     _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry)
     let latest = LatestMessageCache()
     if let message = try await store.latest() { latest.publish(message) }

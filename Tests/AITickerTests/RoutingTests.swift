@@ -60,4 +60,12 @@ struct RoutingTests {
         }
         #expect(seen == ["a", "b", "c"])
     }
+
+    @Test func theOfflineProviderPassesOverRecentlyStoredMessages() async throws {
+        let provider = OfflineProvider(model: "m", messages: ["a", "b", "c", "d"], recent: { _ in ["a", "b"] })
+        var seen: [String] = []
+        for _ in 0..<20 { seen.append(try await provider.generateMessage(systemPrompt: "", userPrompt: "").content) }
+        #expect(Set(seen) == ["c", "d"])
+        #expect(zip(seen, seen.dropFirst()).allSatisfy { $0 != $1 })
+    }
 }

@@ -10,6 +10,8 @@ struct APIError: Error, Sendable {
     var message: String
     /// Extra fields beside `code` and `message` (e.g. the configuration issues or tick attempts).
     var details: [String: JSONValue] = [:]
+    /// Extra response headers, e.g. `Allow` on a 405.
+    var headers: HTTPFields = [:]
 
     static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
     static func notFound(_ message: String) -> APIError { APIError(status: .notFound, code: "not_found", message: message) }
@@ -17,7 +19,9 @@ struct APIError: Error, Sendable {
     var response: Response {
         var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
         error.merge(details) { current, _ in current }
-        return Response.json(["error": JSONValue.object(error)], status: status)
+        var response = Response.json(["error": JSONValue.object(error)], status: status)
+        response.headers.append(contentsOf: headers)
+        return response
     }
 }
 

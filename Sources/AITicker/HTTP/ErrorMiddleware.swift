@@ -19,7 +19,8 @@ struct ErrorMiddleware: RouterMiddleware {
                 let allowed = routes.methods(matching: request.uri.path)
                 if !allowed.isEmpty {
                     mapped = APIError(status: .methodNotAllowed, code: "method_not_allowed",
-                                      message: "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))")
+                                      message: "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))",
+                                      headers: [.allow: allowed.joined(separator: ", ")])
                 }
             }
             response = mapped.response

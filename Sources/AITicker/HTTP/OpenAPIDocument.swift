@@ -59,6 +59,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -80,6 +90,16 @@ enum OpenAPIDocument {
           },
           "404": {
             "description": "No message yet",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
             "content": {
               "application/json": {
                 "schema": {
@@ -138,6 +158,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -181,6 +211,16 @@ enum OpenAPIDocument {
           },
           "404": {
             "description": "No such message",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
             "content": {
               "application/json": {
                 "schema": {
@@ -252,6 +292,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -280,6 +330,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -298,6 +358,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -313,6 +383,16 @@ enum OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/PluginList"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }
@@ -380,6 +460,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -414,6 +504,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       },
@@ -433,7 +533,30 @@ enum OpenAPIDocument {
               "schema": {
                 "type": "object",
                 "minProperties": 1,
-                "additionalProperties": true
+                "description": "Configuration keys (e.g. ticker.interval_seconds, plugins.<id>.priority) mapped to their new value; null removes the override. Keys that need a restart (server.*, database.path) are refused, and values are validated against their key's type and range (422).",
+                "propertyNames": {
+                  "pattern": "^(ticker|global_settings|logging|plugins)\\.[A-Za-z0-9_.-]+$"
+                },
+                "additionalProperties": {
+                  "nullable": true,
+                  "oneOf": [
+                    {
+                      "type": "string"
+                    },
+                    {
+                      "type": "number"
+                    },
+                    {
+                      "type": "boolean"
+                    },
+                    {
+                      "type": "array",
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  ]
+                }
               }
             }
           }
@@ -471,6 +594,26 @@ enum OpenAPIDocument {
           },
           "422": {
             "description": "Invalid override",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body too large",
             "content": {
               "application/json": {
                 "schema": {
@@ -542,6 +685,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -560,6 +713,16 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       }
@@ -575,6 +738,16 @@ enum OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "type": "object"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }

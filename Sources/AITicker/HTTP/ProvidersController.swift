@@ -18,7 +18,7 @@ struct ProvidersController {
     static func flag(_ text: String?, name: String) throws -> Bool {
         switch text?.lowercased() {
         case nil, "false", "0": false
-        case "true", "1", "": true
+        case "true", "1": true
         default: throw APIError.badRequest("\(name) must be true or false")
         }
     }

@@ -38,14 +38,18 @@ final class RouteList: Sendable {
         entries.withLock { $0.append((method.rawValue, path.split(separator: "/"))) }
     }
 
-    /// Methods of the routes whose pattern matches `path` (`{name}` matches any one segment).
+    /// Methods of the routes the router would pick for `path`: those whose pattern matches
+    /// (`{name}` matches any one segment) with the most literal segments, as the router prefers them.
     func methods(matching path: String) -> [String] {
         let segments = path.split(separator: "/")
-        return entries.withLock { entries in
+        let matches = entries.withLock { entries in
             entries.filter { entry in
                 entry.path.count == segments.count
                     && zip(entry.path, segments).allSatisfy { pattern, segment in pattern.hasPrefix("{") || pattern == segment }
-            }.map(\.method)
+            }
         }
+        let literals = { (entry: (method: String, path: [Substring])) in entry.path.filter { !$0.hasPrefix("{") }.count }
+        let best = matches.map(literals).max()
+        return matches.filter { literals($0) == best }.map(\.method)
     }
 }
