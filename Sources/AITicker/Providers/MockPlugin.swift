@@ -4,7 +4,8 @@ import Synchronization
 /// Built-in plugin for demos and tests: scripted content, latency and failures.
 ///
 /// Settings, all under `config.extra_params`:
-/// - `content` (string, "Mock message {n}"): the reply; `{n}` becomes a running counter.
+/// - `content` (string, "Mock message {n}"): the reply; `{n}` becomes a running counter and
+///   `{uuid}` a random UUID (for replies that must never look alike).
 /// - `latency_ms` (number, 0): delay before answering.
 /// - `failure` (string, none): error class to fail with: `unauthorized`, `rate_limited`,
 ///   `quota_exhausted`, `unavailable`, `timeout`, `bad_response`, `hang` (never answers) or
@@ -78,6 +79,7 @@ final class MockProvider: AIProvider {
         }
         if latency > 0 { try await Task.sleep(for: .milliseconds(Int(latency * 1000))) }
         var text = content.replacingOccurrences(of: "{n}", with: String(n))
+            .replacingOccurrences(of: "{uuid}", with: UUID().uuidString)
         if let failure, Double.random(in: 0..<1) < failureRate {
             switch failure {
             case "unauthorized": throw ProviderError.unauthorized("mock says the key is wrong")
