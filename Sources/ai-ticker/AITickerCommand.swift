@@ -56,6 +56,9 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let options = common.options
+        // A write past RLIMIT_FSIZE must fail with EFBIG (reported as storage unavailable)
+        // rather than kill the process.
+        signal(SIGXFSZ, SIG_IGN)
         try await reportingErrors {
             let (application, _) = try await buildApplication(options)
             let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: options.logger))
@@ -86,9 +89,9 @@ struct Generate: AsyncParsableCommand {
             print(Table.attempts(attempts))
             print("every provider failed; re-published archived #\(message.id): \(message.content)")
             throw ExitCode(1)
-        case .failed(let attempts, _):
+        case .failed(let attempts, _), .storageFailed(let attempts):
             print(Table.attempts(attempts))
-            print("no message generated")
+            print("no message stored")
             throw ExitCode(1)
         case .skipped:
             throw ExitCode(1)

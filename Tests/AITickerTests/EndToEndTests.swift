@@ -55,6 +55,12 @@ struct EndToEndTests {
         #expect(try await providers.exitStatus() == 0)
         #expect(providers.log.contains("healthy"))
         for process in [generate, messages, config, providers] { #expect(!process.log.contains(canary)) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: workspace.url.path).filter { $0.hasPrefix("ticker.sqlite") }
+        #expect(!files.isEmpty)
+        for file in files {
+            let bytes = try Data(contentsOf: workspace.url.appendingPathComponent(file))
+            #expect(bytes.range(of: Data(canary.utf8)) == nil, "the key is in \(file)")
+        }
     }
 }
 
@@ -90,6 +96,13 @@ struct VendorEndToEndTests {
             #expect(providers.log.split(separator: "\n").filter { $0.contains("healthy") }.count == 4, "\(providers.log)")
         }
         let store = try SQLiteMessageStore(path: workspace.path("ticker.sqlite"))
+        let ticks = try await store.recentTicks(limit: 20)
+        #expect(ticks.contains { $0.attempts.contains { $0.errorClass == "unauthorized" && $0.detail?.contains("***") == true } },
+                "the echoed key is stored redacted")
+        for file in try FileManager.default.contentsOfDirectory(atPath: workspace.url.path) where file.hasPrefix("ticker.sqlite") {
+            let bytes = try Data(contentsOf: workspace.url.appendingPathComponent(file))
+            #expect(bytes.range(of: Data(testKey.utf8)) == nil, "the key is in \(file)")
+        }
         let stored = try await store.messages(limit: 10, before: nil)
         #expect(Set(stored.map(\.providerName)) == ["openai", "anthropic", "gemini", "ollama"])
         #expect(Set(stored.map(\.model)) == ["gpt-test", "claude-test", "gemini-test", "llama-test"])

@@ -54,7 +54,9 @@ public actor ConfigurationService {
                 issues.append(.init(source: "runtime override", key: key, reason: "unknown key"))
                 continue
             }
-            if spec.needsRestart {
+            if spec.secret {
+                issues.append(.init(source: "runtime override", key: key, reason: "secrets are not stored at runtime; use the environment, .env or a credential file"))
+            } else if spec.needsRestart {
                 issues.append(.init(source: "runtime override", key: key, reason: "needs a restart; set it in the file or the environment"))
             } else if let value, LayeredConfig.content(value, as: spec.type) == nil {
                 issues.append(.init(source: "runtime override", key: key, reason: "expected \(LayeredConfig.describe(spec.type))"))

@@ -67,6 +67,10 @@ struct MessagesController {
                            code: noProvider ? "no_provider" : "all_providers_failed",
                            message: noProvider ? "no provider is available" : "every provider failed",
                            details: ["attempts": Self.json(attempts)])
+        case .storageFailed(let attempts):
+            throw APIError(status: .serviceUnavailable, code: "storage_unavailable",
+                           message: "a message was generated but could not be stored; the last stored one is still served",
+                           details: ["attempts": Self.json(attempts)])
         case .skipped:
             throw APIError(status: .conflict, code: "tick_in_progress", message: "a tick is already running")
         }

@@ -284,7 +284,7 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "No provider available",
+            "description": "No provider available, or the message could not be stored",
             "content": {
               "application/json": {
                 "schema": {
@@ -981,6 +981,7 @@ enum OpenAPIDocument {
               "stored",
               "archived",
               "failed",
+              "storage_failed",
               "skipped"
             ]
           },
@@ -1017,6 +1018,7 @@ enum OpenAPIDocument {
             "type": "object",
             "required": [
               "ok",
+              "writable",
               "path"
             ],
             "properties": {
@@ -1025,6 +1027,9 @@ enum OpenAPIDocument {
               },
               "path": {
                 "type": "string"
+              },
+              "writable": {
+                "type": "boolean"
               }
             }
           },

@@ -16,7 +16,7 @@ struct SystemController {
     }
 
     struct Health: Encodable {
-        struct Database: Encodable { let ok: Bool; let path: String }
+        struct Database: Encodable { let ok: Bool; let writable: Bool; let path: String }
         struct Scheduler: Encodable {
             let intervalSeconds: Int
             let lastTick: TickRecord?
@@ -43,10 +43,12 @@ struct SystemController {
         let usable = statuses.filter { $0.enabled && $0.available }
         let healthy = usable.filter { $0.health.status != "unhealthy" && $0.health.circuit == .closed }
         let lastTick = await services.ticks.lastTick
-        let status = !databaseOK ? "down" : (healthy.isEmpty || lastTick?.outcome == "failed" ? "degraded" : "ok")
+        let writable = services.store.isWritable
+        let status = !databaseOK && services.latest.snapshot == nil ? "down"
+            : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == "failed" ? "degraded" : "ok")
         let body = Health(
             status: status,
-            database: .init(ok: databaseOK, path: configuration.databasePath),
+            database: .init(ok: databaseOK, writable: writable, path: configuration.databasePath),
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
                              nextTickAt: services.tickSource.nextFireDate, skippedTicks: await services.ticks.skippedTicks),
             providers: .init(total: statuses.count, available: usable.count, healthy: healthy.count, selected: statuses.first(where: \.selected)?.id),

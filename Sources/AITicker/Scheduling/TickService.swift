@@ -8,6 +8,8 @@ public enum TickOutcome: Sendable {
     case archived(Message, attempts: [Attempt])
     /// Nothing was stored; `noProvider` when there was nobody to ask at all.
     case failed(attempts: [Attempt], noProvider: Bool)
+    /// An answer was accepted but could not be stored (disk full, read-only database).
+    case storageFailed(attempts: [Attempt])
     /// Another tick was running.
     case skipped
 }
@@ -147,13 +149,14 @@ public actor TickService {
         case (.generated, let message?): outcome = .stored(message)
         case (.archived, let message?): outcome = .archived(message, attempts: attempts)
         case (.nothing(let noProvider), _): outcome = .failed(attempts: attempts, noProvider: noProvider)
-        default: outcome = .failed(attempts: attempts, noProvider: false)
+        default: outcome = .storageFailed(attempts: attempts)
         }
         if let stored { latest.publish(stored) }
         let name: String = switch outcome {
         case .stored: "stored"
         case .archived: "archived"
         case .failed: "failed"
+        case .storageFailed: "storage_failed"
         case .skipped: "skipped"
         }
         let record = TickRecord(startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id, attempts: attempts)

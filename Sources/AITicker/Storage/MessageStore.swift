@@ -1,8 +1,15 @@
 /// Errors of the storage layer.
-public enum StoreError: Error, Sendable, Equatable {
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(Int64)
     /// The database could not be opened, read or written (disk full, read-only, corrupt).
     case unavailable(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let id): "no message with id \(id)"
+        case .unavailable(let reason): reason
+        }
+    }
 }
 
 /// Durable storage for messages, ticks and runtime configuration overrides.
@@ -25,4 +32,6 @@ public protocol MessageStore: Sendable {
     func setOverrides(_ values: [String: JSONValue?]) async throws
     /// Answers whether the database can be read right now.
     func ping() async -> Bool
+    /// False since the last write failed (disk full, read-only), until a write succeeds again.
+    var isWritable: Bool { get }
 }

@@ -1,10 +1,14 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// `MessageStore` on SQLite through GRDB: WAL mode, `synchronous=FULL` so a committed message
 /// survives a crash or power loss, migrations at open.
 public final class SQLiteMessageStore: MessageStore {
     private let writer: any DatabaseWriter
+    private let lastWriteFailed = Atomic<Bool>(false)
+
+    public var isWritable: Bool { !lastWriteFailed.load(ordering: .acquiring) }
 
     /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory one.
     public init(path: String) throws {
@@ -193,7 +197,16 @@ public final class SQLiteMessageStore: MessageStore {
     }
 
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        do { return try await writer.write(body) } catch let error as StoreError { throw error } catch {
+        do {
+            let result = try await writer.write(body)
+            lastWriteFailed.store(false, ordering: .releasing)
+            return result
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            throw StoreError.unavailable("database refused the row: \(error.message ?? "constraint")")
+        } catch {
+            lastWriteFailed.store(true, ordering: .releasing)
             throw StoreError.unavailable("database write failed: \(error)")
         }
     }

@@ -1,0 +1,51 @@
+import AITicker
+import Foundation
+import Testing
+
+@Suite("A full disk", .serialized)
+struct DiskFullTests {
+    func prlimit(_ pid: Int32, fsize: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        process.arguments = ["--pid", String(pid), "--fsize=\(fsize)"]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    /// The file-size limit makes every write past the first byte fail as on a full disk.
+    @Test func writesFailTheServiceSaysDegradedKeepsServingAndRecovers() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugin_config.json", #"{"plugins": {"m": {"plugin": "mock", "config": {"extra_params": {"content": "{uuid}"}}}}, "ticker": {"interval_seconds": 3600}}"#)
+        let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url)
+        let base = "http://127.0.0.1:\(try await service.port())"
+        var before = (status: 0, body: "")
+        for _ in 0..<50 {
+            before = try await httpGet("\(base)/api/message")
+            if before.status == 200 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(before.status == 200)
+
+        try prlimit(service.process.processIdentifier, fsize: "1:")
+        let failed = try await httpPost("\(base)/api/messages/generate")
+        #expect(failed.status == 503)
+        #expect(failed.body.contains("storage_unavailable"))
+        let health = try await httpGet("\(base)/api/health")
+        #expect(health.status == 200)
+        #expect(health.body.contains(#""status":"degraded""#))
+        #expect(health.body.contains(#""writable":false"#))
+        let still = try await httpGet("\(base)/api/message")
+        #expect(still.status == 200)
+        #expect(still.body == before.body, "the last stored message is still served from memory")
+
+        try prlimit(service.process.processIdentifier, fsize: "unlimited:")
+        let recovered = try await httpPost("\(base)/api/messages/generate")
+        #expect(recovered.status == 201)
+        let healthy = try await httpGet("\(base)/api/health")
+        #expect(healthy.body.contains(#""writable":true"#))
+        #expect(try await httpGet("\(base)/api/message").body != before.body)
+        service.signal(SIGTERM)
+        #expect(try await service.exitStatus() == 0)
+    }
+}
