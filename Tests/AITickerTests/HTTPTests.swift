@@ -187,6 +187,9 @@ struct HTTPTests {
             #expect(response.json["error"]?["attempts"]?[0]?["error_class"] == .string("rate_limited"))
             let providers = try await client.execute(uri: "/api/providers", method: .get).json
             #expect(providers["providers"]?[0]?["health"]?["cooldown_until"] != nil)
+            let ticks = try await client.execute(uri: "/api/ticks?limit=5", method: .get).json
+            #expect(ticks["ticks"]?[0]?["outcome"] == .string("failed"))
+            #expect(ticks["ticks"]?[0]?["attempts"]?[0]?["error_class"] == .string("rate_limited"))
         }
         let none = pluginConfig(#"{"off": {"plugin": "mock", "enabled": false}}"#)
         try await workspace.withApp(config: none, environment: token) { _, _, client in

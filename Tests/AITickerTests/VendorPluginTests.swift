@@ -104,6 +104,7 @@ struct VendorPluginTests {
                 (.json(529, #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#), { if case .unavailable = $0 { true } else { false } }),
                 (.raw(200, contentType: "text/html", Data("<html>gateway</html>".utf8)), { if case .badResponse = $0 { true } else { false } }),
                 (.json(200, #"{"unexpected": true}"#), { if case .badResponse = $0 { true } else { false } }),
+                (.json(200, #"{"id":"x","choices":[{"message":{"content":"Hel"#), { if case .badResponse = $0 { true } else { false } }),
                 (.json(200, #"{"choices":[{"message":{"content":"  "},"finish_reason":"stop"}]}"#), { $0 == .badResponse("empty content") }),
                 (.json(200, #"{"choices":[{"message":{"content":null},"finish_reason":"stop"}]}"#), { $0 == .badResponse("empty content") }),
                 (.json(200, #"{"choices":[{"message":{"content":"Half a sen"},"finish_reason":"length"}]}"#),

@@ -16,6 +16,10 @@ struct MessagesController {
             return Response.json(try await services.store.message(id: id))
         }
         table.add(.post, "/api/messages/generate", admin: admin) { _, _ in try await generate() }
+        table.add(.get, "/api/ticks") { request, _ in
+            let limit = try Self.limit(request.uri.queryParameters.get("limit"))
+            return Response.json(["ticks": try await services.store.recentTicks(limit: limit)])
+        }
     }
 
     private func latest(_ request: Request, full: Bool) throws -> Response {
@@ -28,11 +32,7 @@ struct MessagesController {
 
     private func history(_ request: Request) async throws -> Response {
         let query = request.uri.queryParameters
-        var limit = 20
-        if let text = query.get("limit") {
-            guard let value = Int(text), (1...200).contains(value) else { throw APIError.badRequest("limit must be an integer from 1 to 200") }
-            limit = value
-        }
+        let limit = try Self.limit(query.get("limit"))
         var before: Int64?
         if let text = query.get("before") {
             guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive message id") }
@@ -74,6 +74,13 @@ struct MessagesController {
         case .skipped:
             throw APIError(status: .conflict, code: "tick_in_progress", message: "a tick is already running")
         }
+    }
+
+    /// `limit`: 1–200, 20 when absent.
+    static func limit(_ text: String?) throws -> Int {
+        guard let text else { return 20 }
+        guard let value = Int(text), (1...200).contains(value) else { throw APIError.badRequest("limit must be an integer from 1 to 200") }
+        return value
     }
 
     static func json(_ value: some Encodable) -> JSONValue {

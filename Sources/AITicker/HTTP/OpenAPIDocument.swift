@@ -306,6 +306,68 @@ enum OpenAPIDocument {
         }
       }
     },
+    "/api/ticks": {
+      "get": {
+        "summary": "Recent ticks, newest first, with every attempt: who was skipped and why, who was tried, what happened",
+        "operationId": "listTicks",
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 200,
+              "default": 20
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Ticks",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "ticks"
+                  ],
+                  "properties": {
+                    "ticks": {
+                      "type": "array",
+                      "items": {
+                        "$ref": "#/components/schemas/TickRecord"
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad limit",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
     "/api/health": {
       "get": {
         "summary": "Service health; never calls a provider",
