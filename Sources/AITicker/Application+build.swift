@@ -90,6 +90,7 @@ public func buildApplication(
             ReloadSignalService(configuration: services.configurationService, logger: logger),
             SchedulerService(source: options.tickSource, ticks: services.ticks, store: services.store,
                              configuration: services.configuration, logger: logger, liveness: liveness),
+            StreamHeartbeatService(latest: services.latest, configuration: services.configuration, metrics: services.metrics),
             NotifyService(notifier: options.notifier, scheduler: liveness),
         ],
         onServerRunning: { channel in
@@ -114,6 +115,8 @@ func buildRouter(_ services: TickerServices) -> (router: Router<AppRequestContex
     ProvidersController(services: services).register(on: &table, admin: admin)
     ConfigController(services: services).register(on: &table, admin: admin)
     SystemController(services: services).register(on: &table)
+    StreamController(services: services).register(on: &table)
+    TickerPageController().register(on: &table)
     return (router, table.routes)
 }
 

@@ -18,13 +18,9 @@ struct DiskFullTests {
         let workspace = try TestWorkspace()
         try workspace.write("plugin_config.json", #"{"plugins": {"m": {"plugin": "mock", "config": {"extra_params": {"content": "{uuid}"}}}}, "ticker": {"interval_seconds": 3600}}"#)
         let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url)
-        let base = "http://127.0.0.1:\(try await service.port())"
-        var before = (status: 0, body: "")
-        for _ in 0..<50 {
-            before = try await httpGet("\(base)/api/message")
-            if before.status == 200 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let port = try await service.port()
+        let base = "http://127.0.0.1:\(port)"
+        let before = try await firstMessage(port: port)
         #expect(before.status == 200)
 
         try prlimit(service.process.processIdentifier, fsize: "1:")

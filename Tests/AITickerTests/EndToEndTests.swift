@@ -8,12 +8,7 @@ struct EndToEndTests {
         let workspace = try TestWorkspace()
         let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url)
         let port = try await service.port()
-        var message: (status: Int, body: String) = (0, "")
-        for _ in 0..<100 {
-            message = try await httpGet("http://127.0.0.1:\(port)/api/message")
-            if message.status == 200 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let message = try await firstMessage(port: port)
         #expect(message.status == 200, "the first tick runs at start when there is no recent message")
         #expect(message.body.contains(#""provider":"offline""#))
         #expect(FileManager.default.fileExists(atPath: workspace.path("ticker.sqlite")))
@@ -165,12 +160,7 @@ struct CustomTickerExampleTests {
         try workspace.write("plugin_config.json", #"{"plugins": {"loud": {"plugin": "shout", "config": {"extra_params": {"phrase": "hello screens"}}}}}"#)
         let service = try ServiceProcess(arguments: [], directory: workspace.url, environment: ["SERVER_PORT": "0"], executable: "custom-ticker")
         let port = try await service.port()
-        var message: (status: Int, body: String) = (0, "")
-        for _ in 0..<100 {
-            message = try await httpGet("http://127.0.0.1:\(port)/api/message")
-            if message.status == 200 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let message = try await firstMessage(port: port)
         #expect(message.body.contains("HELLO SCREENS!"))
         service.signal(SIGTERM)
         #expect(try await service.exitStatus() == 0)
@@ -196,12 +186,7 @@ struct ExternalPluginEndToEndTests {
             """)
         let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url, environment: ["TALKER_KEY": "sk-talker-canary-77"])
         let port = try await service.port()
-        var message: (status: Int, body: String) = (0, "")
-        for _ in 0..<100 {
-            message = try await httpGet("http://127.0.0.1:\(port)/api/message")
-            if message.status == 200 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let message = try await firstMessage(port: port)
         #expect(message.body.contains("hello from talker"))
         let plugins = children(of: service.process.processIdentifier)
         #expect(plugins.count == 1)

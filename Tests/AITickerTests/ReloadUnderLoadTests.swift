@@ -18,7 +18,7 @@ struct ReloadUnderLoadTests {
         let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url)
         let port = try await service.port()
         let base = "http://127.0.0.1:\(port)"
-        for _ in 0..<50 where try await httpGet("\(base)/api/message").status != 200 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(try await firstMessage(port: port).status == 200)
 
         let counts = Counts()
         let stop = ContinuousClock.now + .seconds(5)

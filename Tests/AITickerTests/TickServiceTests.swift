@@ -173,3 +173,33 @@ struct VendorTickTests {
         }
     }
 }
+
+@Suite("Failover edge cases")
+struct FailoverEdgeTests {
+    @Test func whenEveryCircuitIsOpenTheBestProviderIsTriedAnyway() async throws {
+        let workspace = try TestWorkspace()
+        let (services, _) = try await workspace.services(config: pluginConfig("""
+            {"a": {"plugin": "mock", "priority": 1, "config": {"extra_params": {"failure": "unavailable", "failure_rate": 1}}},
+             "b": {"plugin": "mock", "priority": 2, "config": {"extra_params": {"failure": "unavailable"}}}}
+            """, global: #""fallback_behavior": "keep_last", "circuit_failure_threshold": 1, "circuit_cooldown_seconds": 600"#))
+        _ = await services.ticks.tick(trigger: "test")
+        let statuses = await services.providerStatuses()
+        #expect(statuses.allSatisfy { $0.health.circuit == .open })
+        guard case .failed(let attempts, let noProvider) = await services.ticks.tick(trigger: "test") else { Issue.record("expected failure"); return }
+        #expect(!noProvider)
+        #expect(attempts.filter { $0.outcome == "skipped" }.map(\.provider) == ["a", "b"])
+        #expect(attempts.filter { $0.outcome == "failure" }.map(\.provider) == ["a"], "the best one is tried although its circuit is open")
+    }
+
+    @Test func theWholeTickHasADeadline() async throws {
+        let workspace = try TestWorkspace()
+        let (services, _) = try await workspace.services(config: pluginConfig("""
+            {"slow1": {"plugin": "mock", "priority": 1, "config": {"timeout": 30, "extra_params": {"failure": "hang"}}},
+             "slow2": {"plugin": "mock", "priority": 2, "config": {"timeout": 30, "extra_params": {"failure": "hang"}}}}
+            """, ticker: #""dedupe_window": 0, "tick_deadline_seconds": 1"#))
+        let start = ContinuousClock.now
+        guard case .failed(let attempts, _) = await services.ticks.tick(trigger: "test") else { Issue.record("expected failure"); return }
+        #expect(start.duration(to: .now) < .seconds(10))
+        #expect(attempts.map(\.errorClass) == ["timeout", "deadline"])
+    }
+}

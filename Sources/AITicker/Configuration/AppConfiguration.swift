@@ -24,6 +24,9 @@ public struct AppConfiguration: Sendable {
 public struct ServerConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
+    /// At most this many `/api/stream` clients at once.
+    public var maxStreamClients: Int
+    public var streamHeartbeatSeconds: Int
 }
 
 /// `ticker.*`: what to ask for and how often.

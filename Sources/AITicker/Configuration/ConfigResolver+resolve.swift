@@ -6,7 +6,9 @@ import Logging
 extension ConfigResolver {
     /// Reads every global key and provider entry; nil only when nothing could be resolved.
     mutating func resolve(file: ConfigFile, configPath: String, registry: PluginRegistry) -> AppConfiguration? {
-        let server = ServerConfiguration(host: string("server.host") ?? "127.0.0.1", port: int("server.port"))
+        let server = ServerConfiguration(host: string("server.host") ?? "127.0.0.1", port: int("server.port"),
+                                         maxStreamClients: int("server.max_stream_clients"),
+                                         streamHeartbeatSeconds: int("server.stream_heartbeat_seconds"))
         let databasePath = string("database.path") ?? "ticker.sqlite"
         let routing = RoutingConfiguration(
             customPluginPaths: { if case .stringArray(let paths) = global("global_settings.custom_plugin_paths") { paths } else { [] } }(),

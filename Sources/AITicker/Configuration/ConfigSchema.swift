@@ -20,6 +20,8 @@ enum ConfigSchema {
     static let global: [ConfigKeySpec] = [
         .init(key: "server.host", type: .string, defaultValue: .string("127.0.0.1"), needsRestart: true),
         .init(key: "server.port", type: .int, defaultValue: .int(8080), needsRestart: true, range: 0...65535),
+        .init(key: "server.max_stream_clients", type: .int, defaultValue: .int(1_000), needsRestart: true, range: 1...100_000),
+        .init(key: "server.stream_heartbeat_seconds", type: .int, defaultValue: .int(15), needsRestart: true, range: 1...3_600),
         .init(key: "database.path", type: .string, defaultValue: .string("ticker.sqlite"), needsRestart: true),
         .init(key: "ticker.interval_seconds", type: .int, defaultValue: .int(300), range: 1...86_400),
         .init(key: "ticker.prompt_profile", type: .string, defaultValue: .string("default")),

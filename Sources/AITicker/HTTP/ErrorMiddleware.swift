@@ -1,8 +1,10 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 
-/// Turns every error into the JSON error shape with a fitting status, and counts requests.
+/// Turns every error into the JSON error shape with a fitting status, marks every response
+/// `X-Content-Type-Options: nosniff`, and counts requests.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let metrics: TickerMetrics
@@ -10,7 +12,7 @@ struct ErrorMiddleware: RouterMiddleware {
     let routes: RouteList
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let response: Response
+        var response: Response
         do {
             response = try await next(request, context)
         } catch {
@@ -25,6 +27,7 @@ struct ErrorMiddleware: RouterMiddleware {
             }
             response = mapped.response
         }
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code)
         return response
     }

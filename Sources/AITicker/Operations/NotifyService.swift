@@ -20,7 +20,11 @@ struct NotifyService: Service {
             }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 if scheduler.isAlive { notifier.watchdog() }
-                try? await Task.sleep(for: interval)
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                } catch {
+                    return
+                }
             }
         } onGracefulShutdown: {
             notifier.stopping()

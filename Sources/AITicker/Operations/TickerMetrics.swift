@@ -42,6 +42,10 @@ public struct TickerMetrics: Sendable {
         }
     }
 
+    func streamClients(_ count: Int) {
+        Gauge(label: "ai_ticker_stream_clients", factory: factory).record(count)
+    }
+
     /// The Prometheus text exposition.
     public func render() -> String {
         registry.emitToString()

@@ -2,8 +2,14 @@ import Foundation
 import Synchronization
 
 /// The newest message, kept in memory with its response bodies encoded once per tick, so the
-/// hot read routes never touch the database.
+/// hot read routes never touch the database; and the live feed of new messages for streams.
 public final class LatestMessageCache: Sendable {
+    /// What a stream subscriber receives.
+    public enum Event: Sendable {
+        case message(Snapshot)
+        case heartbeat
+    }
+
     public struct Snapshot: Sendable {
         public let message: Message
         /// Body of `GET /api/message`: the original `{"message": ...}` shape plus id, provider, model, created_at.
@@ -14,6 +20,7 @@ public final class LatestMessageCache: Sendable {
     }
 
     private let current = Mutex<Snapshot?>(nil)
+    private let subscribers = Mutex<[UUID: AsyncStream<Event>.Continuation]>([:])
 
     public init() {}
 
@@ -33,8 +40,54 @@ public final class LatestMessageCache: Sendable {
         guard let summaryBody = try? JSONCoding.encoder.encode(summary),
               let recordBody = try? JSONCoding.encoder.encode(message) else { return }
         let snapshot = Snapshot(message: message, summaryBody: summaryBody, recordBody: recordBody, etag: "\"m\(message.id)\"")
-        current.withLock { held in
-            if (held?.message.id ?? .min) <= message.id { held = snapshot }
+        let newest = current.withLock { held in
+            guard (held?.message.id ?? .min) <= message.id else { return false }
+            held = snapshot
+            return true
+        }
+        if newest { broadcast(.message(snapshot)) }
+    }
+
+    /// A feed of new messages and heartbeats. A subscriber that falls `buffer` events behind is
+    /// dropped (its stream ends), so a stalled client never holds anyone up. Nil when `limit`
+    /// subscribers are already connected.
+    public func subscribe(buffer: Int, limit: Int) -> (id: UUID, events: AsyncStream<Event>)? {
+        let id = UUID()
+        let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingOldest(buffer))
+        let added = subscribers.withLock { subscribers in
+            guard subscribers.count < limit else { return false }
+            subscribers[id] = continuation
+            return true
+        }
+        guard added else { return nil }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        return (id, stream)
+    }
+
+    public func unsubscribe(_ id: UUID) {
+        subscribers.withLock { $0.removeValue(forKey: id) }?.finish()
+    }
+
+    public var subscriberCount: Int { subscribers.withLock { $0.count } }
+
+    /// Sends a heartbeat to every subscriber.
+    public func heartbeat() {
+        broadcast(.heartbeat)
+    }
+
+    /// Ends every stream (shutdown).
+    public func finishAll() {
+        let all = subscribers.withLock { subscribers in
+            defer { subscribers = [:] }
+            return Array(subscribers.values)
+        }
+        all.forEach { $0.finish() }
+    }
+
+    private func broadcast(_ event: Event) {
+        let all = subscribers.withLock { $0 }
+        for (id, continuation) in all {
+            if case .dropped = continuation.yield(event) { unsubscribe(id) }
         }
     }
 }

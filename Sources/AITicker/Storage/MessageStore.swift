@@ -21,6 +21,8 @@ public protocol MessageStore: Sendable {
     func message(id: Int64) async throws -> Message
     /// Newest first, ids below `before` when given.
     func messages(limit: Int, before: Int64?) async throws -> [Message]
+    /// Oldest first, ids above `after` (what a stream client missed).
+    func messages(after: Int64, limit: Int) async throws -> [Message]
     /// The contents of the newest `limit` messages, for de-duplication.
     func recentContents(limit: Int) async throws -> [String]
     /// A random generated message older than the newest `excludingNewest`, for `use_cache`.

@@ -114,6 +114,12 @@ public final class SQLiteMessageStore: MessageStore {
         }
     }
 
+    public func messages(after: Int64, limit: Int) async throws -> [Message] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit]).map(Self.message)
+        }
+    }
+
     public func recentContents(limit: Int) async throws -> [String] {
         try await read { db in
             try String.fetchAll(db, sql: "SELECT content FROM messages ORDER BY id DESC LIMIT ?", arguments: [limit])

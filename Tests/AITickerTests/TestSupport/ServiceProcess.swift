@@ -91,3 +91,15 @@ func httpPost(_ url: String, body: String = "") async throws -> (status: Int, bo
     let bytes = try await response.body.collect(upTo: 1 << 20)
     return (Int(response.status.code), String(buffer: bytes))
 }
+
+/// Polls `GET /api/message` until the service has a message (the first tick runs at start), for
+/// up to ten seconds; returns the last answer.
+func firstMessage(port: Int) async throws -> (status: Int, body: String) {
+    var answer = (status: 0, body: "")
+    for _ in 0..<100 {
+        answer = try await httpGet("http://127.0.0.1:\(port)/api/message")
+        if answer.status == 200 { break }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return answer
+}

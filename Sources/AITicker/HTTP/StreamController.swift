@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceLifecycle
+
+/// `GET /api/stream`: Server-Sent Events. On connect the latest message (or, with
+/// `Last-Event-ID`, the messages missed since, at most 100), then every new one as it is stored,
+/// a heartbeat comment every `server.stream_heartbeat_seconds`, and a `retry:` hint.
+struct StreamController {
+    let services: TickerServices
+    /// Events a client may fall behind before it is dropped.
+    static let buffer = 64
+    static let maxBacklog = 100
+
+    func register(on table: inout RouteTable) {
+        table.add(.get, "/api/stream") { request, _ in try await stream(request) }
+    }
+
+    private func stream(_ request: Request) async throws -> Response {
+        var lastID: Int64?
+        if let text = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters.get("last_event_id").map({ String($0) }) {
+            guard let value = Int64(text), value >= 0 else { throw APIError.badRequest("Last-Event-ID must be a message id") }
+            lastID = value
+        }
+        let limit = services.configuration.value.server.maxStreamClients
+        guard let (subscription, events) = services.latest.subscribe(buffer: Self.buffer, limit: limit) else {
+            throw APIError(status: .serviceUnavailable, code: "too_many_streams", message: "the stream client limit (\(limit)) is reached; retry later",
+                           headers: [.retryAfter: "10"])
+        }
+        let backlog: [Data]
+        var sent = lastID ?? 0
+        do {
+            if let lastID {
+                let missed = try await services.store.messages(after: lastID, limit: Self.maxBacklog)
+                backlog = try missed.map { try Self.event(id: $0.id, record: JSONCoding.encoder.encode($0)) }
+                sent = missed.last?.id ?? lastID
+            } else if let snapshot = services.latest.snapshot {
+                backlog = [Self.event(id: snapshot.message.id, record: snapshot.recordBody)]
+                sent = snapshot.message.id
+            } else {
+                backlog = []
+            }
+        } catch {
+            services.latest.unsubscribe(subscription)
+            throw error
+        }
+        let latest = services.latest
+        let metrics = services.metrics
+        metrics.streamClients(latest.subscriberCount)
+        let body = ResponseBody { [sent] writer in
+            defer {
+                latest.unsubscribe(subscription)
+                metrics.streamClients(latest.subscriberCount)
+            }
+            var sent = sent
+            try await writer.write(ByteBuffer(string: "retry: 5000\n\n"))
+            for event in backlog { try await writer.write(ByteBuffer(data: event)) }
+            for await event in events.cancelOnGracefulShutdown() {
+                switch event {
+                case .message(let snapshot) where snapshot.message.id > sent:
+                    try await writer.write(ByteBuffer(data: Self.event(id: snapshot.message.id, record: snapshot.recordBody)))
+                    sent = snapshot.message.id
+                case .heartbeat:
+                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                default:
+                    continue
+                }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [
+            .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+        ], body: body)
+    }
+
+    /// One SSE event: `id:`, `event: message`, `data:` the record on one line.
+    static func event(id: Int64, record: Data) -> Data {
+        Data("id: \(id)\nevent: message\ndata: ".utf8) + record + Data("\n\n".utf8)
+    }
+}
+
+/// Sends stream heartbeats and, at shutdown, ends every stream so connections close cleanly.
+struct StreamHeartbeatService: Service {
+    let latest: LatestMessageCache
+    let configuration: LiveConfiguration
+    let metrics: TickerMetrics
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                let seconds = configuration.value.server.streamHeartbeatSeconds
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
+                } catch {
+                    return
+                }
+                latest.heartbeat()
+                metrics.streamClients(latest.subscriberCount)
+            }
+        } onGracefulShutdown: {
+            latest.finishAll()
+        }
+    }
+}
