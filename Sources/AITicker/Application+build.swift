@@ -46,6 +46,7 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     logger.logLevel = configuration.logLevel
     let live = LiveConfiguration(configuration)
     let metrics = TickerMetrics()
+    metrics.streamClients(0)
     let ownsClient = options.httpClient == nil
     let httpClient = options.httpClient ?? makeHTTPClient()
     let context = ProviderContext(httpClient: httpClient, logger: logger) { limit in
