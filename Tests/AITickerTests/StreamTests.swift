@@ -88,8 +88,10 @@ struct StreamTests {
         var stalledIDs: [Int64] = []
         for await event in stalled.events { if case .message(let snapshot) = event { stalledIDs.append(snapshot.message.id) } }
         #expect(stalledIDs == [1, 2], "its stream ended after what it had buffered")
-        #expect(cache.subscribe(buffer: 1, limit: 2) != nil)
+        let third = cache.subscribe(buffer: 1, limit: 2)
+        #expect(third != nil)
         #expect(cache.subscribe(buffer: 1, limit: 2) == nil, "the limit counts live subscribers")
+        withExtendedLifetime(third) {}
     }
 
     @Test func metricsHaveTheDocumentedNames() async throws {
