@@ -968,6 +968,34 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/assets/favicon.svg": {
+      "get": {
+        "summary": "The ticker page's icon",
+        "operationId": "tickerIcon",
+        "responses": {
+          "200": {
+            "description": "The icon",
+            "content": {
+              "image/svg+xml": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {

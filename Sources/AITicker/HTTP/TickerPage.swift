@@ -8,6 +8,7 @@ enum TickerPage {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>ai-ticker</title>
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
         <link rel="stylesheet" href="/assets/ticker.css">
         <script src="/assets/ticker.js" defer></script>
         </head>
@@ -19,6 +20,12 @@ enum TickerPage {
         <footer id="status" class="status" role="status" hidden></footer>
         </body>
         </html>
+
+        """
+
+    static let favicon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0d1117"/>\
+        <path d="M6 12h20M6 20h14" stroke="#f0f3f6" stroke-width="3" stroke-linecap="round"/></svg>
 
         """
 

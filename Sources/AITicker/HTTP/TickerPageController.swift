@@ -15,6 +15,7 @@ struct TickerPageController {
         table.add(.get, "/") { _, _ in Self.asset(TickerPage.html, type: "text/html; charset=utf-8") }
         table.add(.get, "/assets/ticker.js") { _, _ in Self.asset(TickerPage.script, type: "text/javascript; charset=utf-8") }
         table.add(.get, "/assets/ticker.css") { _, _ in Self.asset(TickerPage.style, type: "text/css; charset=utf-8") }
+        table.add(.get, "/assets/favicon.svg") { _, _ in Self.asset(TickerPage.favicon, type: "image/svg+xml") }
     }
 
     static func asset(_ text: String, type: String) -> Response {
