@@ -52,6 +52,11 @@ let package = Package(
             ],
             path: "Examples/CustomTicker"
         ),
+        .executableTarget(
+            name: "bench-reference",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "Benchmarks/Reference"
+        ),
         .testTarget(
             name: "PublicAPITests",
             dependencies: [

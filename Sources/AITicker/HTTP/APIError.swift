@@ -33,8 +33,13 @@ extension Response {
     }
 
     static func json(bytes: some Sequence<UInt8>, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
+        json(buffer: ByteBuffer(bytes: bytes), status: status, headers: extra)
+    }
+
+    /// A JSON response whose body is already encoded (shared, not copied).
+    static func json(buffer: ByteBuffer, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         headers.append(contentsOf: extra)
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
     }
 }

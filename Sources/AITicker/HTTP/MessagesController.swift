@@ -27,7 +27,7 @@ struct MessagesController {
         if request.headers[.ifNoneMatch].map({ $0.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == snapshot.etag } }) == true {
             return Response(status: .notModified, headers: [.eTag: snapshot.etag])
         }
-        return Response.json(bytes: full ? snapshot.recordBody : snapshot.summaryBody, headers: [.eTag: snapshot.etag, .cacheControl: "no-cache"])
+        return Response.json(buffer: full ? snapshot.recordBody : snapshot.summaryBody, headers: [.eTag: snapshot.etag, .cacheControl: "no-cache"])
     }
 
     private func history(_ request: Request) async throws -> Response {

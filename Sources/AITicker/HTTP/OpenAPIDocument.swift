@@ -847,7 +847,26 @@ enum OpenAPIDocument {
             "content": {
               "text/event-stream": {
                 "schema": {
-                  "type": "string"
+                  "type": "object",
+                  "description": "One event: a message (id = message id, event = message, data = the Message record as JSON) or the retry hint.",
+                  "properties": {
+                    "id": {
+                      "type": "string",
+                      "pattern": "^[0-9]+$"
+                    },
+                    "event": {
+                      "type": "string",
+                      "enum": [
+                        "message"
+                      ]
+                    },
+                    "data": {
+                      "type": "string"
+                    },
+                    "retry": {
+                      "type": "integer"
+                    }
+                  }
                 }
               }
             }

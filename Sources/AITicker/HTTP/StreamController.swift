@@ -17,8 +17,10 @@ struct StreamController {
     }
 
     private func stream(_ request: Request) async throws -> Response {
+        // The header (sent by browsers on reconnect) wins over the query; both must be ids when present.
         var lastID: Int64?
-        if let text = request.headers[HTTPField.Name("Last-Event-ID")!] ?? request.uri.queryParameters.get("last_event_id").map({ String($0) }) {
+        for text in [request.uri.queryParameters.get("last_event_id").map({ String($0) }), request.headers[HTTPField.Name("Last-Event-ID")!]] {
+            guard let text else { continue }
             guard let value = Int64(text), value >= 0 else { throw APIError.badRequest("Last-Event-ID must be a message id") }
             lastID = value
         }
@@ -27,15 +29,15 @@ struct StreamController {
             throw APIError(status: .serviceUnavailable, code: "too_many_streams", message: "the stream client limit (\(limit)) is reached; retry later",
                            headers: [.retryAfter: "10"])
         }
-        let backlog: [Data]
+        let backlog: [ByteBuffer]
         var sent = lastID ?? 0
         do {
             if let lastID {
                 let missed = try await services.store.messages(after: lastID, limit: Self.maxBacklog)
-                backlog = try missed.map { try Self.event(id: $0.id, record: JSONCoding.encoder.encode($0)) }
+                backlog = try missed.map { try LatestMessageCache.streamEvent(id: $0.id, record: ByteBuffer(bytes: JSONCoding.encoder.encode($0))) }
                 sent = missed.last?.id ?? lastID
             } else if let snapshot = services.latest.snapshot {
-                backlog = [Self.event(id: snapshot.message.id, record: snapshot.recordBody)]
+                backlog = [snapshot.streamEvent]
                 sent = snapshot.message.id
             } else {
                 backlog = []
@@ -54,11 +56,11 @@ struct StreamController {
             }
             var sent = sent
             try await writer.write(ByteBuffer(string: "retry: 5000\n\n"))
-            for event in backlog { try await writer.write(ByteBuffer(data: event)) }
+            for event in backlog { try await writer.write(event) }
             for await event in events.cancelOnGracefulShutdown() {
                 switch event {
                 case .message(let snapshot) where snapshot.message.id > sent:
-                    try await writer.write(ByteBuffer(data: Self.event(id: snapshot.message.id, record: snapshot.recordBody)))
+                    try await writer.write(snapshot.streamEvent)
                     sent = snapshot.message.id
                 case .heartbeat:
                     try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
@@ -71,11 +73,6 @@ struct StreamController {
         return Response(status: .ok, headers: [
             .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
         ], body: body)
-    }
-
-    /// One SSE event: `id:`, `event: message`, `data:` the record on one line.
-    static func event(id: Int64, record: Data) -> Data {
-        Data("id: \(id)\nevent: message\ndata: ".utf8) + record + Data("\n\n".utf8)
     }
 }
 

@@ -1,12 +1,19 @@
 import CoreMetrics
 import Foundation
 import Prometheus
+import Synchronization
 
 /// The service's metrics, recorded through swift-metrics into one Prometheus registry per
 /// application (no global bootstrap, so tests can build many applications in one process).
 public struct TickerMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
+    /// Request counters by route, method and status, made once: this runs on every request.
+    private let requestCounters = RequestCounters()
+
+    final class RequestCounters: Sendable {
+        let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    }
 
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
@@ -29,8 +36,15 @@ public struct TickerMetrics: Sendable {
     }
 
     func httpRequest(route: String, method: String, status: Int) {
-        Counter(label: "ai_ticker_http_requests_total",
-                dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory).increment()
+        let key = "\(route) \(method) \(status)"
+        let counter = requestCounters.counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = Counter(label: "ai_ticker_http_requests_total",
+                                  dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 
     func providerHealth(_ statuses: [ProviderStatus]) {

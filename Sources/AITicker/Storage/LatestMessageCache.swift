@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Synchronization
 
 /// The newest message, kept in memory with its response bodies encoded once per tick, so the
@@ -13,10 +14,20 @@ public final class LatestMessageCache: Sendable {
     public struct Snapshot: Sendable {
         public let message: Message
         /// Body of `GET /api/message`: the original `{"message": ...}` shape plus id, provider, model, created_at.
-        public let summaryBody: Data
-        /// Body of `GET /api/messages/latest`: the full record.
-        public let recordBody: Data
+        public let summaryBody: ByteBuffer
+        /// Body of `GET /api/messages/latest` and of stream events: the full record.
+        public let recordBody: ByteBuffer
+        /// The record as one Server-Sent Event, built once for every stream client.
+        public let streamEvent: ByteBuffer
         public let etag: String
+    }
+
+    /// One SSE event: `id:`, `event: message`, `data:` the record on one line.
+    public static func streamEvent(id: Int64, record: ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBuffer(string: "id: \(id)\nevent: message\ndata: ")
+        buffer.writeImmutableBuffer(record)
+        buffer.writeString("\n\n")
+        return buffer
     }
 
     private let current = Mutex<Snapshot?>(nil)
@@ -39,7 +50,9 @@ public final class LatestMessageCache: Sendable {
         let summary = Summary(message: message.content, id: message.id, provider: message.provider, model: message.model, createdAt: message.createdAt)
         guard let summaryBody = try? JSONCoding.encoder.encode(summary),
               let recordBody = try? JSONCoding.encoder.encode(message) else { return }
-        let snapshot = Snapshot(message: message, summaryBody: summaryBody, recordBody: recordBody, etag: "\"m\(message.id)\"")
+        let record = ByteBuffer(bytes: recordBody)
+        let snapshot = Snapshot(message: message, summaryBody: ByteBuffer(bytes: summaryBody), recordBody: record,
+                                streamEvent: Self.streamEvent(id: message.id, record: record), etag: "\"m\(message.id)\"")
         let newest = current.withLock { held in
             guard (held?.message.id ?? .min) <= message.id else { return false }
             held = snapshot

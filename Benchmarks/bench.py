@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""ai-ticker benchmarks, every figure measured in one run on this machine, beside two references:
+a minimal Hummingbird route returning the same bytes (bench-reference) and nginx serving them as
+static files. Run through scripts/bench; --smoke is the short version CI runs (no targets).
+"""
+import argparse, json, os, platform, re, shutil, signal, socket, sqlite3, statistics, subprocess, sys, tempfile, time, urllib.request
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+parser = argparse.ArgumentParser()
+parser.add_argument("--smoke", action="store_true", help="short runs and a small database: checks the script, not the targets")
+parser.add_argument("--bin", default=os.path.join(root, ".build/release"))
+args = parser.parse_args()
+SMOKE = args.smoke
+MESSAGES = 10_000 if SMOKE else 1_000_000
+DURATION = 1 if SMOKE else 10
+LOAD_REQUESTS = 20_000 if SMOKE else 1_000_000
+FANOUT_CLIENTS = 100 if SMOKE else 1000
+ours_bin, reference_bin = os.path.join(args.bin, "ai-ticker"), os.path.join(args.bin, "bench-reference")
+work = tempfile.mkdtemp(prefix="ai-ticker-bench-")
+processes = []
+results = {}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def wait_for(url, timeout=60):
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            return get(url, timeout=1)
+        except Exception:
+            time.sleep(0.002)
+    raise SystemExit(f"bench: {url} did not answer")
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def start(argv, cwd=work, env=None):
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    processes.append(process)
+    return process
+
+
+def stop(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wrk(url, connections, duration=DURATION):
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: (.*)", out)
+
+    def latency(p):
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)\b", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    return {"rps": rate, "p50": latency(50), "p99": latency(99), "requests": total,
+            "errors": int(errors.group(1)) if errors else 0, "socket_errors": socket_errors.group(1) if socket_errors else ""}
+
+
+# --- a database with MESSAGES messages -------------------------------------------------------
+config = {"plugins": {"zero": {"plugin": "mock", "priority": 1, "config": {"extra_params": {"content": "benchmark {uuid}"}}}},
+          "ticker": {"interval_seconds": 86400, "retention": 10_000_000, "dedupe_window": 0}}
+with open(os.path.join(work, "plugin_config.json"), "w") as f:
+    json.dump(config, f)
+port = free_port()
+seed = start([ours_bin, "--port", str(port)])
+wait_for(f"http://127.0.0.1:{port}/api/health")
+stop(seed)
+db = sqlite3.connect(os.path.join(work, "ticker.sqlite"))
+created = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 7200))
+attempts = json.dumps([{"duration_ms": 0.1, "outcome": "success", "provider": "zero"}])
+db.executemany("INSERT INTO messages (content, provider, provider_name, model, prompt_tokens, completion_tokens, total_tokens,"
+               " finish_reason, response_id, profile, latency_ms, created_at, source, attempts)"
+               " VALUES (?, 'zero', 'mock', 'mock-1', 10, 4, 14, 'stop', ?, 'default', 0.1, ?, 'generated', ?)",
+               ((f"Seeded benchmark message number {i}", f"seed-{i}", created, attempts) for i in range(MESSAGES)))
+db.commit()
+db.close()
+count = sqlite3.connect(os.path.join(work, "ticker.sqlite")).execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+
+# --- start-up with that database: exec -> READY=1 and -> first 200 ----------------------------
+notify_path = os.path.join(work, "notify.sock")
+notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+notify.bind(notify_path)
+notify.settimeout(30)
+starts, readies = [], []
+for _ in range(3 if SMOKE else 5):
+    port = free_port()
+    began = time.perf_counter()
+    process = start([ours_bin, "--port", str(port)], env={**os.environ, "NOTIFY_SOCKET": notify_path})
+    while b"READY=1" not in notify.recv(4096):
+        pass
+    readies.append((time.perf_counter() - began) * 1000)
+    wait_for(f"http://127.0.0.1:{port}/api/message")
+    starts.append((time.perf_counter() - began) * 1000)
+    stop(process)
+results["startup_ready_ms"] = statistics.median(readies)
+results["startup_first_200_ms"] = statistics.median(starts)
+
+# --- the servers under load -----------------------------------------------------------------
+port = free_port()
+ours = start([ours_bin, "--port", str(port)])
+base = f"http://127.0.0.1:{port}"
+wait_for(f"{base}/api/message")
+time.sleep(1)
+results["rss_idle_mib"] = rss_mib(ours.pid)
+_, message_body = get(f"{base}/api/message")
+_, history_body = get(f"{base}/api/messages?limit=50")
+static = os.path.join(work, "static")
+os.makedirs(os.path.join(static, "api"))
+for name, body in (("message", message_body), ("messages", history_body)):
+    with open(os.path.join(static, "api", name), "wb") as f:
+        f.write(body)
+reference_port, nginx_port = free_port(), free_port()
+reference = start([reference_bin, str(reference_port), os.path.join(static, "api/message"), os.path.join(static, "api/messages")])
+with open(os.path.join(work, "nginx.conf"), "w") as f:
+    f.write(f"""
+worker_processes 2;
+daemon off;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{nginx_port};
+        root {static};
+        location / {{ default_type "application/json; charset=utf-8"; }}
+    }}
+}}
+""")
+nginx = start(["nginx", "-c", os.path.join(work, "nginx.conf"), "-p", work])
+wait_for(f"http://127.0.0.1:{reference_port}/api/message")
+wait_for(f"http://127.0.0.1:{nginx_port}/api/message")
+servers = {"ai-ticker": base, "hummingbird-min": f"http://127.0.0.1:{reference_port}", "nginx": f"http://127.0.0.1:{nginx_port}"}
+routes = {"/api/message": ("/api/message", "/api/message", "/api/message"),
+          "/api/messages?limit=50": ("/api/messages?limit=50", "/api/messages?limit=50", "/api/messages")}
+load = {}
+for route, paths in routes.items():
+    for connections in (32, 256):
+        for (name, url), path in zip(servers.items(), paths):
+            wrk(url + path, connections, duration=1)  # warm-up
+            load[(route, connections, name)] = wrk(url + path, connections)
+results["load"] = load
+
+# --- memory after 1M requests, twice ---------------------------------------------------------
+def run_requests(n):
+    done = 0
+    while done < n:
+        done += wrk(f"{base}/api/message", 64, duration=5 if not SMOKE else 1)["requests"]
+    return done
+run_requests(LOAD_REQUESTS)
+results["rss_after_first_mib"] = rss_mib(ours.pid)
+run_requests(LOAD_REQUESTS)
+results["rss_after_second_mib"] = rss_mib(ours.pid)
+
+# --- history page at the far end of the table ------------------------------------------------
+results["history_deep"] = wrk(f"{base}/api/messages?limit=50&before={max(2, count // 2)}", 32)
+
+# --- tick overhead: zero-latency provider, POST /api/messages/generate ------------------------
+round_trips = []
+for _ in range(50 if SMOKE else 300):
+    began = time.perf_counter()
+    request = urllib.request.Request(f"{base}/api/messages/generate", method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        generated = json.loads(response.read())
+    status, body = get(f"{base}/api/message")
+    assert json.loads(body)["id"] == generated["id"], "the new message is visible to readers at once"
+    round_trips.append((time.perf_counter() - began) * 1000)
+_, body = get(f"{base}/api/ticks?limit=200")
+ticks = json.loads(body)["ticks"]
+def seconds(text):
+    return time.mktime(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S")) + float("0" + text[19:-1])
+durations = sorted((seconds(t["finished_at"]) - seconds(t["started_at"])) * 1000 for t in ticks)
+results["tick_ms_p50"] = durations[len(durations) // 2]
+results["tick_ms_p99"] = durations[min(len(durations) - 1, int(len(durations) * 0.99))]
+results["generate_round_trip_ms_p50"] = statistics.median(round_trips)
+
+for process in (ours, reference, nginx):
+    stop(process)
+
+# --- SSE fan-out -----------------------------------------------------------------------------
+fanout = subprocess.run([os.path.join(root, "scripts/stream-load"), ours_bin, str(FANOUT_CLIENTS)],
+                        capture_output=True, text=True, check=True).stdout.strip()
+results["fanout"] = fanout
+
+# --- report ----------------------------------------------------------------------------------
+cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
+print(f"# ai-ticker benchmarks{' (smoke run: not for targets)' if SMOKE else ''}")
+print(f"machine: {os.cpu_count()} cores, {cpu}, {platform.system()} {platform.release()}; messages in the database: {count:,}; wrk -t2, {DURATION} s per run")
+print()
+print("| route | conns | server | req/s | p50 ms | p99 ms | ours / this |")
+print("|---|---|---|---|---|---|---|")
+for route in routes:
+    for connections in (32, 256):
+        mine = load[(route, connections, "ai-ticker")]
+        for name in servers:
+            row = load[(route, connections, name)]
+            ratio = "" if name == "ai-ticker" else f"{mine['rps'] / row['rps']:.2f}"
+            flag = f" ({row['errors']} non-2xx)" if row["errors"] else ""
+            print(f"| `{route}` | {connections} | {name} | {row['rps']:,.0f}{flag} | {row['p50']:.2f} | {row['p99']:.2f} | {ratio} |")
+print()
+deep = results["history_deep"]
+print(f"- RSS: idle {results['rss_idle_mib']:.1f} MiB; after {LOAD_REQUESTS:,} requests {results['rss_after_first_mib']:.1f} MiB; "
+      f"after {2 * LOAD_REQUESTS:,} {results['rss_after_second_mib']:.1f} MiB")
+print(f"- start-up with {count:,} messages: exec → READY=1 {results['startup_ready_ms']:.0f} ms, exec → first 200 of /api/message {results['startup_first_200_ms']:.0f} ms (median)")
+print(f"- history page (limit=50, before the middle id) at {count:,} messages: {deep['rps']:,.0f} req/s, p50 {deep['p50']:.2f} ms, p99 {deep['p99']:.2f} ms")
+print(f"- tick (zero-latency provider, start → stored → published): p50 {results['tick_ms_p50']:.2f} ms, p99 {results['tick_ms_p99']:.2f} ms; "
+      f"POST /api/messages/generate + GET /api/message round trip p50 {results['generate_round_trip_ms_p50']:.2f} ms")
+print(f"- SSE fan-out: {fanout}")
+shutil.rmtree(work, ignore_errors=True)
