@@ -17,6 +17,7 @@ LOAD_REQUESTS = 20_000 if SMOKE else 1_000_000
 FANOUT_CLIENTS = 100 if SMOKE else 1000
 ours_bin, reference_bin = os.path.join(args.bin, "ai-ticker"), os.path.join(args.bin, "bench-reference")
 work = tempfile.mkdtemp(prefix="ai-ticker-bench-")
+os.chmod(work, 0o755)  # nginx workers run as an unprivileged user and must reach the static files
 processes = []
 results = {}
 
@@ -39,6 +40,9 @@ def wait_for(url, timeout=60):
             return get(url, timeout=1)
         except Exception:
             time.sleep(0.002)
+    for name in sorted(os.listdir(work)):
+        if name.endswith(".log"):
+            print(name, open(os.path.join(work, name)).read()[-1500:])
     raise SystemExit(f"bench: {url} did not answer")
 
 
@@ -48,7 +52,8 @@ def rss_mib(pid):
 
 
 def start(argv, cwd=work, env=None):
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(os.path.join(work, f"process-{len(processes)}.log"), "w")
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=log)
     processes.append(process)
     return process
 
