@@ -94,10 +94,23 @@ stop(seed)
 db = sqlite3.connect(os.path.join(work, "ticker.sqlite"))
 created = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 7200))
 attempts = json.dumps([{"duration_ms": 0.1, "outcome": "success", "provider": "zero"}])
-db.executemany("INSERT INTO messages (content, provider, provider_name, model, prompt_tokens, completion_tokens, total_tokens,"
-               " finish_reason, response_id, profile, latency_ms, created_at, source, attempts)"
-               " VALUES (?, 'zero', 'mock', 'mock-1', 10, 4, 14, 'stop', ?, 'default', 0.1, ?, 'generated', ?)",
-               ((f"Seeded benchmark message number {i}", f"seed-{i}", created, attempts) for i in range(MESSAGES)))
+first = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
+
+
+def record(i):
+    """The row as ai-ticker itself would have written it, its encoded record included."""
+    content = f"Seeded benchmark message number {i}"
+    encoded = json.dumps({"attempts": json.loads(attempts), "content": content, "created_at": created, "finish_reason": "stop",
+                          "id": i, "latency_ms": 0.1, "model": "mock-1", "profile": "default", "provider": "zero",
+                          "provider_name": "mock", "response_id": f"seed-{i}", "source": "generated",
+                          "usage": {"completion_tokens": 4, "prompt_tokens": 10, "total_tokens": 14}}, sort_keys=True, separators=(",", ":"))
+    return (i, content, f"seed-{i}", created, attempts, encoded)
+
+
+db.executemany("INSERT INTO messages (id, content, provider, provider_name, model, prompt_tokens, completion_tokens, total_tokens,"
+               " finish_reason, response_id, profile, latency_ms, created_at, source, attempts, record)"
+               " VALUES (?, ?, 'zero', 'mock', 'mock-1', 10, 4, 14, 'stop', ?, 'default', 0.1, ?, 'generated', ?, ?)",
+               (record(i) for i in range(first, first + MESSAGES)))
 db.commit()
 db.close()
 count = sqlite3.connect(os.path.join(work, "ticker.sqlite")).execute("SELECT COUNT(*) FROM messages").fetchone()[0]

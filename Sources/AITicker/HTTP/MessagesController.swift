@@ -38,20 +38,14 @@ struct MessagesController {
             guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive message id") }
             before = value
         }
-        struct Page: Encodable {
-            let messages: [Message]
-            let nextBefore: Int64?
-            enum CodingKeys: String, CodingKey { case messages, nextBefore = "next_before" }
-
-            /// `next_before` is always present: null on the last page.
-            func encode(to encoder: any Encoder) throws {
-                var container = encoder.container(keyedBy: CodingKeys.self)
-                try container.encode(messages, forKey: .messages)
-                try container.encode(nextBefore, forKey: .nextBefore)
-            }
+        let page = try await services.store.encodedMessages(limit: limit, before: before)
+        var body = ByteBuffer(string: #"{"messages":["#)
+        for (index, message) in page.enumerated() {
+            if index > 0 { body.writeString(",") }
+            body.writeBytes(message.json)
         }
-        let messages = try await services.store.messages(limit: limit, before: before)
-        return Response.json(Page(messages: messages, nextBefore: messages.count == limit ? messages.last?.id : nil))
+        body.writeString(#"],"next_before":\#(page.count == limit ? page.last.map { String($0.id) } ?? "null" : "null")}"#)
+        return Response.json(buffer: body)
     }
 
     private func generate() async throws -> Response {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Errors of the storage layer.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(Int64)
@@ -21,6 +23,8 @@ public protocol MessageStore: Sendable {
     func message(id: Int64) async throws -> Message
     /// Newest first, ids below `before` when given.
     func messages(limit: Int, before: Int64?) async throws -> [Message]
+    /// Newest first like `messages`, each already encoded as the API returns it.
+    func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)]
     /// Oldest first, ids above `after` (what a stream client missed).
     func messages(after: Int64, limit: Int) async throws -> [Message]
     /// The contents of the newest `limit` messages, for de-duplication.

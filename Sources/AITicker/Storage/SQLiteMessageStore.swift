@@ -68,6 +68,11 @@ public final class SQLiteMessageStore: MessageStore {
                 );
                 """)
         }
+        migrator.registerMigration("v2: encoded record") { db in
+            // The message as the API returns it, encoded once at insert: history pages are then
+            // the stored bytes joined, with nothing decoded or encoded per request.
+            try db.execute(sql: "ALTER TABLE messages ADD COLUMN record TEXT")
+        }
         return migrator
     }
 
@@ -85,13 +90,15 @@ public final class SQLiteMessageStore: MessageStore {
                     RFC3339.string(from: message.createdAt), message.source.rawValue, attempts,
                 ])
             let id = db.lastInsertedRowID
-            try db.execute(sql: "DELETE FROM messages WHERE id <= ?", arguments: [id - Int64(retention)])
-            return Message(
+            let stored = Message(
                 id: id, content: message.content, provider: message.provider, providerName: message.providerName,
                 model: message.model, usage: message.usage, finishReason: message.finishReason,
                 responseID: message.responseID, profile: message.profile, latencyMs: message.latencyMs,
                 createdAt: message.createdAt, source: message.source, attempts: message.attempts
             )
+            try db.execute(sql: "UPDATE messages SET record = ? WHERE id = ?", arguments: [try Self.json(stored), id])
+            try db.execute(sql: "DELETE FROM messages WHERE id <= ?", arguments: [id - Int64(retention)])
+            return stored
         }
     }
 
@@ -111,6 +118,19 @@ public final class SQLiteMessageStore: MessageStore {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
                              arguments: [before ?? Int64.max, limit]).map(Self.message)
+        }
+    }
+
+    public func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT id, record FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
+                             arguments: [before ?? Int64.max, limit]).map { row -> (id: Int64, json: Data) in
+                let id: Int64 = row["id"]
+                if let record: Data = row["record"] { return (id, record) }
+                // Written before the record column existed: encode it now.
+                let full = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id])!
+                return (id, try JSONCoding.encoder.encode(Self.message(full)))
+            }
         }
     }
 
