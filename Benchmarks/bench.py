@@ -247,3 +247,5 @@ print(f"- tick (zero-latency provider, start → stored → published): p50 {res
       f"POST /api/messages/generate + GET /api/message round trip p50 {results['generate_round_trip_ms_p50']:.2f} ms")
 print(f"- SSE fan-out: {fanout}")
 shutil.rmtree(work, ignore_errors=True)
+if SMOKE:
+    print("bench-smoke: 1 passed, 0 failed")
