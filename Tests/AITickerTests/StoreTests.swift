@@ -23,6 +23,21 @@ struct StoreTests {
         #expect(try await store.latest()?.id == stored.id)
     }
 
+    @Test func historyPagesAreTheStoredRecordsAndRowsWithoutOneAreEncodedOnTheFly() async throws {
+        let workspace = try TestWorkspace()
+        let path = workspace.path("r.sqlite")
+        let store = try SQLiteMessageStore(path: path)
+        let first = try await store.insert(draft("first"), retention: 100)
+        let second = try await store.insert(draft("second"), retention: 100)
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in try db.execute(sql: "UPDATE messages SET record = NULL WHERE id = ?", arguments: [first.id]) }
+        let page = try await store.encodedMessages(limit: 10, before: nil)
+        #expect(page.map(\.id) == [second.id, first.id])
+        let decoded = try page.map { try JSONCoding.decoder.decode(Message.self, from: $0.json) }
+        #expect(decoded.map(\.content) == ["second", "first"])
+        #expect(decoded[1].attempts == first.attempts)
+    }
+
     @Test func anUnknownIDIsNotFound() async throws {
         let store = try SQLiteMessageStore(path: ":memory:")
         await #expect(throws: StoreError.notFound(42)) { try await store.message(id: 42) }
