@@ -63,7 +63,7 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     let configurationService = ConfigurationService(loader: loader, store: store, live: live, router: router,
                                                     tickSource: options.tickSource, notifier: notifier, logger: logger)
     return TickerServices(configuration: live, configurationService: configurationService, store: store, ticks: ticks,
-                          latest: latest, metrics: metrics, registry: options.registry, tickSource: options.tickSource, router: router,
+                          latest: latest, metrics: metrics, tickSource: options.tickSource, router: router,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
 }
 

@@ -9,7 +9,6 @@ public struct TickerServices: Sendable {
     public let ticks: TickService
     public let latest: LatestMessageCache
     public let metrics: TickerMetrics
-    public let registry: PluginRegistry
     public let tickSource: any TickSource
     let router: ProviderRouter
     /// Set when `buildServices` created the client, so `shutdown()` closes it.

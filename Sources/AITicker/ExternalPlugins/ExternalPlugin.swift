@@ -120,8 +120,7 @@ final class ExternalProvider: AIProvider {
         do {
             try await ready()
             let result = try await process.call("health_check", params: .object([:]), timeout: timeout)
-            let elapsed = start.duration(to: .now)
-            let latency = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let latency = start.duration(to: .now).milliseconds
             return HealthCheckResult(healthy: result[key: "healthy"]?.boolValue ?? false, latencyMs: latency, detail: result[key: "detail"]?.stringValue)
         } catch {
             return HealthCheckResult(healthy: false, detail: (error as? ProviderError)?.message ?? "health check failed")

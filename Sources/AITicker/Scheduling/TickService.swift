@@ -70,7 +70,7 @@ public actor TickService {
                 attempts.append(Attempt(provider: candidate.id, outcome: "skipped", errorClass: "deadline", detail: "tick deadline reached"))
                 continue
             }
-            let seconds = min(candidate.timeout, Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18)
+            let seconds = min(candidate.timeout, remaining.milliseconds / 1000)
             let clock = ContinuousClock.now
             var attempt = Attempt(provider: candidate.id, outcome: "failure")
             do {
@@ -192,7 +192,6 @@ public actor TickService {
     }
 
     private static func milliseconds(since start: ContinuousClock.Instant) -> Double {
-        let elapsed = start.duration(to: .now)
-        return ((Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15) * 10).rounded() / 10
+        (start.duration(to: .now).milliseconds * 10).rounded() / 10
     }
 }

@@ -62,8 +62,7 @@ final class VendorProvider<Dialect: VendorDialect>: AIProvider {
         do {
             let response = try await http.send(request.method, request.url, headers: request.headers + config.extraHeaders.map { ($0, $1) },
                                                timeout: min(config.timeout, 10))
-            let elapsed = start.duration(to: .now)
-            let latency = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let latency = start.duration(to: .now).milliseconds
             guard (200..<300).contains(response.status) else {
                 return HealthCheckResult(healthy: false, latencyMs: latency, detail: http.classify(response).message)
             }
