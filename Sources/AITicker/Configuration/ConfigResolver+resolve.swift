@@ -21,11 +21,15 @@ extension ConfigResolver {
         let ticker = resolveTicker()
         let logLevel = Logger.Level(rawValue: string("logging.level") ?? "info") ?? .info
         let adminToken = string("ticker.admin_token").flatMap { $0.isEmpty ? nil : $0 }
-        let (external, externalListings) = PluginDiscovery.discover(
-            paths: routing.customPluginPaths, builtin: registry, environment: variables, timeout: Double(routing.pluginTimeout))
+        var discovery = PluginDiscovery.Settings(paths: routing.customPluginPaths, environment: variables,
+                                                 timeout: Double(routing.pluginTimeout), python: string("global_settings.python") ?? "python3")
+        for id in file.pluginIDs ?? [] {
+            if let python = instanceString(id, "python") { discovery.pythonByPlugin[id] = python }
+        }
+        let (external, externalListings) = PluginDiscovery.discover(discovery, builtin: registry)
         var registry = registry
         for plugin in external { registry.register(plugin) }
-        let listings = registry.all.filter { !($0 is ExternalPlugin) }.map {
+        let listings = registry.all.filter { !($0 is ExternalPlugin || $0 is PythonPlugin) }.map {
             PluginListing(metadata: $0.metadata, name: $0.metadata.name, source: "builtin", path: nil, status: "loaded", errors: [])
         } + externalListings
         let ids = file.pluginIDs ?? ["offline"]
@@ -92,7 +96,10 @@ extension ConfigResolver {
             config.baseURL = override
             record("plugins.\(id).config.base_url", .string(override), secret: false, source: "environment (\(baseURLVariable))")
         }
-        if let model = instanceString(id, "config.model") { config.model = interpolate(model, missing: &missing) }
+        if let model = instanceString(id, "config.model") ?? instanceString(id, "config.default_model") {
+            config.model = interpolate(model, missing: &missing)
+        }
+        config.displayName = instanceString(id, "config.name")
         if case .double(let timeout) = instance(id, "config.timeout", fallback: .double(Double(defaultTimeout)), fallbackSource: "global_settings.plugin_timeout") {
             config.timeout = timeout
         }

@@ -17,14 +17,34 @@ struct ExternalPlugin: AIProviderPlugin {
     }
 
     func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
-        ExternalProvider(plugin: self, config: config, logger: context.logger)
+        ExternalProvider(launch: launch, config: config, logger: context.logger)
     }
 
-    /// What the child process sees: a small, fixed environment plus the variables the manifest
-    /// `requires`; never the whole environment with every other provider's keys.
-    func childEnvironment(_ environment: [String: String]) -> [String: String] {
-        var names = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PYTHONPATH", "VIRTUAL_ENV"]
-        names += manifest.metadata.requires.filter { $0.range(of: #"^[A-Z][A-Z0-9_]*$"#, options: .regularExpression) != nil }
+    var launch: PluginLaunch {
+        let required = manifest.metadata.requires.filter { $0.range(of: #"^[A-Z][A-Z0-9_]*$"#, options: .regularExpression) != nil }
+        return PluginLaunch(name: manifest.metadata.name, command: manifest.command, directory: directory,
+                            environment: PluginLaunch.childEnvironment(ProcessInfo.processInfo.environment, adding: required),
+                            callTimeout: callTimeout, models: manifest.supportedModels)
+    }
+}
+
+/// How to start a plugin process and talk to it: the same for manifest plugins and for the
+/// Python host that runs guide-style plugins.
+struct PluginLaunch: Sendable {
+    let name: String
+    /// The argv, looked up on `PATH` and run from `directory`.
+    let command: [String]
+    let directory: URL
+    let environment: [String: String]
+    /// `global_settings.plugin_timeout`: the limit of every call to the process.
+    let callTimeout: Double
+    let models: [String]
+
+    /// What a child process sees: a small, fixed environment plus the variables named in
+    /// `adding`; never the whole environment with every other provider's keys.
+    static func childEnvironment(_ environment: [String: String], adding: [String] = []) -> [String: String] {
+        let names = Set(["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "TZ", "PYTHONPATH", "VIRTUAL_ENV", "SSL_CERT_FILE", "SSL_CERT_DIR",
+                         "REQUESTS_CA_BUNDLE", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"] + adding)
         var child = environment.filter { names.contains($0.key) }
         child["PATH"] = child["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         child["PYTHONUNBUFFERED"] = "1"
@@ -35,25 +55,26 @@ struct ExternalPlugin: AIProviderPlugin {
 /// An `AIProvider` backed by a plugin process. Every call first makes sure the process runs and
 /// has been initialized (again, after a crash).
 final class ExternalProvider: AIProvider {
-    let plugin: ExternalPlugin
+    let launch: PluginLaunch
     let config: ProviderConfig
     let process: PluginProcess
-    private let state: Mutex<(name: String, models: [String], ready: (generation: Int, task: Task<Void, any Error>)?)>
+    private let state: Mutex<(name: String, models: [String], info: [String: JSONValue]?, ready: (generation: Int, task: Task<Void, any Error>)?)>
 
-    init(plugin: ExternalPlugin, config: ProviderConfig, logger: Logger) {
-        self.plugin = plugin
+    init(launch: PluginLaunch, config: ProviderConfig, logger: Logger) {
+        self.launch = launch
         self.config = config
         self.process = PluginProcess(
-            name: plugin.manifest.metadata.name, command: plugin.manifest.command, directory: plugin.directory,
-            environment: plugin.childEnvironment(ProcessInfo.processInfo.environment), logger: logger,
-            secrets: [config.apiKey].compactMap { $0 }
+            name: launch.name, command: launch.command, directory: launch.directory,
+            environment: launch.environment, logger: logger,
+            secrets: [config.apiKey].compactMap { $0 } + config.extraHeaders.values
         )
-        state = Mutex((plugin.manifest.metadata.name, [config.model].compactMap { $0 } + plugin.manifest.supportedModels, nil))
+        state = Mutex((launch.name, [config.model].compactMap { $0 } + launch.models, nil, nil))
     }
 
     var providerName: String { state.withLock { $0.name } }
     var supportedModels: [String] { state.withLock { $0.models } }
-    private var timeout: Double { min(plugin.callTimeout, config.timeout) }
+    var info: [String: JSONValue]? { state.withLock { $0.info } }
+    private var timeout: Double { min(launch.callTimeout, config.timeout) }
 
     func initialize() async throws {
         try await ready()
@@ -79,19 +100,22 @@ final class ExternalProvider: AIProvider {
 
     private func handshake() async throws {
         var settings: [String: JSONValue] = [
-            "name": .string(config.name), "timeout": .number(config.timeout), "max_tokens": .number(Double(config.maxTokens)),
+            "name": .string(config.displayName ?? config.name), "id": .string(config.name), "timeout": .number(config.timeout), "max_tokens": .number(Double(config.maxTokens)),
             "temperature": .number(config.temperature), "extra_params": .object(config.extraParams),
             "extra_headers": .object(config.extraHeaders.mapValues(JSONValue.string)),
         ]
         settings["api_key"] = config.apiKey.map(JSONValue.string)
         settings["base_url"] = config.baseURL.map(JSONValue.string)
         settings["model"] = config.model.map(JSONValue.string)
-        let result = try await process.call("initialize", params: .object(["config": .object(settings)]), timeout: timeout)
+        // Loading an interpreter and its modules is not bounded by the per-call timeout; a generation
+        // that has to restart the process is still bounded by its attempt's.
+        let result = try await process.call("initialize", params: .object(["config": .object(settings)]), timeout: max(timeout, 10))
         let name = result[key: "provider_name"]?.stringValue
         let models: [String]? = if case .array(let items) = result[key: "supported_models"] ?? .null { items.compactMap(\.stringValue) } else { nil }
         state.withLock { state in
             if let name, !name.isEmpty { state.name = name }
             if let models, !models.isEmpty { state.models = models }
+            state.info = result[key: "info"]?.objectValue
         }
     }
 
@@ -108,7 +132,7 @@ final class ExternalProvider: AIProvider {
         let metadata = result[key: "metadata"]?.objectValue ?? [:]
         let prompt = Int(usage["prompt_tokens"]?.doubleValue ?? 0), completion = Int(usage["completion_tokens"]?.doubleValue ?? 0)
         return AIResponse(
-            content: content, providerName: providerName, model: result[key: "model"]?.stringValue ?? config.model ?? plugin.manifest.metadata.name,
+            content: content, providerName: providerName, model: result[key: "model"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 } ?? config.model ?? launch.name,
             usage: Usage(promptTokens: prompt, completionTokens: completion, totalTokens: usage["total_tokens"]?.doubleValue.map { Int($0) }),
             metadata: ResponseMetadata(responseID: metadata["response_id"]?.stringValue, created: metadata["created"]?.doubleValue.map { Int($0) },
                                        finishReason: metadata["finish_reason"]?.stringValue)

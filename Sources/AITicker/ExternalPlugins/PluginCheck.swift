@@ -16,7 +16,7 @@ public enum PluginCheck {
         var logger = Logger(label: "ai-ticker.plugins")
         logger.logLevel = .error
         let plugin = ExternalPlugin(manifest: manifest, directory: url, callTimeout: timeout)
-        let provider = ExternalProvider(plugin: plugin, config: ProviderConfig(name: manifest.metadata.name, timeout: timeout), logger: logger)
+        let provider = ExternalProvider(launch: plugin.launch, config: ProviderConfig(name: manifest.metadata.name, timeout: timeout), logger: logger)
         do {
             try await provider.initialize()
         } catch {

@@ -1435,6 +1435,10 @@ enum OpenAPIDocument {
           },
           "success_rate": {
             "type": "number"
+          },
+          "info": {
+            "type": "object",
+            "description": "What the provider says about itself: get_info() of a guide-style Python plugin."
           }
         }
       },
@@ -1545,7 +1549,8 @@ enum OpenAPIDocument {
             "type": "string",
             "enum": [
               "loaded",
-              "invalid"
+              "invalid",
+              "unavailable"
             ]
           },
           "errors": {
@@ -1553,6 +1558,10 @@ enum OpenAPIDocument {
             "items": {
               "type": "string"
             }
+          },
+          "interpreter": {
+            "type": "string",
+            "description": "The Python interpreter that runs a guide-style plugin."
           }
         },
         "description": "Metadata fields are present for every loaded plugin; an invalid one may only have its name."

@@ -73,9 +73,10 @@ struct ProvidersController {
             try container.encode(listing.path, forKey: .path)
             try container.encode(listing.status, forKey: .status)
             try container.encode(listing.errors, forKey: .errors)
+            try container.encodeIfPresent(listing.interpreter, forKey: .interpreter)
         }
 
-        enum CodingKeys: String, CodingKey { case name, source, path, status, errors }
+        enum CodingKeys: String, CodingKey { case name, source, path, status, errors, interpreter }
     }
 
     private func pluginList() -> [String: JSONValue] {

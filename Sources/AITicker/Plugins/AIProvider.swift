@@ -12,6 +12,13 @@ public protocol AIProvider: Sendable {
     func healthCheck() async -> HealthCheckResult
     /// Releases what `initialize()` acquired.
     func shutdown() async
+    /// What the provider says about itself (a guide-style plugin's `get_info()`), shown in
+    /// `GET /api/providers`; nil for most.
+    var info: [String: JSONValue]? { get }
+}
+
+extension AIProvider {
+    public var info: [String: JSONValue]? { nil }
 }
 
 /// Token counts as reported by the vendor.

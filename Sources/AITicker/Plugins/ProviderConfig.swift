@@ -2,6 +2,9 @@
 public struct ProviderConfig: Sendable, Equatable {
     /// The instance id (the key in `plugins`).
     public var name: String
+    /// `config.name`: the human-readable name the original AI-Ticker's entries carry; guide-style
+    /// plugins see it as `ProviderConfig.name`.
+    public var displayName: String?
     /// Secret; never logged, never returned by the API.
     public var apiKey: String?
     public var baseURL: String?
@@ -14,11 +17,12 @@ public struct ProviderConfig: Sendable, Equatable {
     public var extraHeaders: [String: String]
 
     public init(
-        name: String, apiKey: String? = nil, baseURL: String? = nil, model: String? = nil,
+        name: String, displayName: String? = nil, apiKey: String? = nil, baseURL: String? = nil, model: String? = nil,
         timeout: Double = 30, maxTokens: Int = 512, temperature: Double = 0.7,
         extraParams: [String: JSONValue] = [:], extraHeaders: [String: String] = [:]
     ) {
         self.name = name
+        self.displayName = displayName
         self.apiKey = apiKey
         self.baseURL = baseURL
         self.model = model

@@ -85,8 +85,8 @@ actor ProviderRouter {
     private func reusable(for entry: ProviderEntry) -> Slot? {
         guard let old = slots.first(where: { $0.entry.id == entry.id }),
               old.entry.plugin == entry.plugin, old.entry.config == entry.config,
-              old.entry.unavailableReason == entry.unavailableReason, old.provider != nil || old.reason != nil
-        else { return nil }
+              old.entry.unavailableReason == entry.unavailableReason, old.provider != nil || old.entry.unavailableReason != nil
+        else { return nil }  // one that failed to start is tried again
         return old
     }
 
@@ -94,7 +94,9 @@ actor ProviderRouter {
         guard let plugin = registry.plugin(named: entry.plugin) else { return (nil, "unknown plugin \"\(entry.plugin)\"") }
         do {
             let provider = try plugin.makeProvider(config: entry.config, context: context)
-            try await withTimeout(seconds: entry.config.timeout) { try await provider.initialize() }
+            // Starting may load an interpreter and its modules: a short per-attempt timeout is no
+            // measure of that, so start-up gets at least ten seconds.
+            try await withTimeout(seconds: max(entry.config.timeout, 10)) { try await provider.initialize() }
             return (provider, nil)
         } catch let error as ProviderError {
             logger.warning("provider failed to start", metadata: ["provider": "\(entry.id)", "error": "\(error.message)"])
@@ -206,7 +208,7 @@ actor ProviderRouter {
                 id: slot.entry.id, plugin: slot.entry.plugin, name: slot.provider?.providerName ?? slot.entry.plugin,
                 model: slot.entry.config.model, baseURL: slot.entry.config.baseURL, priority: slot.entry.priority,
                 enabled: slot.entry.enabled, available: slot.reason == nil && slot.provider != nil, reason: slot.reason,
-                health: slot.health, selected: index == selected, successRate: slot.successRate
+                health: slot.health, selected: index == selected, successRate: slot.successRate, info: slot.provider?.info
             )
         }
     }

@@ -31,10 +31,12 @@ public struct ProviderStatus: Codable, Sendable, Equatable {
     public var health: ProviderHealth
     public var selected: Bool
     public var successRate: Double?
+    /// The provider's own description of itself (`get_info()` of a guide-style plugin), if any.
+    public var info: [String: JSONValue]?
 
     enum CodingKeys: String, CodingKey {
         case id, plugin, name, model, baseURL = "base_url", priority, enabled, available, reason, health, selected
-        case successRate = "success_rate"
+        case successRate = "success_rate", info
     }
 }
 
