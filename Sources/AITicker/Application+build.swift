@@ -44,6 +44,7 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     }
     var logger = options.logger
     logger.logLevel = configuration.logLevel
+    ConfigurationService.report(configuration.warnings, logger: logger)
     let live = LiveConfiguration(configuration)
     let metrics = TickerMetrics()
     metrics.streamClients(0)

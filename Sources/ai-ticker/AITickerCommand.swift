@@ -193,7 +193,30 @@ struct Plugins: AsyncParsableCommand {
 }
 
 struct Config: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print every effective configuration value and the layer it came from.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show or check the configuration.", subcommands: [Show.self, Check.self], defaultSubcommand: Show.self)
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the configuration: one line per problem; exit 0 with only warnings, 2 with errors.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let options = common.options
+            do {
+                let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+                for warning in configuration.warnings { print("warning: \(warning)") }
+                print(configuration.warnings.isEmpty ? "configuration ok" : "configuration ok, \(configuration.warnings.count) warning(s)")
+            } catch let error as ConfigurationError {
+                for issue in error.issues { print("error: \(issue)") }
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print every effective configuration value and the layer it came from (the default).")
     @OptionGroup var common: CommonOptions
 
     func run() async throws {

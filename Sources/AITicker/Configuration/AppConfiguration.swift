@@ -18,6 +18,46 @@ public struct AppConfiguration: Sendable {
     public var effective: [EffectiveSetting]
     /// The `plugin_config.json` path in use, whether or not it exists.
     public var configFile: String
+    /// What is not fatal but not used either: unknown keys (with a suggestion), the original
+    /// AI-Ticker's settings that do not apply here.
+    public var warnings: [ConfigurationIssue] = []
+    /// `logging.file` (`LOG_FILE`): a file the log is also written to.
+    public var logFile: String?
+    /// `ticker.import_file` (`CACHE_FILE`): the original's message cache, imported into an empty database.
+    public var importFile: String?
+    public var compression: CompressionConfiguration
+    /// `server.rate_limit_api` (`RATE_LIMIT_API`): per client, on admin routes.
+    public var rateLimit: RateLimit?
+}
+
+/// `server.compress_level` (0 = off, 1–9) and `server.compress_min_size` (bytes).
+public struct CompressionConfiguration: Sendable, Equatable {
+    public var level: Int
+    public var minimumSize: Int
+}
+
+/// A request budget per client, written as the original's `RATE_LIMIT_API`: `10 per minute`,
+/// `100/hour`, `5 per 30 seconds`.
+public struct RateLimit: Sendable, Equatable {
+    public var requests: Int
+    public var seconds: Double
+
+    public init?(_ text: String) {
+        let words = text.lowercased().replacingOccurrences(of: "/", with: " per ").split(separator: " ").map(String.init)
+        guard words.count >= 3, words[1] == "per", let count = Int(words[0]), count > 0 else { return nil }
+        var rest = Array(words.dropFirst(2))
+        var multiple = 1.0
+        if rest.count == 2, let number = Double(rest[0]), number > 0 {
+            multiple = number
+            rest.removeFirst()
+        }
+        guard rest.count == 1 else { return nil }
+        let unit = rest[0].hasSuffix("s") ? String(rest[0].dropLast()) : rest[0]
+        let units: [String: Double] = ["second": 1, "minute": 60, "hour": 3_600, "day": 86_400]
+        guard let seconds = units[unit] else { return nil }
+        requests = count
+        self.seconds = seconds * multiple
+    }
 }
 
 /// `server.*`: where the HTTP API listens.

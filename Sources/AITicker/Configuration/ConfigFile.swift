@@ -7,6 +7,8 @@ struct ConfigFile: Sendable {
     var root: [String: JSONValue] = [:]
     var snapshot: (any ConfigSnapshot)?
     var issues: [ConfigurationIssue] = []
+    /// Keys that are not read (`ConfigFileCheck`).
+    var warnings: [ConfigurationIssue] = []
 
     /// A missing file is fine unless it was asked for by name; a malformed one is an issue.
     static func read(path: String, required: Bool) -> ConfigFile {
@@ -30,7 +32,10 @@ struct ConfigFile: Sendable {
             file.issues.append(.init(source: path, reason: "invalid JSON"))
             return file
         }
+        let (warnings, known) = ConfigFileCheck.check(file.root, path: path)
+        file.warnings = warnings
         do {
+            let data = try JSONEncoder().encode(JSONValue.object(known))
             file.snapshot = try JSONSnapshot(data: data.bytes, providerName: path, parsingOptions: .default)
         } catch {
             file.issues.append(.init(source: path, reason: "unsupported value: \(error)"))

@@ -20,25 +20,50 @@ extension ConfigResolver {
         )
         let ticker = resolveTicker()
         let logLevel = Logger.Level(rawValue: string("logging.level") ?? "info") ?? .info
+        let logFile = string("logging.file")
         let adminToken = string("ticker.admin_token").flatMap { $0.isEmpty ? nil : $0 }
-        var discovery = PluginDiscovery.Settings(paths: routing.customPluginPaths, environment: variables,
+        let pluginsEnabled = bool("global_settings.plugins_enabled"), discoverAll = bool("global_settings.plugin_discovery")
+        let builtinEnabled = bool("global_settings.auto_load_builtin")
+        var discovery = PluginDiscovery.Settings(paths: pluginsEnabled ? routing.customPluginPaths : [], environment: variables,
                                                  timeout: Double(routing.pluginTimeout), python: string("global_settings.python") ?? "python3")
+        if !discoverAll { discovery.only = [] }
         for id in file.pluginIDs ?? [] {
             if let python = instanceString(id, "python") { discovery.pythonByPlugin[id] = python }
+            discovery.only?.insert(instanceString(id, "plugin") ?? id)
         }
         let (external, externalListings) = PluginDiscovery.discover(discovery, builtin: registry)
         var registry = registry
+        if !builtinEnabled {
+            for plugin in PluginRegistry.builtin.all { registry.remove(named: plugin.metadata.name) }
+        }
         for plugin in external { registry.register(plugin) }
         let listings = registry.all.filter { !($0 is ExternalPlugin || $0 is PythonPlugin) }.map {
             PluginListing(metadata: $0.metadata, name: $0.metadata.name, source: "builtin", path: nil, status: "loaded", errors: [])
         } + externalListings
         let ids = file.pluginIDs ?? ["offline"]
-        let providers = ids.map { resolveProvider(id: $0, file: file, registry: registry, defaultTimeout: routing.pluginTimeout) }
+        var providers = ids.map { resolveProvider(id: $0, file: file, registry: registry, defaultTimeout: routing.pluginTimeout) }
+        for index in providers.indices where registry.plugin(named: providers[index].plugin) == nil {
+            if !builtinEnabled, PluginRegistry.builtin.plugin(named: providers[index].plugin) != nil {
+                providers[index].unavailableReason = "built-in plugins are switched off (global_settings.auto_load_builtin, BUILTIN_PLUGINS_ENABLED)"
+            } else if !pluginsEnabled {
+                providers[index].unavailableReason = "custom plugins are switched off (global_settings.plugins_enabled, PLUGINS_ENABLED)"
+            }
+        }
+        var rateLimit: RateLimit?
+        if let text = string("server.rate_limit_api"), let layer = try? layers.lookup("server.rate_limit_api", as: .string)?.layer {
+            rateLimit = RateLimit(text)
+            if rateLimit == nil {
+                issues.append(.init(source: layer.origin, key: layer.shown("server.rate_limit_api"),
+                                    reason: "expected a limit such as \"10 per minute\" or \"100/hour\", got \"\(text)\""))
+            }
+        }
         guard let ticker else { return nil }
         return AppConfiguration(
             server: server, databasePath: databasePath, ticker: ticker, routing: routing, logLevel: logLevel,
             adminToken: adminToken, providers: providers, registry: registry, pluginListings: listings,
-            effective: effective, configFile: configPath
+            effective: effective, configFile: configPath, logFile: logFile, importFile: string("ticker.import_file"),
+            compression: CompressionConfiguration(level: int("server.compress_level"), minimumSize: int("server.compress_min_size")),
+            rateLimit: rateLimit
         )
     }
 
@@ -132,6 +157,10 @@ extension ConfigResolver {
             var missing: [String] = []
             let value = interpolate(raw, missing: &missing)
             if !missing.isEmpty { reasons.append("api_key not set: \(missing.joined(separator: ", "))") }
+            if ConfigSchema.isPlaceholder(value) {
+                reasons.append("api_key is a placeholder (\"your-…\"), not a key: set the real one")
+                return nil
+            }
             return value.isEmpty ? nil : value
         }
         if let path = instanceString(id, "config.api_key_file") {
@@ -149,12 +178,17 @@ extension ConfigResolver {
         }
         guard !keyVariables.isEmpty else { return nil }
         for name in keyVariables {
-            if let value = variables[name], !value.isEmpty {
+            if let value = variables[name], !value.isEmpty, !ConfigSchema.isPlaceholder(value) {
                 record(key, .string(""), secret: true, source: "environment (\(name))")
                 return value
             }
         }
-        reasons.append("api_key not set: \(keyVariables.joined(separator: " or "))")
+        let placeholders = keyVariables.filter { variables[$0].map(ConfigSchema.isPlaceholder) ?? false }
+        if placeholders.isEmpty {
+            reasons.append("api_key not set: \(keyVariables.joined(separator: " or "))")
+        } else {
+            reasons.append("api_key not set: \(placeholders.joined(separator: ", ")) holds a placeholder (\"your-…\"), not a key")
+        }
         return nil
     }
 }

@@ -19,10 +19,12 @@ struct ConfigResolver {
     /// The value of `key` (described by `spec`), or `fallback` (recorded with `fallbackSource`).
     mutating func read(_ key: String, _ spec: ConfigKeySpec, fallback: ConfigContent? = nil, fallbackSource: String = "default") -> ConfigContent? {
         do {
-            if let (content, layer) = try layers.lookup(key, as: spec.type) {
+            if var (content, layer) = try layers.lookup(key, as: spec.type) {
+                if spec.choices != nil, case .string(let text) = content {
+                    content = .string(spec.synonyms[text.lowercased()] ?? text.lowercased())
+                }
                 if let problem = Self.check(content, against: spec) {
-                    let shown = layer.usesEnvironmentNames ? ConfigSchema.environmentName(for: key) : key
-                    issues.append(.init(source: layer.origin, key: shown, reason: problem))
+                    issues.append(.init(source: layer.origin, key: layer.shown(key), reason: problem))
                     return nil
                 }
                 record(key, content, secret: spec.secret, source: layer.name)
@@ -68,6 +70,11 @@ struct ConfigResolver {
     mutating func string(_ key: String) -> String? {
         if case .string(let value) = global(key) { return value }
         return nil
+    }
+
+    mutating func bool(_ key: String) -> Bool {
+        if case .bool(let value) = global(key) { return value }
+        return ConfigSchema.global.first { $0.key == key }!.defaultValue == .bool(true)
     }
 
     /// Replaces each `${VAR}` from the environment; names unset variables in `missing`.

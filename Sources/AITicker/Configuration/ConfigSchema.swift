@@ -10,8 +10,10 @@ struct ConfigKeySpec: Sendable {
     var needsRestart = false
     /// Allowed range for numbers.
     var range: ClosedRange<Double>? = nil
-    /// Allowed values for strings.
+    /// Allowed values for strings, matched case-insensitively.
     var choices: [String]? = nil
+    /// Other spellings of a choice (`warn` for `warning`), lowercased.
+    var synonyms: [String: String] = [:]
 }
 
 /// Every key ai-ticker reads (SPEC §3), in one table that drives defaults, validation,
@@ -22,6 +24,9 @@ enum ConfigSchema {
         .init(key: "server.port", type: .int, defaultValue: .int(8080), needsRestart: true, range: 0...65535),
         .init(key: "server.max_stream_clients", type: .int, defaultValue: .int(1_000), needsRestart: true, range: 1...100_000),
         .init(key: "server.stream_heartbeat_seconds", type: .int, defaultValue: .int(15), needsRestart: true, range: 1...3_600),
+        .init(key: "server.compress_level", type: .int, defaultValue: .int(6), needsRestart: true, range: 0...9),
+        .init(key: "server.compress_min_size", type: .int, defaultValue: .int(500), needsRestart: true, range: 0...100_000_000),
+        .init(key: "server.rate_limit_api", type: .string, defaultValue: nil),
         .init(key: "database.path", type: .string, defaultValue: .string("ticker.sqlite"), needsRestart: true),
         .init(key: "ticker.interval_seconds", type: .int, defaultValue: .int(300), range: 1...86_400),
         .init(key: "ticker.prompt_profile", type: .string, defaultValue: .string("default")),
@@ -31,17 +36,22 @@ enum ConfigSchema {
         .init(key: "ticker.fuzzy_threshold", type: .int, defaultValue: .int(85), range: 0...100),
         .init(key: "ticker.dedupe_window", type: .int, defaultValue: .int(200), range: 0...10_000),
         .init(key: "ticker.retention", type: .int, defaultValue: .int(10_000), range: 10...100_000_000),
+        .init(key: "ticker.import_file", type: .string, defaultValue: .string("message_cache.json"), needsRestart: true),
         .init(key: "ticker.tick_deadline_seconds", type: .int, defaultValue: .int(120), range: 1...3_600),
         .init(key: "ticker.admin_token", type: .string, defaultValue: nil, secret: true),
         .init(key: "global_settings.custom_plugin_paths", type: .stringArray, defaultValue: .stringArray(["plugins/custom"])),
         .init(key: "global_settings.plugin_timeout", type: .int, defaultValue: .int(30), range: 1...600),
         .init(key: "global_settings.health_check_interval", type: .int, defaultValue: .int(300), range: 1...86_400),
         .init(key: "global_settings.python", type: .string, defaultValue: .string("python3")),
+        .init(key: "global_settings.plugins_enabled", type: .bool, defaultValue: .bool(true)),
+        .init(key: "global_settings.plugin_discovery", type: .bool, defaultValue: .bool(true)),
+        .init(key: "global_settings.auto_load_builtin", type: .bool, defaultValue: .bool(true)),
         .init(key: "global_settings.fallback_behavior", type: .string, defaultValue: .string("use_cache"), choices: ["use_cache", "keep_last"]),
         .init(key: "global_settings.circuit_failure_threshold", type: .int, defaultValue: .int(3), range: 1...100),
         .init(key: "global_settings.circuit_cooldown_seconds", type: .int, defaultValue: .int(30), range: 1...86_400),
         .init(key: "logging.level", type: .string, defaultValue: .string("info"),
-              choices: ["trace", "debug", "info", "notice", "warning", "error", "critical"]),
+              choices: ["trace", "debug", "info", "notice", "warning", "error", "critical"], synonyms: ["warn": "warning", "fatal": "critical"]),
+        .init(key: "logging.file", type: .string, defaultValue: nil, needsRestart: true),
     ]
 
     /// Keys under `plugins.<id>.`; defaults that depend on the instance are filled in by the loader.
@@ -61,17 +71,49 @@ enum ConfigSchema {
         .init(key: "config.temperature", type: .double, defaultValue: .double(0.7), range: 0...2),
     ]
 
-    /// Names kept from the original Python AI-Ticker, mapped to the variable of the new key.
-    static let legacyEnvironmentNames: [String: String] = [
-        "PROMPT_PROFILE": "TICKER_PROMPT_PROFILE",
-        "SYSTEM_PROMPT": "TICKER_SYSTEM_PROMPT",
-        "USER_PROMPT": "TICKER_USER_PROMPT",
-        "PROMPTS_FILE": "TICKER_PROMPTS_FILE",
-        "FUZZY_THRESHOLD": "TICKER_FUZZY_THRESHOLD",
-        "API_TIMEOUT": "GLOBAL_SETTINGS_PLUGIN_TIMEOUT",
-        "CUSTOM_PLUGINS_PATH": "GLOBAL_SETTINGS_CUSTOM_PLUGIN_PATHS",
-        "LOG_LEVEL": "LOGGING_LEVEL",
+    /// Variables of the original Python AI-Ticker and the variable of the key each sets, in order of
+    /// preference. One counts only when neither the environment nor `.env` sets the new name.
+    static let legacyEnvironmentNames: [(legacy: String, modern: String)] = [
+        ("FLASK_HOST", "SERVER_HOST"),
+        ("FLASK_PORT", "SERVER_PORT"),
+        ("PROMPT_PROFILE", "TICKER_PROMPT_PROFILE"),
+        ("SYSTEM_PROMPT", "TICKER_SYSTEM_PROMPT"),
+        ("USER_PROMPT", "TICKER_USER_PROMPT"),
+        ("PROMPTS_FILE", "TICKER_PROMPTS_FILE"),
+        ("FUZZY_THRESHOLD", "TICKER_FUZZY_THRESHOLD"),
+        ("MAX_CACHE_SIZE", "TICKER_DEDUPE_WINDOW"),
+        ("CACHE_FILE", "TICKER_IMPORT_FILE"),
+        ("PLUGIN_TIMEOUT", "GLOBAL_SETTINGS_PLUGIN_TIMEOUT"),
+        ("API_TIMEOUT", "GLOBAL_SETTINGS_PLUGIN_TIMEOUT"),
+        ("CUSTOM_PLUGINS_PATH", "GLOBAL_SETTINGS_CUSTOM_PLUGIN_PATHS"),
+        ("PLUGINS_ENABLED", "GLOBAL_SETTINGS_PLUGINS_ENABLED"),
+        ("PLUGIN_AUTO_DISCOVERY", "GLOBAL_SETTINGS_PLUGIN_DISCOVERY"),
+        ("BUILTIN_PLUGINS_ENABLED", "GLOBAL_SETTINGS_AUTO_LOAD_BUILTIN"),
+        ("LOG_LEVEL", "LOGGING_LEVEL"),
+        ("LOG_FILE", "LOGGING_FILE"),
+        ("COMPRESS_LEVEL", "SERVER_COMPRESS_LEVEL"),
+        ("COMPRESS_MIN_SIZE", "SERVER_COMPRESS_MIN_SIZE"),
+        ("RATE_LIMIT_API", "SERVER_RATE_LIMIT_API"),
     ]
+
+    /// Variables of the original's `.env.example` that mean nothing here, and why.
+    static let notApplicable: [(name: String, reason: String)] = [
+        ("SECRET_KEY", "ai-ticker signs no sessions or cookies; admin routes use TICKER_ADMIN_TOKEN"),
+        ("CACHE_PROBABILITY", "every tick asks a provider; stored messages are re-published only when all fail (global_settings.fallback_behavior)"),
+        ("LAST_LIMIT", "recent messages live in the database; ticker.dedupe_window (MAX_CACHE_SIZE) sets how many are compared"),
+        ("LAST_FILE", "recent messages live in the database (database.path), not in a JSON file"),
+        ("PLUGIN_CACHE_SIZE", "plugins are loaded once per configuration; there is no plugin cache"),
+        ("RATE_LIMIT_DEFAULT", "read routes are served from memory without a limit; RATE_LIMIT_API limits admin and generate routes"),
+        ("YOUCOM_API_KEY", "ai-ticker has no You.com plugin; an openai-compatible entry can reach any such API"),
+        ("FLASK_ENV", "there is no Flask and no development mode"),
+        ("FLASK_DEBUG", "there is no Flask debugger; LOG_LEVEL=DEBUG logs more"),
+    ]
+
+    /// Whether a key's value is an example from a template (`your-openrouter-api-key`), not a key.
+    static func isPlaceholder(_ value: String) -> Bool {
+        let lower = value.lowercased()
+        return lower.hasPrefix("your-") || lower.hasPrefix("your_")
+    }
 
     /// The spec for a full key such as `ticker.interval_seconds` or `plugins.offline.priority`.
     static func spec(for key: String) -> ConfigKeySpec? {

@@ -22,7 +22,10 @@ public struct ConfigurationLoader: Sendable {
         } catch {
             issues += error.issues
         }
-        let variables = dotenv.merging(sources.environment) { _, process in process }
+        // An empty value means unset, as in the original's `.env.example` (`SYSTEM_PROMPT=`).
+        dotenv = dotenv.filter { !$0.value.isEmpty }
+        let environment = sources.environment.filter { !$0.value.isEmpty }
+        let variables = dotenv.merging(environment) { _, process in process }
         let configPath = sources.configFile ?? variables["PLUGIN_CONFIG_FILE"] ?? sources.defaultConfigFile
         let file = ConfigFile.read(path: configPath, required: sources.configFile != nil || variables["PLUGIN_CONFIG_FILE"] != nil)
         issues += file.issues
@@ -30,17 +33,22 @@ public struct ConfigurationLoader: Sendable {
         var layers = [ConfigLayer]()
         layers.append(overrideLayer(overrides, name: "runtime", origin: "runtime override", issues: &issues))
         layers.append(overrideLayer(sources.commandLine, name: "command line", origin: "command line", issues: &issues))
-        layers.append(environmentLayer(sources.environment, name: "environment", origin: "environment"))
-        layers.append(environmentLayer(dotenv, name: ".env", origin: dotenvPath))
+        layers.append(environmentLayer(environment, name: "environment", origin: "environment", all: variables))
+        layers.append(environmentLayer(dotenv, name: ".env", origin: dotenvPath, all: variables))
         if let snapshot = file.snapshot {
             layers.append(ConfigLayer(name: "file", origin: configPath, snapshot: snapshot, usesEnvironmentNames: false))
         }
         layers.append(defaultsLayer())
 
         var resolver = ConfigResolver(layers: LayeredConfig(layers: layers), variables: variables, issues: issues)
-        let configuration = resolver.resolve(file: file, configPath: configPath, registry: registry)
-        if !resolver.issues.isEmpty { throw ConfigurationError(resolver.issues) }
-        return configuration!
+        guard var configuration = resolver.resolve(file: file, configPath: configPath, registry: registry), resolver.issues.isEmpty else {
+            throw ConfigurationError(resolver.issues)
+        }
+        configuration.warnings = file.warnings + ConfigSchema.notApplicable.compactMap { name, reason in
+            guard variables[name] != nil else { return nil }
+            return ConfigurationIssue(source: environment[name] != nil ? "environment" : dotenvPath, key: name, reason: "not applicable: \(reason)")
+        }
+        return configuration
     }
 
     private func readDotEnv(path: String, required: Bool) throws(ConfigurationError) -> [String: String] {
@@ -67,14 +75,18 @@ public struct ConfigurationLoader: Sendable {
         return ConfigLayer(name: name, origin: origin, snapshot: InMemoryProvider(name: name, values: contents).snapshot(), usesEnvironmentNames: false)
     }
 
-    /// The original AI-Ticker's variable names count when the new name is not set.
-    private func environmentLayer(_ variables: [String: String], name: String, origin: String) -> ConfigLayer {
+    /// The original AI-Ticker's variable names count when the new name is set in neither layer.
+    private func environmentLayer(_ variables: [String: String], name: String, origin: String, all: [String: String]) -> ConfigLayer {
         var variables = variables
-        for (legacy, modern) in ConfigSchema.legacyEnvironmentNames where variables[modern] == nil {
-            if let value = variables[legacy] { variables[modern] = value }
+        var aliases: [String: String] = [:]
+        for (legacy, modern) in ConfigSchema.legacyEnvironmentNames where all[modern] == nil && aliases[modern] == nil {
+            if let value = variables[legacy] {
+                variables[modern] = value
+                aliases[modern] = legacy
+            }
         }
         let provider = EnvironmentVariablesProvider(environmentVariables: variables, secretsSpecifier: .dynamic { key, _ in key.hasSuffix("_KEY") || key.hasSuffix("_TOKEN") })
-        return ConfigLayer(name: name, origin: origin, snapshot: provider.snapshot(), usesEnvironmentNames: true)
+        return ConfigLayer(name: name, origin: origin, snapshot: provider.snapshot(), usesEnvironmentNames: true, aliases: aliases)
     }
 
     private func defaultsLayer() -> ConfigLayer {

@@ -36,6 +36,7 @@ public actor ConfigurationService {
         do {
             let overrides = try await store.overrides()
             let configuration = try loader.load(overrides: overrides)
+            if !dryRun { Self.report(configuration.warnings, logger: logger) }
             let report = try await apply(configuration, dryRun: dryRun)
             if !dryRun { notifier.ready(status: "configuration reloaded: \(report.providers.count) providers") }
             return report
@@ -69,6 +70,18 @@ public actor ConfigurationService {
         let configuration = try loader.load(overrides: overrides)
         try await store.setOverrides(changes)
         return try await apply(configuration, dryRun: false)
+    }
+
+    /// Logs what the configuration does not use: each unknown key as a warning, and the original
+    /// AI-Ticker's variables that do not apply in one notice.
+    nonisolated static func report(_ warnings: [ConfigurationIssue], logger: Logger) {
+        let notApplicable = warnings.filter { $0.reason.hasPrefix("not applicable") }
+        for warning in warnings where !notApplicable.contains(warning) {
+            logger.warning("configuration: \(warning)")
+        }
+        if !notApplicable.isEmpty {
+            logger.notice("variables of AI-Ticker that do not apply here: \(notApplicable.map { "\($0.key ?? "?") (\($0.reason.dropFirst("not applicable: ".count)))" }.joined(separator: "; "))")
+        }
     }
 
     private func key(in changes: [String: JSONValue?], startsWithUnknownPlugin configuration: AppConfiguration) -> Bool {

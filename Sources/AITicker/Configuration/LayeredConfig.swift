@@ -9,6 +9,15 @@ struct ConfigLayer: Sendable {
     let snapshot: any ConfigSnapshot
     /// Whether keys are looked up as environment variable names (for error messages).
     let usesEnvironmentNames: Bool
+    /// Variables set through a name of the original AI-Ticker: new name → the name the user wrote.
+    var aliases: [String: String] = [:]
+
+    /// How the user wrote `key` in this layer, for error messages.
+    func shown(_ key: String) -> String {
+        guard usesEnvironmentNames else { return key }
+        let name = ConfigSchema.environmentName(for: key)
+        return aliases[name] ?? name
+    }
 }
 
 /// The layers of SPEC §3, highest first. Departs from reading through a `ConfigReader`
@@ -25,8 +34,7 @@ struct LayeredConfig: Sendable {
             do {
                 found = try layer.snapshot.value(forKey: absolute, type: type).value
             } catch {
-                let shown = layer.usesEnvironmentNames ? ConfigSchema.environmentName(for: key) : key
-                throw ConfigurationIssue(source: layer.origin, key: shown, reason: "expected \(Self.describe(type))")
+                throw ConfigurationIssue(source: layer.origin, key: layer.shown(key), reason: "expected \(Self.describe(type))")
             }
             if let found { return (found.content, layer) }
         }

@@ -29,6 +29,8 @@ enum PluginDiscovery {
         var python: String
         /// `plugins.<name>.python`, by plugin name.
         var pythonByPlugin: [String: String] = [:]
+        /// With `global_settings.plugin_discovery` off: the only plugins to load, those entries name.
+        var only: Set<String>?
     }
 
     private struct Found {
@@ -50,11 +52,14 @@ enum PluginDiscovery {
                 fileManager.fileExists(atPath: entry.path, isDirectory: &isDirectory)
                 let manifest = fileManager.contents(atPath: entry.appendingPathComponent("plugin.json").path)
                 let package = isDirectory.boolValue && fileManager.fileExists(atPath: entry.appendingPathComponent("__init__.py").path)
+                var plugin: Found?
                 if let manifest, !package || Self.namesCommand(manifest) {
-                    found.append(manifestPlugin(manifest, directory: entry, settings: settings))
+                    plugin = manifestPlugin(manifest, directory: entry, settings: settings)
                 } else if package || (!isDirectory.boolValue && entry.pathExtension == "py" && Self.looksLikeGuidePlugin(entry)) {
-                    found.append(pythonPlugin(entry, settings: settings))
+                    let name = package ? entry.lastPathComponent : entry.deletingPathExtension().lastPathComponent
+                    if settings.only?.contains(name) ?? true { plugin = pythonPlugin(entry, settings: settings) }
                 }
+                if let plugin, settings.only.map({ $0.contains(plugin.name ?? plugin.listing.name) }) ?? true { found.append(plugin) }
             }
         }
         for index in found.indices {

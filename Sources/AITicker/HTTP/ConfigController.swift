@@ -31,7 +31,8 @@ struct ConfigController {
         struct Body: Encodable {
             let config: [EffectiveSetting]
             let file: String
+            let warnings: [ConfigurationIssue]
         }
-        return Response.json(Body(config: configuration.effective, file: configuration.configFile))
+        return Response.json(Body(config: configuration.effective, file: configuration.configFile, warnings: configuration.warnings))
     }
 }

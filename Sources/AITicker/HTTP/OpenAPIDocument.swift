@@ -1639,11 +1639,34 @@ enum OpenAPIDocument {
         "type": "object",
         "required": [
           "config",
-          "file"
+          "file",
+          "warnings"
         ],
         "properties": {
           "file": {
             "type": "string"
+          },
+          "warnings": {
+            "type": "array",
+            "description": "Settings that are not used: unknown keys (with a suggestion) and variables of the original AI-Ticker that do not apply.",
+            "items": {
+              "type": "object",
+              "required": [
+                "source",
+                "reason"
+              ],
+              "properties": {
+                "source": {
+                  "type": "string"
+                },
+                "key": {
+                  "type": "string"
+                },
+                "reason": {
+                  "type": "string"
+                }
+              }
+            }
           },
           "config": {
             "type": "array",

@@ -19,6 +19,10 @@ public struct PluginRegistry: Sendable {
         plugins[plugin.metadata.name] = plugin
     }
 
+    public mutating func remove(named name: String) {
+        plugins[name] = nil
+    }
+
     public func plugin(named name: String) -> (any AIProviderPlugin)? {
         plugins[name]
     }
