@@ -56,6 +56,9 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     let router = ProviderRouter(registry: options.registry, context: context)
     _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry)
     let latest = LatestMessageCache()
+    if try await store.latest() == nil, let file = configuration.importFile, FileManager.default.fileExists(atPath: file) {
+        await importOnFirstStart(file, store: store, configuration: configuration, logger: logger)
+    }
     if let message = try await store.latest() { latest.publish(message) }
     let notifier = options.notifier
     let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger) { record in
@@ -66,6 +69,19 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     return TickerServices(configuration: live, configurationService: configurationService, store: store, ticks: ticks,
                           latest: latest, metrics: metrics, tickSource: options.tickSource, router: router,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
+}
+
+/// An empty database takes over the original AI-Ticker's message cache; a bad file is reported
+/// and changes nothing, and the service starts anyway.
+private func importOnFirstStart(_ file: String, store: any MessageStore, configuration: AppConfiguration, logger: Logger) async {
+    do {
+        let report = try await MessageImport.run(path: file, store: store, profile: configuration.ticker.profile, retention: configuration.ticker.retention)
+        logger.notice("imported AI-Ticker's message cache", metadata: [
+            "file": "\(file)", "imported": "\(report.imported)", "already_present": "\(report.alreadyPresent)", "blank": "\(report.blank)",
+        ])
+    } catch {
+        logger.error("message cache not imported; nothing was changed", metadata: ["error": "\(error)"])
+    }
 }
 
 /// All wiring of the service: configuration, SQLite, providers, scheduler, health checks,

@@ -9,7 +9,7 @@ struct AITickerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ai-ticker",
         abstract: "Keeps an AI-generated ticker message fresh and serves it over REST.",
-        subcommands: [Serve.self, Generate.self, Providers.self, Plugins.self, Config.self, Messages.self],
+        subcommands: [Serve.self, Generate.self, Providers.self, Plugins.self, Config.self, Messages.self, Import.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -207,7 +207,7 @@ struct Config: AsyncParsableCommand {
                 let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
                 for warning in configuration.warnings { print("warning: \(warning)") }
                 print(configuration.warnings.isEmpty ? "configuration ok" : "configuration ok, \(configuration.warnings.count) warning(s)")
-            } catch let error as ConfigurationError {
+            } catch {
                 for issue in error.issues { print("error: \(issue)") }
                 throw ExitCode(2)
             }
@@ -248,5 +248,31 @@ struct Messages: AsyncParsableCommand {
         }
         print(Table.render(header: ["ID", "CREATED", "PROVIDER", "MODEL", "MESSAGE"],
                            rows: messages.map { [String($0.id), RFC3339.string(from: $0.createdAt), $0.provider, $0.model, $0.content] }))
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import the original AI-Ticker's message cache (a JSON list of strings), oldest first.",
+        discussion: "Messages already stored are skipped, so running it twice imports nothing twice. A malformed file changes nothing.")
+    @OptionGroup var common: CommonOptions
+    @Argument(help: "The cache file (default: ticker.import_file, $CACHE_FILE, message_cache.json).")
+    var file: String?
+
+    func run() async throws {
+        let options = common.options
+        let report = try await reportingErrors {
+            let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+            let path = file ?? configuration.importFile ?? "message_cache.json"
+            let store = try SQLiteMessageStore(path: configuration.databasePath)
+            do {
+                return (path, try await MessageImport.run(path: path, store: store, profile: configuration.ticker.profile,
+                                                           retention: configuration.ticker.retention))
+            } catch let error as MessageImport.ImportError {
+                FileHandle.standardError.write(Data("ai-ticker: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+        print("\(report.0): imported \(report.1.imported), already stored \(report.1.alreadyPresent), blank \(report.1.blank)")
     }
 }

@@ -49,7 +49,7 @@ struct MessagesController {
     }
 
     private func generate() async throws -> Response {
-        switch await services.ticks.tick(trigger: "manual") {
+        switch await services.ticks.tick(trigger: "manual", join: true) {
         case .stored(let message):
             return Response.json(message, status: .created)
         case .archived(let message, let attempts):

@@ -84,7 +84,8 @@ enum TickerPage {
 
           function updateMeta() {
             if (!current) return;
-            metaEl.textContent = [current.provider_name || current.provider, current.model, age(current.created_at)].filter(Boolean).join(" · ");
+            const origin = { archive: "from the archive", import: "imported from AI-Ticker" }[current.source];
+            metaEl.textContent = [origin, current.provider_name || current.provider, current.model, age(current.created_at)].filter(Boolean).join(" · ");
           }
 
           function setText(record) {

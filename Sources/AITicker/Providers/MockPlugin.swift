@@ -4,8 +4,9 @@ import Synchronization
 /// Built-in plugin for demos and tests: scripted content, latency and failures.
 ///
 /// Settings, all under `config.extra_params`:
-/// - `content` (string, "Mock message {n}"): the reply; `{n}` becomes a running counter and
-///   `{uuid}` a random UUID (for replies that must never look alike).
+/// - `content` (string): the reply; `{n}` becomes a running counter and `{uuid}` a random UUID.
+///   Without it, the mock deals the offline corpus's lines in order, so its replies pass the
+///   default de-duplication tick after tick (useful as a demo fallback).
 /// - `latency_ms` (number, 0): delay before answering.
 /// - `failure` (string, none): error class to fail with: `unauthorized`, `rate_limited`,
 ///   `quota_exhausted`, `unavailable`, `timeout`, `bad_response`, `hang` (never answers) or
@@ -38,7 +39,7 @@ public struct MockPlugin: AIProviderPlugin {
         }
         return MockProvider(
             model: config.model ?? "mock-1",
-            content: params["content"]?.stringValue ?? "Mock message {n}",
+            content: params["content"]?.stringValue,
             latency: (params["latency_ms"]?.doubleValue ?? 0) / 1000,
             failure: failure, failureRate: rate,
             retryAfter: params["retry_after"]?.doubleValue,
@@ -50,7 +51,7 @@ public struct MockPlugin: AIProviderPlugin {
 final class MockProvider: AIProvider {
     let providerName = "mock"
     let model: String
-    let content: String
+    let content: String?
     let latency: Double
     let failure: String?
     let failureRate: Double
@@ -58,7 +59,7 @@ final class MockProvider: AIProvider {
     let healthy: Bool
     private let counter = Mutex(0)
 
-    init(model: String, content: String, latency: Double, failure: String?, failureRate: Double, retryAfter: Double?, healthy: Bool) {
+    init(model: String, content: String?, latency: Double, failure: String?, failureRate: Double, retryAfter: Double?, healthy: Bool) {
         self.model = model
         self.content = content
         self.latency = latency
@@ -78,8 +79,8 @@ final class MockProvider: AIProvider {
             return value
         }
         if latency > 0 { try await Task.sleep(for: .milliseconds(Int(latency * 1000))) }
-        var text = content.replacingOccurrences(of: "{n}", with: String(n))
-            .replacingOccurrences(of: "{uuid}", with: UUID().uuidString)
+        var text = content.map { $0.replacingOccurrences(of: "{n}", with: String(n)).replacingOccurrences(of: "{uuid}", with: UUID().uuidString) }
+            ?? OfflineCorpus.messages[(n - 1) % OfflineCorpus.messages.count]
         if let failure, Double.random(in: 0..<1) < failureRate {
             switch failure {
             case "unauthorized": throw ProviderError.unauthorized("mock says the key is wrong")

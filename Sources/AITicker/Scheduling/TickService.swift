@@ -25,7 +25,8 @@ public actor TickService {
     private let logger: Logger
     /// Told about every finished tick (systemd's STATUS= line).
     private let onTick: @Sendable (TickRecord) -> Void
-    private var running = false
+    /// The tick under way, so a manual one can wait for it instead of failing.
+    private var current: Task<TickOutcome, Never>?
     public private(set) var skippedTicks = 0
     public private(set) var lastTick: TickRecord?
 
@@ -47,13 +48,24 @@ public actor TickService {
     }
 
     /// Runs one tick; `only` restricts it to one provider instance (`ai-ticker generate --provider`).
-    public func tick(trigger: String, only: String? = nil) async -> TickOutcome {
-        guard !running else {
-            countSkipped()
-            return .skipped
+    /// While another tick runs, this one is skipped, or with `join` waits for that tick (at most
+    /// as long as that tick, which its deadline bounds) and returns its outcome.
+    public func tick(trigger: String, only: String? = nil, join: Bool = false) async -> TickOutcome {
+        if let current {
+            guard join else {
+                countSkipped()
+                return .skipped
+            }
+            return await current.value  // bounded: every attempt of a tick ends by its deadline
         }
-        running = true
-        defer { running = false }
+        let task = Task { await self.run(trigger: trigger, only: only) }
+        current = task
+        let outcome = await task.value
+        current = nil
+        return outcome
+    }
+
+    private func run(trigger: String, only: String?) async -> TickOutcome {
         let config = configuration.value
         let started = Date()
         let deadline = ContinuousClock.now + .seconds(config.ticker.tickDeadlineSeconds)

@@ -13,7 +13,7 @@ public final class LatestMessageCache: Sendable {
 
     public struct Snapshot: Sendable {
         public let message: Message
-        /// Body of `GET /api/message`: the original `{"message": ...}` shape plus id, provider, model, created_at.
+        /// Body of `GET /api/message`: the original `{"message": ...}` shape plus id, provider, model, created_at, source.
         public let summaryBody: ByteBuffer
         /// Body of `GET /api/messages/latest` and of stream events: the full record.
         public let recordBody: ByteBuffer
@@ -45,9 +45,11 @@ public final class LatestMessageCache: Sendable {
             let provider: String
             let model: String
             let createdAt: Date
-            enum CodingKeys: String, CodingKey { case message, id, provider, model, createdAt = "created_at" }
+            let source: MessageSource
+            enum CodingKeys: String, CodingKey { case message, id, provider, model, createdAt = "created_at", source }
         }
-        let summary = Summary(message: message.content, id: message.id, provider: message.provider, model: message.model, createdAt: message.createdAt)
+        let summary = Summary(message: message.content, id: message.id, provider: message.provider, model: message.model,
+                              createdAt: message.createdAt, source: message.source)
         guard let summaryBody = try? JSONCoding.encoder.encode(summary),
               let recordBody = try? JSONCoding.encoder.encode(message) else { return }
         let record = ByteBuffer(bytes: recordBody)

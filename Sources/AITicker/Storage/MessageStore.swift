@@ -29,8 +29,11 @@ public protocol MessageStore: Sendable {
     func messages(after: Int64, limit: Int) async throws -> [Message]
     /// The contents of the newest `limit` messages, for de-duplication.
     func recentContents(limit: Int) async throws -> [String]
-    /// A random generated message older than the newest `excludingNewest`, for `use_cache`.
+    /// For `use_cache`: a random generated or imported message other than the latest one,
+    /// older than the newest `excludingNewest` where there is one.
     func archiveCandidate(excludingNewest: Int) async throws -> Message?
+    /// Stores `contents` oldest first as `source: import`, skipping any already stored; all or nothing.
+    func importMessages(_ contents: [String], profile: String, retention: Int) async throws -> (imported: Int, skipped: Int)
     func recordTick(_ tick: TickRecord, retention: Int) async throws
     func recentTicks(limit: Int) async throws -> [TickRecord]
     func overrides() async throws -> [String: JSONValue]

@@ -77,29 +77,38 @@ public final class SQLiteMessageStore: MessageStore {
     }
 
     public func insert(_ message: NewMessage, retention: Int) async throws -> Message {
-        let attempts = try Self.json(message.attempts)
-        return try await write { db in
-            try db.execute(sql: """
-                INSERT INTO messages (content, provider, provider_name, model, prompt_tokens, completion_tokens,
-                    total_tokens, finish_reason, response_id, profile, latency_ms, created_at, source, attempts)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    message.content, message.provider, message.providerName, message.model,
-                    message.usage.promptTokens, message.usage.completionTokens, message.usage.totalTokens,
-                    message.finishReason, message.responseID, message.profile, message.latencyMs,
-                    RFC3339.string(from: message.createdAt), message.source.rawValue, attempts,
-                ])
-            let id = db.lastInsertedRowID
-            let stored = Message(
-                id: id, content: message.content, provider: message.provider, providerName: message.providerName,
-                model: message.model, usage: message.usage, finishReason: message.finishReason,
-                responseID: message.responseID, profile: message.profile, latencyMs: message.latencyMs,
-                createdAt: message.createdAt, source: message.source, attempts: message.attempts
-            )
-            try db.execute(sql: "UPDATE messages SET record = ? WHERE id = ?", arguments: [try Self.json(stored), id])
-            try db.execute(sql: "DELETE FROM messages WHERE id <= ?", arguments: [id - Int64(retention)])
+        try await write { db in
+            let stored = try Self.insert(message, in: db)
+            try Self.prune(db, retention: retention)
             return stored
         }
+    }
+
+    private static func insert(_ message: NewMessage, in db: Database) throws -> Message {
+        try db.execute(sql: """
+            INSERT INTO messages (content, provider, provider_name, model, prompt_tokens, completion_tokens,
+                total_tokens, finish_reason, response_id, profile, latency_ms, created_at, source, attempts)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [
+                message.content, message.provider, message.providerName, message.model,
+                message.usage.promptTokens, message.usage.completionTokens, message.usage.totalTokens,
+                message.finishReason, message.responseID, message.profile, message.latencyMs,
+                RFC3339.string(from: message.createdAt), message.source.rawValue, try json(message.attempts),
+            ])
+        let id = db.lastInsertedRowID
+        let stored = Message(
+            id: id, content: message.content, provider: message.provider, providerName: message.providerName,
+            model: message.model, usage: message.usage, finishReason: message.finishReason,
+            responseID: message.responseID, profile: message.profile, latencyMs: message.latencyMs,
+            createdAt: message.createdAt, source: message.source, attempts: message.attempts
+        )
+        try db.execute(sql: "UPDATE messages SET record = ? WHERE id = ?", arguments: [try json(stored), id])
+        return stored
+    }
+
+    /// Keeps the newest `retention` messages.
+    private static func prune(_ db: Database, retention: Int) throws {
+        try db.execute(sql: "DELETE FROM messages WHERE id <= (SELECT MAX(id) FROM messages) - ?", arguments: [retention])
     }
 
     public func latest() async throws -> Message? {
@@ -148,16 +157,39 @@ public final class SQLiteMessageStore: MessageStore {
 
     public func archiveCandidate(excludingNewest: Int) async throws -> Message? {
         try await read { db in
-            guard let bounds = try Row.fetchOne(db, sql: "SELECT MIN(id) AS low, MAX(id) AS high FROM messages WHERE source = 'generated'"),
+            guard let latest = try String.fetchOne(db, sql: "SELECT content FROM messages ORDER BY id DESC LIMIT 1") else { return nil }
+            let eligible = "source IN ('generated', 'import') AND content != ?"
+            guard let bounds = try Row.fetchOne(db, sql: "SELECT MIN(id) AS low, MAX(id) AS high FROM messages WHERE \(eligible)", arguments: [latest]),
                   let low: Int64 = bounds["low"], let high: Int64 = bounds["high"] else { return nil }
             let newestShown = try Int64.fetchAll(db, sql: "SELECT id FROM messages ORDER BY id DESC LIMIT ?", arguments: [excludingNewest])
             let cutoff = min(high, (newestShown.last ?? high + 1) - 1)
-            guard cutoff >= low else { return nil }
-            let pick = Int64.random(in: low...cutoff)
-            return try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE source = 'generated' AND id >= ? AND id <= ? ORDER BY id LIMIT 1",
-                                    arguments: [pick, cutoff]).map(Self.message)
-                ?? Row.fetchOne(db, sql: "SELECT * FROM messages WHERE source = 'generated' AND id <= ? ORDER BY id DESC LIMIT 1",
-                                arguments: [cutoff]).map(Self.message)
+            if cutoff >= low {
+                let pick = Int64.random(in: low...cutoff)
+                if let row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) AND id >= ? AND id <= ? ORDER BY id LIMIT 1",
+                                              arguments: [latest, pick, cutoff])
+                    ?? Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) AND id <= ? ORDER BY id DESC LIMIT 1", arguments: [latest, cutoff]) {
+                    return Self.message(row)
+                }
+            }
+            // Few messages yet: any other than the one on screen.
+            let offset = Int.random(in: 0..<max(1, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE \(eligible)", arguments: [latest]) ?? 0))
+            return try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) ORDER BY id LIMIT 1 OFFSET ?", arguments: [latest, offset]).map(Self.message)
+        }
+    }
+
+    public func importMessages(_ contents: [String], profile: String, retention: Int) async throws -> (imported: Int, skipped: Int) {
+        let now = Date()
+        return try await write { db in
+            var seen = Set(try String.fetchAll(db, sql: "SELECT content FROM messages"))
+            var imported = 0
+            for content in contents where seen.insert(content).inserted {
+                let record = NewMessage(content: content, provider: "import", providerName: "AI-Ticker", model: "unknown", usage: Usage(),
+                                        profile: profile, latencyMs: 0, createdAt: now, source: .imported, attempts: [])
+                _ = try Self.insert(record, in: db)
+                imported += 1
+            }
+            try Self.prune(db, retention: retention)
+            return (imported, contents.count - imported)
         }
     }
 

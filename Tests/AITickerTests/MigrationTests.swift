@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+@testable import AITicker
+
+@Suite("Moving over from AI-Ticker: history, fallback, mock, manual ticks")
+struct MigrationTests {
+    @Test func anEmptyDatabaseImportsTheMessageCacheOldestFirstOnce() async throws {
+        let workspace = try TestWorkspace()
+        let cache = try workspace.write("message_cache.json", #"["The oldest line", "  ", "A middle line", "The newest line"]"#)
+        let config = pluginConfig(#"{"down": {"plugin": "mock", "config": {"extra_params": {"failure": "unavailable"}}}}"#)
+        let (services, _) = try await workspace.services(config: config, environment: ["CACHE_FILE": cache])
+        let stored = try await services.store.messages(limit: 10, before: nil)
+        #expect(stored.map(\.content) == ["The newest line", "A middle line", "The oldest line"])
+        #expect(stored.allSatisfy { $0.source == .imported && $0.provider == "import" })
+        #expect(services.latest.snapshot?.message.content == "The newest line")
+        await services.shutdown()
+
+        let again = try await MessageImport.run(path: cache, store: services.store, profile: "default", retention: 100)
+        #expect(again.imported == 0)
+        #expect(again.alreadyPresent == 3)
+        #expect(again.blank == 1)
+        try workspace.write("message_cache.json", #"["The newest line", "One more from the old ticker"]"#)
+        let more = try await MessageImport.run(path: cache, store: services.store, profile: "default", retention: 100)
+        #expect(more.imported == 1)
+        #expect(try await services.store.latest()?.content == "One more from the old ticker")
+    }
+
+    @Test func aMalformedCacheIsAClearErrorThatChangesNothing() async throws {
+        let workspace = try TestWorkspace()
+        let (services, _) = try await workspace.services(config: pluginConfig(#"{"m": {"plugin": "mock"}}"#))
+        for (text, expected) in [("{\"messages\": []}", "expected a JSON list of strings, found an object"),
+                                 (#"["fine", 42]"#, "item 2 is a number, expected a string"),
+                                 ("[\"unterminated", "not valid JSON; expected a list of strings")] {
+            let path = try workspace.write("bad_cache.json", text)
+            let error = await #expect(throws: MessageImport.ImportError.self) {
+                try await MessageImport.run(path: path, store: services.store, profile: "default", retention: 100)
+            }
+            #expect(error?.description == "\(path): \(expected)")
+        }
+        #expect(try await services.store.latest() == nil)
+        await services.shutdown()
+    }
+
+    @Test func useCacheRepublishesFromTheSecondMessageOnAndSaysSoEverywhere() async throws {
+        let workspace = try TestWorkspace()
+        let config = pluginConfig(#"{"flaky": {"plugin": "mock", "config": {"extra_params": {"content": "message {n}"}}}}"#,
+                                  global: #""fallback_behavior": "use_cache""#)
+        try await workspace.withApp(config: config) { services, _, client in
+            _ = await services.ticks.tick(trigger: "test")
+            try await services.store.setOverrides(["plugins.flaky.enabled": .bool(false)])
+            _ = try await services.configurationService.reload()
+            guard case .failed = await services.ticks.tick(trigger: "test") else { Issue.record("one message: nothing else to show"); return }
+            try await services.store.setOverrides(["plugins.flaky.enabled": .bool(true)])
+            _ = try await services.configurationService.reload()
+            _ = await services.ticks.tick(trigger: "test")
+            try await services.store.setOverrides(["plugins.flaky.enabled": .bool(false)])
+            _ = try await services.configurationService.reload()
+            guard case .archived(let message, _) = await services.ticks.tick(trigger: "test") else { Issue.record("expected archive"); return }
+            #expect(message.content == "message 1", "the one besides the latest")
+            let summary = try await client.execute(uri: "/api/message", method: .get).json
+            #expect(summary["source"] == .string("archive"))
+            #expect(summary["message"] == .string("message 1"))
+            guard case .archived(let next, _) = await services.ticks.tick(trigger: "test") else { Issue.record("expected archive"); return }
+            #expect(next.content == "message 2", "never the message already on screen")
+            let script = try await client.execute(uri: "/assets/ticker.js", method: .get).text
+            #expect(script.contains("current.source"), "the page labels what is not new (scripts/browser-check sees it rendered)")
+        }
+    }
+
+    @Test func theMockDealsDistinctLinesThatPassTheDefaultDeduplication() async throws {
+        let workspace = try TestWorkspace()
+        let (services, _) = try await workspace.services(config: pluginConfig(#"{"demo": {"plugin": "mock"}}"#,
+                                                                             ticker: #""dedupe_window": 200, "fuzzy_threshold": 85"#))
+        for round in 1...250 {
+            guard case .stored(let message) = await services.ticks.tick(trigger: "test") else {
+                Issue.record("tick \(round) stored nothing")
+                return
+            }
+            #expect(message.provider == "demo")
+        }
+        await services.shutdown()
+    }
+
+    @Test func aManualTickDuringATickWaitsForItAndAnswersWithItsOutcome() async throws {
+        let workspace = try TestWorkspace()
+        let config = pluginConfig(#"{"slow": {"plugin": "mock", "config": {"extra_params": {"latency_ms": 400, "content": "slow answer {n}"}}}}"#)
+        try await workspace.withApp(config: config, environment: ["TICKER_ADMIN_TOKEN": adminToken]) { services, _, client in
+            async let timer = services.ticks.tick(trigger: "timer")
+            try await Task.sleep(for: .milliseconds(100))
+            let response = try await client.execute(uri: "/api/messages/generate", method: .post, headers: adminHeaders)
+            #expect(response.status == .created)
+            guard case .stored(let message) = await timer else { Issue.record("the timer tick stored nothing"); return }
+            #expect(response.json["id"] == .number(Double(message.id)), "the answer is the running tick's message")
+            #expect(response.json["content"] == .string("slow answer 1"))
+            #expect(await services.ticks.skippedTicks == 0)
+        }
+    }
+}
