@@ -16,6 +16,9 @@ public struct TickerOptions: Sendable {
     public var httpClient: HTTPClient?
     /// systemd's notify socket, from `NOTIFY_SOCKET` and `WATCHDOG_USEC` by default.
     public var notifier: SystemdNotifier = SystemdNotifier()
+    /// Where `logging.file` (`LOG_FILE`) lines go, when the log system was set up to write there
+    /// (`FileLogHandler`); opened once the configuration is read, reopened on SIGHUP.
+    public var logFile: LogFile?
 
     public init(sources: ConfigurationSources = ConfigurationSources(), registry: PluginRegistry = .builtin,
                 tickSource: any TickSource = DispatchTickSource(), logger: Logger = Logger(label: "ai-ticker"),
@@ -44,6 +47,11 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     }
     var logger = options.logger
     logger.logLevel = configuration.logLevel
+    do {
+        try options.logFile?.open(configuration.logFile)
+    } catch {
+        logger.error("log file not written", metadata: ["error": "\(error)"])
+    }
     ConfigurationService.report(configuration.warnings, logger: logger)
     let live = LiveConfiguration(configuration)
     let metrics = TickerMetrics()
@@ -105,7 +113,7 @@ public func buildApplication(
         services: [
             ProviderShutdownService(services: services),
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics),
-            ReloadSignalService(configuration: services.configurationService, logger: logger),
+            ReloadSignalService(configuration: services.configurationService, logFile: options.logFile, logger: logger),
             SchedulerService(source: options.tickSource, ticks: services.ticks, store: services.store,
                              configuration: services.configuration, logger: logger, liveness: liveness),
             StreamHeartbeatService(latest: services.latest, configuration: services.configuration, metrics: services.metrics),
@@ -127,6 +135,7 @@ func buildRouter(_ services: TickerServices) -> (router: Router<AppRequestContex
     let router = Router(context: AppRequestContext.self)
     let list = RouteList()
     router.add(middleware: ErrorMiddleware(metrics: services.metrics, routes: list))
+    router.add(middleware: CompressionMiddleware(configuration: services.configuration.value.compression))
     let admin = AdminAuthMiddleware(configuration: services.configuration)
     var table = RouteTable(router: router, list: list)
     MessagesController(services: services).register(on: &table, admin: admin)

@@ -32,8 +32,13 @@ struct CommonOptions: ParsableArguments {
         if let db { commandLine["database.path"] = .string(db) }
         if let host { commandLine["server.host"] = .string(host) }
         if let port { commandLine["server.port"] = .number(Double(port)) }
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        return TickerOptions(sources: ConfigurationSources(configFile: config, envFile: envFile, commandLine: commandLine))
+        let logFile = LogFile()
+        LoggingSystem.bootstrap { label in
+            MultiplexLogHandler([StreamLogHandler.standardError(label: label), FileLogHandler(label: label, file: logFile)])
+        }
+        var options = TickerOptions(sources: ConfigurationSources(configFile: config, envFile: envFile, commandLine: commandLine))
+        options.logFile = logFile
+        return options
     }
 }
 

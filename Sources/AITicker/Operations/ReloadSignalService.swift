@@ -5,12 +5,18 @@ import UnixSignals
 /// Reloads configuration on SIGHUP, as `POST /api/providers/reload` does.
 struct ReloadSignalService: Service {
     let configuration: ConfigurationService
+    let logFile: LogFile?
     let logger: Logger
 
     func run() async throws {
         let signals = await UnixSignalsSequence(trapping: .sighup)
         try await cancelWhenGracefulShutdown {
             for await _ in signals {
+                do {
+                    try logFile?.reopen()  // logrotate moved it away
+                } catch {
+                    logger.error("log file not reopened", metadata: ["error": "\(error)"])
+                }
                 do {
                     let report = try await configuration.reload()
                     logger.notice("reloaded on SIGHUP", metadata: ["providers": "\(report.providers.count)"])

@@ -1,0 +1,91 @@
+import CompressNIO
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// gzip for responses of at least `compress_min_size` bytes when the client accepts it (the
+/// original's `COMPRESS_LEVEL`/`COMPRESS_MIN_SIZE`). Bodies with an ETag (the latest message)
+/// are compressed once per ETag, not once per request; streams are never compressed.
+struct CompressionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let configuration: CompressionConfiguration
+    private let cache = CompressedBodies()
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        guard configuration.level > 0, Self.compressible(response.headers[.contentType]) else { return response }
+        response.headers[.vary] = "Accept-Encoding"
+        guard Self.acceptsGzip(request.headers[.acceptEncoding]) else { return response }
+        if response.status == .notModified {
+            response.headers[.eTag] = response.headers[.eTag].map(Self.weak)
+            return response
+        }
+        guard request.method != .head, response.status == .ok, response.headers[.contentEncoding] == nil,
+              let length = response.body.contentLength, length >= configuration.minimumSize
+        else { return response }
+        let etag = response.headers[.eTag]
+        let key = etag.map { "\(request.uri.path) \($0)" }
+        var compressed = key.flatMap { key in cache.bodies.withLock { $0[key] } }
+        if compressed == nil {
+            let collector = BodyCollector()
+            try await response.body.write(CollectingWriter(collector: collector))
+            compressed = try collector.buffer.compress(with: .gzip(configuration: .init(compressionLevel: Int32(configuration.level))))
+            if let key, let compressed {
+                cache.bodies.withLock { cache in
+                    if cache.count >= 16 { cache.removeAll() }
+                    cache[key] = compressed
+                }
+            }
+        }
+        response.body = ResponseBody(byteBuffer: compressed!)
+        response.headers[.contentEncoding] = "gzip"
+        response.headers[.contentLength] = nil
+        if let etag { response.headers[.eTag] = Self.weak(etag) }
+        return response
+    }
+
+    /// A compressed body is another representation, so its validator is weak (as nginx does).
+    static func weak(_ etag: String) -> String {
+        etag.hasPrefix("W/") ? etag : "W/" + etag
+    }
+
+    static func compressible(_ contentType: String?) -> Bool {
+        guard let type = contentType?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() else { return false }
+        if type == "text/event-stream" { return false }
+        return type.hasPrefix("text/") || type.hasSuffix("json") || type == "application/javascript" || type == "image/svg+xml"
+    }
+
+    /// Whether `Accept-Encoding` allows gzip (listed, or `*`, without `q=0`).
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        for part in header.lowercased().split(separator: ",") {
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let coding = fields.first, coding == "gzip" || coding == "x-gzip" || coding == "*" else { continue }
+            let refused = fields.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "").range(of: #"^q=0(\.0*)?$"#, options: .regularExpression) != nil }
+            return !refused
+        }
+        return false
+    }
+}
+
+/// Compressed bodies by path and ETag; at most 16, so old messages' bodies do not pile up.
+final class CompressedBodies: Sendable {
+    let bodies = Mutex<[String: ByteBuffer]>([:])
+}
+
+/// Gathers a response body's bytes (bodies here are a few buffers at most).
+final class BodyCollector {
+    var buffer = ByteBuffer()
+}
+
+struct CollectingWriter: ResponseBodyWriter {
+    let collector: BodyCollector
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        var buffer = buffer
+        collector.buffer.writeBuffer(&buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}

@@ -1,0 +1,20 @@
+import Foundation
+import Synchronization
+
+/// Counts requests per client in fixed windows (`RATE_LIMIT_API`, e.g. 10 per minute).
+final class RateLimiter: Sendable {
+    private let windows = Mutex<[String: (start: ContinuousClock.Instant, count: Int)]>([:])
+
+    /// Nil when `client` may go on; otherwise the seconds until its window ends.
+    func retryAfter(client: String, limit: RateLimit, now: ContinuousClock.Instant = .now) -> Int? {
+        let length = Duration.milliseconds(Int(limit.seconds * 1000))
+        return windows.withLock { windows in
+            if windows.count > 10_000 { windows = windows.filter { now - $0.value.start < length } }
+            var window = windows[client].flatMap { now - $0.start < length ? $0 : nil } ?? (start: now, count: 0)
+            window.count += 1
+            windows[client] = window
+            guard window.count > limit.requests else { return nil }
+            return max(1, Int(((window.start + length) - now).milliseconds / 1000 + 0.999))
+        }
+    }
+}
