@@ -30,6 +30,16 @@ struct DocsTests {
         await services.shutdown()
     }
 
+    @Test func theGuidesOriginalStylePythonSampleServesATick() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugins/custom/moon_phase.py", try sample("guide_plugin.py", in: "docs/writing-a-provider.md"))
+        let services = try await workspace.guideServices(#"{"moon_phase": {"config": {"name": "Moon", "model": "synodic-1"}}}"#)
+        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        #expect(message.content.hasPrefix("The moon is "))
+        #expect(services.configuration.value.pluginListings.first { $0.name == "moon_phase" }?.metadata?.displayName == "Moon phase")
+        await services.shutdown()
+    }
+
     @Test func theGuidesSwiftSampleIsTheCompiledExample() throws {
         let example = try String(contentsOf: repositoryRoot.appendingPathComponent("Examples/CustomTicker/main.swift"), encoding: .utf8)
         #expect(try sample("Examples/CustomTicker/main.swift", in: "docs/writing-a-provider.md") == example)

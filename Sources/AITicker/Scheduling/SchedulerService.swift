@@ -17,7 +17,10 @@ struct SchedulerService: Service {
         liveness.set(true)
         defer { liveness.set(false) }
         let interval = Double(configuration.value.ticker.intervalSeconds)
-        let age = (try? await store.latest()).map { Date().timeIntervalSince($0.createdAt) } ?? .infinity
+        let age = (try? await store.latest()).map {
+            // Imported messages carry the import's time, not their own: they are never fresh.
+            $0.source == .imported ? .infinity : Date().timeIntervalSince($0.createdAt)
+        } ?? .infinity
         let initialDelay = age >= interval ? 0 : interval - age
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let ticks = self.ticks
