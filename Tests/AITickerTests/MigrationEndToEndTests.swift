@@ -48,7 +48,8 @@ let migratedPlugin = """
     MyCustomPlugin = AIProviderPlugin(provider_class=MyCustomProvider, metadata=PLUGIN_METADATA)
     """
 
-/// `plugin_config.json` in the original's shape, with its three presets and the guide's entry.
+/// `plugin_config.json` in the original's shape, with its presets and the guide's entry (named,
+/// as in the guide, after the class `MyCustomProvider` rather than the file `my_provider.py`).
 func migratedConfig(base: String) -> String {
     """
     {
@@ -60,7 +61,7 @@ func migratedConfig(base: String) -> String {
         "together": {"enabled": true, "priority": 2,
                      "config": {"name": "Together AI", "api_key": null, "base_url": "https://api.together.xyz/v1", "default_model": "meta-llama/Llama-3-8b-chat-hf", "timeout": 30, "max_retries": 3}},
         "mock": {"enabled": false, "priority": 99, "config": {"name": "Mock Provider", "api_key": "mock-key-for-testing", "model": "mock-model"}},
-        "my_provider": {"enabled": true, "priority": 4,
+        "my_custom_provider": {"enabled": true, "priority": 4,
                         "config": {"name": "My Custom Provider", "api_key": "${MY_CUSTOM_API_KEY}", "base_url": "\(base)/v1",
                                    "model": "my-gpt-model", "max_tokens": 512, "temperature": 0.7}}
       },
@@ -95,12 +96,12 @@ struct MigrationEndToEndTests {
             let port = try await service.port()
             var latest = (status: 0, body: "")
             let deadline = ContinuousClock.now + .seconds(20)
-            while ContinuousClock.now < deadline, !latest.body.contains("my_provider") {
+            while ContinuousClock.now < deadline, !latest.body.contains("my_custom_provider") {
                 latest = try await httpGet("http://127.0.0.1:\(port)/api/message")
                 try await Task.sleep(for: .milliseconds(100))
             }
             #expect(latest.body.contains(#""message":"Hello from OpenAI number 1""#), "\(latest.body)\n\(service.log)")
-            #expect(latest.body.contains(#""provider":"my_provider""#))
+            #expect(latest.body.contains(#""provider":"my_custom_provider""#), "the guide's entry name finds my_provider.py by its class")
             #expect(vendor.requests.first { $0.method == "POST" }?.headers["authorization"] == "Bearer \(key)")
             let history = try await httpGet("http://127.0.0.1:\(port)/api/messages")
             #expect(history.body.contains(#""content":"An old message from the Flask days""#))

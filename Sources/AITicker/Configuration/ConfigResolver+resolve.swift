@@ -28,7 +28,7 @@ extension ConfigResolver {
                                                  timeout: Double(routing.pluginTimeout), python: string("global_settings.python") ?? "python3")
         if !discoverAll { discovery.only = [] }
         for id in file.pluginIDs ?? [] {
-            if let python = instanceString(id, "python") { discovery.pythonByPlugin[id] = python }
+            if let python = instanceString(id, "python") { discovery.pythonByPlugin[instanceString(id, "plugin") ?? id] = python }
             discovery.only?.insert(instanceString(id, "plugin") ?? id)
         }
         let (external, externalListings) = PluginDiscovery.discover(discovery, builtin: registry)
@@ -104,10 +104,21 @@ extension ConfigResolver {
     }
 
     private mutating func resolveProvider(id: String, file: ConfigFile, registry: PluginRegistry, defaultTimeout: Int) -> ProviderEntry {
-        let pluginName = instanceString(id, "plugin") ?? id
-        let plugin = registry.plugin(named: pluginName)
+        let named = instanceString(id, "plugin")
+        var pluginName = named ?? id
+        var plugin = registry.plugin(named: pluginName)
+        // The original's guide pairs my_provider.py (class MyCustomProvider) with an entry
+        // "my_custom_provider": an entry named after a Python plugin's class finds that plugin.
+        if plugin == nil, named == nil,
+           let found = registry.all.compactMap({ $0 as? PythonPlugin }).first(where: { $0.classAlias == id }) {
+            plugin = found
+            pluginName = found.name
+        }
         var reasons: [String] = []
-        if plugin == nil { reasons.append("unknown plugin \"\(pluginName)\"") }
+        if plugin == nil {
+            let hint = ConfigFileCheck.suggestion(for: pluginName, among: Set(registry.plugins.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
+            reasons.append("unknown plugin \"\(pluginName)\"\(hint)")
+        }
         var config = ProviderConfig(name: id)
         var enabled = true
         if case .bool(let value) = instance(id, "enabled") { enabled = value }

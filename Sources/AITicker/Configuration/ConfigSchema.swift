@@ -42,7 +42,8 @@ enum ConfigSchema {
         .init(key: "global_settings.custom_plugin_paths", type: .stringArray, defaultValue: .stringArray(["plugins/custom"])),
         .init(key: "global_settings.plugin_timeout", type: .int, defaultValue: .int(30), range: 1...600),
         .init(key: "global_settings.health_check_interval", type: .int, defaultValue: .int(300), range: 1...86_400),
-        .init(key: "global_settings.python", type: .string, defaultValue: .string("python3")),
+        // Which program runs is never changed through the API: needsRestart keeps it out of PATCH.
+        .init(key: "global_settings.python", type: .string, defaultValue: .string("python3"), needsRestart: true),
         .init(key: "global_settings.plugins_enabled", type: .bool, defaultValue: .bool(true)),
         .init(key: "global_settings.plugin_discovery", type: .bool, defaultValue: .bool(true)),
         .init(key: "global_settings.auto_load_builtin", type: .bool, defaultValue: .bool(true)),
@@ -59,7 +60,7 @@ enum ConfigSchema {
         .init(key: "plugin", type: .string, defaultValue: nil, needsRestart: false),
         .init(key: "enabled", type: .bool, defaultValue: .bool(true)),
         .init(key: "priority", type: .int, defaultValue: .int(100), range: -1_000_000...1_000_000),
-        .init(key: "python", type: .string, defaultValue: nil),
+        .init(key: "python", type: .string, defaultValue: nil, needsRestart: true),
         .init(key: "config.name", type: .string, defaultValue: nil),
         .init(key: "config.api_key", type: .string, defaultValue: nil, secret: true),
         .init(key: "config.api_key_file", type: .string, defaultValue: nil),

@@ -63,11 +63,7 @@ final class ExternalProvider: AIProvider {
     init(launch: PluginLaunch, config: ProviderConfig, logger: Logger) {
         self.launch = launch
         self.config = config
-        self.process = PluginProcess(
-            name: launch.name, command: launch.command, directory: launch.directory,
-            environment: launch.environment, logger: logger,
-            secrets: [config.apiKey].compactMap { $0 } + config.extraHeaders.values
-        )
+        self.process = PluginProcess(launch: launch, logger: logger, secrets: [config.apiKey].compactMap { $0 } + config.extraHeaders.values)
         state = Mutex((launch.name, [config.model].compactMap { $0 } + launch.models, nil, nil))
     }
 

@@ -24,20 +24,15 @@ final class PluginProcess: Sendable {
         var restartAt: ContinuousClock.Instant?
     }
 
-    let name: String
-    let command: [String]
-    let directory: URL
-    let environment: [String: String]
+    let launch: PluginLaunch
     let logger: Logger
     /// Strings to hide from logged stderr lines (the plugin's API key).
     let secrets: [String]
     private let state = Mutex(State())
+    var name: String { launch.name }
 
-    init(name: String, command: [String], directory: URL, environment: [String: String], logger: Logger, secrets: [String]) {
-        self.name = name
-        self.command = command
-        self.directory = directory
-        self.environment = environment
+    init(launch: PluginLaunch, logger: Logger, secrets: [String]) {
+        self.launch = launch
         self.logger = logger
         self.secrets = secrets.filter { $0.count >= 4 }
     }
@@ -52,9 +47,9 @@ final class PluginProcess: Sendable {
             }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = command
-            process.currentDirectoryURL = directory
-            process.environment = environment
+            process.arguments = launch.command
+            process.currentDirectoryURL = launch.directory
+            process.environment = launch.environment
             let input = Pipe(), output = Pipe(), errors = Pipe()
             process.standardInput = input
             process.standardOutput = output

@@ -38,6 +38,17 @@ struct PythonPlugin: AIProviderPlugin {
     }
 
     var loaded: Bool { if case .loaded = description.outcome { true } else { false } }
+
+    /// The provider class in snake case (`MyCustomProvider` → `my_custom_provider`).
+    var classAlias: String? {
+        guard case .loaded(let provider, _) = description.outcome else { return nil }
+        var alias = ""
+        for character in provider {
+            if character.isUppercase, !alias.isEmpty, alias.last != "_" { alias.append("_") }
+            alias.append(Character(character.lowercased()))
+        }
+        return alias
+    }
     var isInvalid: Bool { if case .invalid = description.outcome { true } else { false } }
 
     /// The guide's metadata fields, with the defaults of its `AIProviderPlugin`.
