@@ -123,6 +123,12 @@ struct LegacyConfigurationTests {
         #expect(configuration.warnings.allSatisfy { $0.source == workspace.path("plugin_config.json") })
     }
 
+    @Test func aMistypedPluginNameGetsASuggestion() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.load(config: #"{"plugins": {"mine": {"plugin": "offlne"}, "offline": {}}}"#)
+        #expect(configuration.providers.first { $0.id == "mine" }?.unavailableReason == #"unknown plugin "offlne"; did you mean "offline"?"#)
+    }
+
     @Test func pluginSwitchesOfTheOriginalTurnPartsOff() throws {
         let workspace = try TestWorkspace()
         try workspace.write("plugins/custom/unused.py", "from plugins.base_provider import BaseAIProvider\n")
