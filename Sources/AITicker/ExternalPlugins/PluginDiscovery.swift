@@ -86,7 +86,8 @@ enum PluginDiscovery {
     }
 
     /// A guide-style plugin, named after its file or directory as the original names it. One
-    /// that cannot load here is still offered, so its providers say why they are unavailable.
+    /// that cannot load (here, or at all) is still offered, so its providers say why they are
+    /// unavailable instead of "unknown plugin".
     private static func pythonPlugin(_ url: URL, settings: Settings) -> Found {
         let name = url.pathExtension == "py" ? url.deletingPathExtension().lastPathComponent : url.lastPathComponent
         var listing = PluginListing(metadata: nil, name: name, source: "external", path: url.path, status: "invalid", errors: [])
@@ -105,7 +106,7 @@ enum PluginDiscovery {
             listing.status = "unavailable"
             listing.errors = [error]
         }
-        return Found(name: name, plugin: plugin.isInvalid ? nil : plugin, listing: listing, path: url.path)
+        return Found(name: name, plugin: plugin, listing: listing, path: url.path)
     }
 
     /// Whether a directory's `plugin.json` is an ai-ticker manifest rather than the metadata

@@ -192,7 +192,9 @@ def load(path: str):
             sys.modules[module_name] = module
             spec.loader.exec_module(module)
     except Exception as error:  # noqa: BLE001 - every load problem is reported, none is fatal
-        raise Failure("unavailable", f"cannot load {os.path.basename(path)}: {describe_exception(error, path)}; {interpreter()}")
+        # A module missing here is this machine's problem; a syntax error or the like is the plugin's.
+        kind = "unavailable" if isinstance(error, ImportError) else "misconfigured"
+        raise Failure(kind, f"cannot load {os.path.basename(path)}: {describe_exception(error, path)}; {interpreter()}")
     values = list(vars(module).values())
     wrappers = [v for v in values if isinstance(v, AIProviderPlugin)]
     module_metadata = getattr(module, "PLUGIN_METADATA", None)
