@@ -284,6 +284,30 @@ struct PythonPluginTests {
         await services.shutdown()
     }
 
+    @Test func aReloadWithUnchangedPluginsStartsNoInterpreterButAFixedOneIsPickedUp() throws {
+        let workspace = try TestWorkspace()
+        let imports = workspace.path("imports.log")
+        let top = "open(\"\(imports)\", \"a\").write(\"imported\\n\")"
+        try workspace.write("plugins/custom/counted.py", guidePlugin(top: top, generate: "return None"))
+        try workspace.write("plugins/custom/missing.py", guidePlugin(top: top + "\nimport ai_ticker_no_such_module", generate: "return None"))
+        let settings = #""custom_plugin_paths": ["\#(workspace.path("plugins/custom"))"]"#
+        let sources = try workspace.sources(config: pluginConfig(#"{"counted": {}, "missing": {}}"#, global: settings))
+        try workspace.write(".env", "")
+        let loader = ConfigurationLoader(sources: sources, registry: .builtin)
+        let count = { (try? String(contentsOfFile: imports, encoding: .utf8))?.split(separator: "\n").count ?? 0 }
+        _ = try loader.load()
+        #expect(count() == 2)
+        _ = try loader.load()
+        #expect(count() == 3, "the plugin that loaded is remembered; the one that failed is tried again")
+        try workspace.write("plugins/custom/missing.py", guidePlugin(top: top, generate: "return None"))
+        let fixed = try loader.load()
+        #expect(fixed.pluginListings.first { $0.name == "missing" }?.status == "loaded")
+        #expect(count() == 4)
+        try workspace.write("plugins/custom/counted.py", guidePlugin(top: top + "\n# edited", generate: "return None"))
+        _ = try loader.load()
+        #expect(count() == 5, "an edited plugin is loaded again")
+    }
+
     @Test func aPluginWithASyntaxErrorIsInvalidAndItsProviderSaysWhere() async throws {
         let workspace = try TestWorkspace()
         try workspace.write("plugins/custom/broken.py", "from plugins.base_provider import BaseAIProvider\nclass Broken(BaseAIProvider:\n    pass\n")

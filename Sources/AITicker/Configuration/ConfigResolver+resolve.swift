@@ -5,7 +5,7 @@ import Logging
 
 extension ConfigResolver {
     /// Reads every global key and provider entry; nil only when nothing could be resolved.
-    mutating func resolve(file: ConfigFile, configPath: String, registry: PluginRegistry) -> AppConfiguration? {
+    mutating func resolve(file: ConfigFile, configPath: String, registry: PluginRegistry, descriptions: PythonDescriptions? = nil) -> AppConfiguration? {
         let server = ServerConfiguration(host: string("server.host") ?? "127.0.0.1", port: int("server.port"),
                                          maxStreamClients: int("server.max_stream_clients"),
                                          streamHeartbeatSeconds: int("server.stream_heartbeat_seconds"))
@@ -25,7 +25,8 @@ extension ConfigResolver {
         let pluginsEnabled = bool("global_settings.plugins_enabled"), discoverAll = bool("global_settings.plugin_discovery")
         let builtinEnabled = bool("global_settings.auto_load_builtin")
         var discovery = PluginDiscovery.Settings(paths: pluginsEnabled ? routing.customPluginPaths : [], environment: variables,
-                                                 timeout: Double(routing.pluginTimeout), python: string("global_settings.python") ?? "python3")
+                                                 timeout: Double(routing.pluginTimeout), python: string("global_settings.python") ?? "python3",
+                                                 descriptions: descriptions)
         if !discoverAll { discovery.only = [] }
         for id in file.pluginIDs ?? [] {
             if let python = instanceString(id, "python") { discovery.pythonByPlugin[instanceString(id, "plugin") ?? id] = python }

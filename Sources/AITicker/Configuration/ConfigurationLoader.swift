@@ -6,6 +6,8 @@ import Logging
 public struct ConfigurationLoader: Sendable {
     public var sources: ConfigurationSources
     public var registry: PluginRegistry
+    /// What loading each guide-style Python plugin found, kept across reloads of this loader.
+    let pythonDescriptions = PythonDescriptions()
 
     public init(sources: ConfigurationSources, registry: PluginRegistry) {
         self.sources = sources
@@ -41,7 +43,7 @@ public struct ConfigurationLoader: Sendable {
         layers.append(defaultsLayer())
 
         var resolver = ConfigResolver(layers: LayeredConfig(layers: layers), variables: variables, issues: issues)
-        guard var configuration = resolver.resolve(file: file, configPath: configPath, registry: registry), resolver.issues.isEmpty else {
+        guard var configuration = resolver.resolve(file: file, configPath: configPath, registry: registry, descriptions: pythonDescriptions), resolver.issues.isEmpty else {
             throw ConfigurationError(resolver.issues)
         }
         configuration.warnings = file.warnings + ConfigSchema.notApplicable.compactMap { name, reason in

@@ -27,6 +27,7 @@ enum PluginDiscovery {
         var timeout: Double
         /// `global_settings.python`.
         var python: String
+        var descriptions: PythonDescriptions?
         /// `plugins.<name>.python`, by plugin name.
         var pythonByPlugin: [String: String] = [:]
         /// With `global_settings.plugin_discovery` off: the only plugins to load, those entries name.
@@ -96,7 +97,7 @@ enum PluginDiscovery {
             return Found(name: nil, plugin: nil, listing: listing, path: url.path)
         }
         let plugin = PythonPlugin(name: name, path: url, interpreter: settings.pythonByPlugin[name] ?? settings.python,
-                                  environment: settings.environment, callTimeout: settings.timeout)
+                                  environment: settings.environment, callTimeout: settings.timeout, descriptions: settings.descriptions)
         listing.metadata = plugin.loaded ? plugin.metadata : nil
         listing.interpreter = plugin.description.interpreter
         switch plugin.description.outcome {

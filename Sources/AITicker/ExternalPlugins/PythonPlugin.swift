@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A plugin written for the original AI-Ticker's plugin guide: a `.py` file or package directory
 /// defining a `BaseAIProvider` subclass. ai-ticker's Python host (standard library only,
@@ -28,13 +29,15 @@ struct PythonPlugin: AIProviderPlugin {
     let callTimeout: Double
     let description: Description
 
-    init(name: String, path: URL, interpreter: String, environment: [String: String], callTimeout: Double) {
+    init(name: String, path: URL, interpreter: String, environment: [String: String], callTimeout: Double, descriptions: PythonDescriptions? = nil) {
         self.name = name
         self.path = path
         self.interpreter = interpreter
         self.environment = environment
         self.callTimeout = callTimeout
-        description = PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: callTimeout)
+        description = descriptions?.description(path: path, interpreter: interpreter) {
+            PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: callTimeout)
+        } ?? PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: callTimeout)
     }
 
     var loaded: Bool { if case .loaded = description.outcome { true } else { false } }
@@ -77,6 +80,30 @@ struct PythonPlugin: AIProviderPlugin {
                 environment: PythonHost.environment(environment), callTimeout: callTimeout, models: [])
             return ExternalProvider(launch: launch, config: config, logger: context.logger)
         }
+    }
+}
+
+/// Descriptions of the Python plugins that loaded, by interpreter, path and modification time, so
+/// a reload with unchanged plugins starts no interpreter (each start blocks the loading thread
+/// for a quarter of a second or more). Failures are never kept: installing a missing module and
+/// reloading is enough.
+final class PythonDescriptions: Sendable {
+    private let entries = Mutex<[String: PythonPlugin.Description]>([:])
+
+    func description(path: URL, interpreter: String, load: () -> PythonPlugin.Description) -> PythonPlugin.Description {
+        let key = "\(interpreter)\u{0}\(path.path)\u{0}\(Self.modified(path))"
+        if let known = entries.withLock({ $0[key] }) { return known }
+        let found = load()
+        if case .loaded = found.outcome { entries.withLock { $0[key] = found } }
+        return found
+    }
+
+    /// The newest modification time of the file, or of a package's own files.
+    private static func modified(_ url: URL) -> Double {
+        let fileManager = FileManager.default
+        let files = [url.path] + ((try? fileManager.contentsOfDirectory(atPath: url.path)) ?? []).map { url.appendingPathComponent($0).path }
+        return files.compactMap { (try? fileManager.attributesOfItem(atPath: $0))?[.modificationDate] as? Date }
+            .map(\.timeIntervalSince1970).max() ?? 0
     }
 }
 
