@@ -64,10 +64,12 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
     let router = ProviderRouter(registry: options.registry, context: context)
     _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry)
     let latest = LatestMessageCache()
-    if try await store.latest() == nil, let file = configuration.importFile, FileManager.default.fileExists(atPath: file) {
+    var newest = try await store.latest()
+    if newest == nil, let file = configuration.importFile, FileManager.default.fileExists(atPath: file) {
         await importOnFirstStart(file, store: store, configuration: configuration, logger: logger)
+        newest = try await store.latest()
     }
-    if let message = try await store.latest() { latest.publish(message) }
+    if let newest { latest.publish(newest) }
     let notifier = options.notifier
     let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger) { record in
         notifier.status(record.summary)

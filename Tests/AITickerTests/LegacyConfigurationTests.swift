@@ -141,6 +141,14 @@ struct LegacyConfigurationTests {
         #expect(offline?.unavailableReason?.hasPrefix("built-in plugins are switched off") == true)
     }
 
+    @Test func aMalformedRateLimitIsAnErrorNamingTheVariableAsWritten() throws {
+        let workspace = try TestWorkspace()
+        try workspace.write(".env", "RATE_LIMIT_API=lots per minute\n")
+        let error = try #require(throws: ConfigurationError.self) { try workspace.load() }
+        #expect(error.issues.map(\.key) == ["RATE_LIMIT_API"])
+        #expect(error.issues.first?.reason.contains(#"got "lots per minute""#) == true)
+    }
+
     @Test func rateLimitsParseTheOriginalsNotation() {
         #expect(RateLimit("10 per minute") == RateLimit("10/minute"))
         #expect(RateLimit("10 per minute")?.seconds == 60)

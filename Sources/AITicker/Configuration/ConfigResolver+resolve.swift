@@ -50,21 +50,13 @@ extension ConfigResolver {
                 providers[index].unavailableReason = "custom plugins are switched off (global_settings.plugins_enabled, PLUGINS_ENABLED)"
             }
         }
-        var rateLimit: RateLimit?
-        if let text = string("server.rate_limit_api"), let layer = try? layers.lookup("server.rate_limit_api", as: .string)?.layer {
-            rateLimit = RateLimit(text)
-            if rateLimit == nil {
-                issues.append(.init(source: layer.origin, key: layer.shown("server.rate_limit_api"),
-                                    reason: "expected a limit such as \"10 per minute\" or \"100/hour\", got \"\(text)\""))
-            }
-        }
         guard let ticker else { return nil }
         return AppConfiguration(
             server: server, databasePath: databasePath, ticker: ticker, routing: routing, logLevel: logLevel,
             adminToken: adminToken, providers: providers, registry: registry, pluginListings: listings,
             effective: effective, configFile: configPath, logFile: logFile, importFile: string("ticker.import_file"),
             compression: CompressionConfiguration(level: int("server.compress_level"), minimumSize: int("server.compress_min_size")),
-            rateLimit: rateLimit
+            rateLimit: string("server.rate_limit_api").flatMap(RateLimit.init)
         )
     }
 

@@ -52,6 +52,8 @@ struct ConfigResolver {
             return "must be between \(spec.range!.lowerBound) and \(spec.range!.upperBound), got \(value)"
         case .string(let value) where spec.choices.map({ !$0.contains(value) }) ?? false:
             return "must be one of \(spec.choices!.joined(separator: ", ")), got \"\(value)\""
+        case .string(let value) where spec.format?(value) != nil:
+            return spec.format?(value)
         default:
             return nil
         }

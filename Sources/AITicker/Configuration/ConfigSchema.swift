@@ -14,6 +14,8 @@ struct ConfigKeySpec: Sendable {
     var choices: [String]? = nil
     /// Other spellings of a choice (`warn` for `warning`), lowercased.
     var synonyms: [String: String] = [:]
+    /// What is wrong with a string value, or nil when it is well-formed.
+    var format: (@Sendable (String) -> String?)? = nil
 }
 
 /// Every key ai-ticker reads (SPEC §3), in one table that drives defaults, validation,
@@ -26,7 +28,9 @@ enum ConfigSchema {
         .init(key: "server.stream_heartbeat_seconds", type: .int, defaultValue: .int(15), needsRestart: true, range: 1...3_600),
         .init(key: "server.compress_level", type: .int, defaultValue: .int(6), needsRestart: true, range: 0...9),
         .init(key: "server.compress_min_size", type: .int, defaultValue: .int(500), needsRestart: true, range: 0...100_000_000),
-        .init(key: "server.rate_limit_api", type: .string, defaultValue: nil),
+        .init(key: "server.rate_limit_api", type: .string, defaultValue: nil, format: { text in
+            RateLimit(text) == nil ? "expected a limit such as \"10 per minute\" or \"100/hour\", got \"\(text)\"" : nil
+        }),
         .init(key: "database.path", type: .string, defaultValue: .string("ticker.sqlite"), needsRestart: true),
         .init(key: "ticker.interval_seconds", type: .int, defaultValue: .int(300), range: 1...86_400),
         .init(key: "ticker.prompt_profile", type: .string, defaultValue: .string("default")),

@@ -35,9 +35,8 @@ struct PythonPlugin: AIProviderPlugin {
         self.interpreter = interpreter
         self.environment = environment
         self.callTimeout = callTimeout
-        description = descriptions?.description(path: path, interpreter: interpreter) {
-            PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: callTimeout)
-        } ?? PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: callTimeout)
+        let load = { PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: callTimeout) }
+        description = descriptions?.description(path: path, interpreter: interpreter, load: load) ?? load()
     }
 
     var loaded: Bool { if case .loaded = description.outcome { true } else { false } }

@@ -163,17 +163,15 @@ public final class SQLiteMessageStore: MessageStore {
                   let low: Int64 = bounds["low"], let high: Int64 = bounds["high"] else { return nil }
             let newestShown = try Int64.fetchAll(db, sql: "SELECT id FROM messages ORDER BY id DESC LIMIT ?", arguments: [excludingNewest])
             let cutoff = min(high, (newestShown.last ?? high + 1) - 1)
-            if cutoff >= low {
-                let pick = Int64.random(in: low...cutoff)
-                if let row = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) AND id >= ? AND id <= ? ORDER BY id LIMIT 1",
-                                              arguments: [latest, pick, cutoff])
-                    ?? Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) AND id <= ? ORDER BY id DESC LIMIT 1", arguments: [latest, cutoff]) {
-                    return Self.message(row)
-                }
+            // A random one among ids up to `bound`: the first eligible at or after a random id, else the last before it.
+            func pick(upTo bound: Int64) throws -> Message? {
+                let start = Int64.random(in: low...bound)
+                return try (Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) AND id >= ? AND id <= ? ORDER BY id LIMIT 1", arguments: [latest, start, bound])
+                    ?? Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) AND id <= ? ORDER BY id DESC LIMIT 1", arguments: [latest, bound]))
+                    .map(Self.message)
             }
-            // Few messages yet: any other than the one on screen.
-            let offset = Int.random(in: 0..<max(1, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM messages WHERE \(eligible)", arguments: [latest]) ?? 0))
-            return try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) ORDER BY id LIMIT 1 OFFSET ?", arguments: [latest, offset]).map(Self.message)
+            // Older than the newest shown where there is one; with few messages yet, any other than the one on screen.
+            return try pick(upTo: cutoff >= low ? cutoff : high)
         }
     }
 
