@@ -196,10 +196,12 @@ results["rss_after_second_mib"] = rss_mib(ours.pid)
 results["history_deep"] = wrk(f"{base}/api/messages?limit=50&before={max(2, count // 2)}", 32)
 
 # --- tick overhead: zero-latency provider, POST /api/messages/generate ------------------------
+with open(os.path.join(work, "admin_token")) as token_file:  # created by the service on first start
+    ADMIN = {"Authorization": "Bearer " + token_file.read().strip()}
 round_trips = []
 for _ in range(50 if SMOKE else 300):
     began = time.perf_counter()
-    request = urllib.request.Request(f"{base}/api/messages/generate", method="POST")
+    request = urllib.request.Request(f"{base}/api/messages/generate", method="POST", headers=ADMIN)
     with urllib.request.urlopen(request, timeout=10) as response:
         generated = json.loads(response.read())
     status, body = get(f"{base}/api/message")

@@ -33,8 +33,10 @@ public struct TickerOptions: Sendable {
 
 /// Loads configuration, opens the database and starts the providers, without any HTTP.
 /// `ai-ticker generate`, `providers` and `messages` use this directly.
-public func buildServices(_ options: TickerOptions) async throws -> TickerServices {
-    let loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
+/// `createsAdminToken`: the service (not the CLI) creates the admin token file when none is configured.
+public func buildServices(_ options: TickerOptions, createsAdminToken: Bool = false) async throws -> TickerServices {
+    var loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
+    loader.createsAdminToken = createsAdminToken
     var configuration = try loader.load()
     let store = try SQLiteMessageStore(path: configuration.databasePath)
     let overrides = try await store.overrides()
@@ -45,14 +47,17 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
             options.logger.error("runtime overrides ignored: they no longer fit the configuration", metadata: ["error": "\(error)"])
         }
     }
-    var logger = options.logger
-    logger.logLevel = configuration.logLevel
+    let levels = LogLevelControl(configuration.logLevel)
+    let logger = levels.controlling(options.logger)
     do {
         try options.logFile?.open(configuration.logFile)
     } catch {
         logger.error("log file not written", metadata: ["error": "\(error)"])
     }
     ConfigurationService.report(configuration.warnings, logger: logger)
+    if createsAdminToken, configuration.adminToken.value != nil {
+        logger.notice("admin routes need the bearer token from \(configuration.adminToken.origin)")
+    }
     let live = LiveConfiguration(configuration)
     let metrics = TickerMetrics()
     metrics.streamClients(0)
@@ -62,7 +67,7 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
         (try? await store.recentContents(limit: limit)) ?? []
     }
     let router = ProviderRouter(registry: options.registry, context: context)
-    _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry)
+    _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry, redactor: configuration.redactor)
     let latest = LatestMessageCache()
     var newest = try await store.latest()
     if newest == nil, let file = configuration.importFile, FileManager.default.fileExists(atPath: file) {
@@ -75,9 +80,9 @@ public func buildServices(_ options: TickerOptions) async throws -> TickerServic
         notifier.status(record.summary)
     }
     let configurationService = ConfigurationService(loader: loader, store: store, live: live, router: router,
-                                                    tickSource: options.tickSource, notifier: notifier, logger: logger)
+                                                    tickSource: options.tickSource, notifier: notifier, logger: logger, levels: levels)
     return TickerServices(configuration: live, configurationService: configurationService, store: store, ticks: ticks,
-                          latest: latest, metrics: metrics, tickSource: options.tickSource, router: router,
+                          latest: latest, metrics: metrics, tickSource: options.tickSource, router: router, logger: logger,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
 }
 
@@ -100,13 +105,9 @@ public func buildApplication(
     _ options: TickerOptions,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> (application: some ApplicationProtocol, services: TickerServices) {
-    let services = try await buildServices(options)
+    let services = try await buildServices(options, createsAdminToken: true)
     let configuration = services.configuration.value
-    let logger = {
-        var logger = options.logger
-        logger.logLevel = configuration.logLevel
-        return logger
-    }()
+    let logger = services.logger
     let router = buildRouter(services).router
     let liveness = SchedulerLiveness()
     let application = Application(
@@ -137,8 +138,9 @@ func buildRouter(_ services: TickerServices) -> (router: Router<AppRequestContex
     let router = Router(context: AppRequestContext.self)
     let list = RouteList()
     router.add(middleware: ErrorMiddleware(metrics: services.metrics, routes: list))
+    router.add(middleware: HostCheck(configuration: services.configuration))
     router.add(middleware: CompressionMiddleware(configuration: services.configuration.value.compression))
-    let admin = AdminAuthMiddleware(configuration: services.configuration)
+    let admin = AdminAuthMiddleware(configuration: services.configuration, metrics: services.metrics, logger: services.logger)
     var table = RouteTable(router: router, list: list)
     MessagesController(services: services).register(on: &table, admin: admin)
     ProvidersController(services: services).register(on: &table, admin: admin)

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Logging
 
 /// The parts of a running ai-ticker, wired once by `buildServiceGroup` and handed to the HTTP
 /// controllers and the command line.
@@ -11,6 +12,8 @@ public struct TickerServices: Sendable {
     public let metrics: TickerMetrics
     public let tickSource: any TickSource
     let router: ProviderRouter
+    /// The service's logger, whose level follows `logging.level` at runtime.
+    public let logger: Logger
     /// Set when `buildServices` created the client, so `shutdown()` closes it.
     let ownedHTTPClient: HTTPClient?
 

@@ -9,7 +9,7 @@ struct AITickerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ai-ticker",
         abstract: "Keeps an AI-generated ticker message fresh and serves it over REST.",
-        subcommands: [Serve.self, Generate.self, Providers.self, Plugins.self, Config.self, Messages.self, Import.self],
+        subcommands: [Serve.self, Generate.self, Reload.self, Providers.self, Plugins.self, Config.self, Messages.self, Import.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -77,8 +77,17 @@ struct Generate: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "Ask only this provider instance.")
     var provider: String?
+    @Flag(help: "Ask the running service to run the tick (it stores and publishes the message), as POST /api/messages/generate.")
+    var remote = false
 
     func run() async throws {
+        if remote {
+            guard provider == nil else { throw ValidationError("--provider works only without --remote") }
+            let message = try await Remote.send(common, "POST", "/api/messages/generate")
+            let fields = message.objectValue ?? [:]
+            print("#\(Int(fields["id"]?.doubleValue ?? 0)) [\(fields["provider"]?.stringValue ?? "?") \(fields["model"]?.stringValue ?? "?")] \(fields["content"]?.stringValue ?? "")")
+            return
+        }
         var options = common.options
         options.tickSource = ManualTickSource()
         let outcome = try await reportingErrors {
@@ -199,7 +208,68 @@ struct Plugins: AsyncParsableCommand {
 
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show or check the configuration.", subcommands: [Show.self, Check.self], defaultSubcommand: Show.self)
+        abstract: "Show, check or change the configuration.",
+        subcommands: [Show.self, Check.self, Set.self, Unset.self, Reset.self], defaultSubcommand: Show.self)
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a runtime override on the running service (PATCH /api/config); it applies at once and survives restarts.",
+            discussion: "VALUE is read as JSON when it is JSON (60, true, 0.4, \"text\"), else as text. Only operational knobs can be set.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The key, e.g. ticker.interval_seconds or plugins.openrouter.priority.")
+        var key: String
+        @Argument(help: "The value.")
+        var value: String
+
+        func run() async throws {
+            let parsed = (try? JSONDecoder().decode(JSONValue.self, from: Data(value.utf8))) ?? .string(value)
+            let body = try JSONEncoder().encode([key: parsed])
+            _ = try await Remote.send(common, "PATCH", "/api/config", json: body)
+            print("\(key) = \(Table.text(parsed)) (runtime override)")
+        }
+    }
+
+    struct Unset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove one runtime override on the running service (DELETE /api/config/KEY).")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The key.")
+        var key: String
+
+        func run() async throws {
+            let path = "/api/config/" + (key.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? key)
+            _ = try await Remote.send(common, "DELETE", path)
+            print("\(key): runtime override removed")
+        }
+    }
+
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove every runtime override from the database, then reload the running service if there is one.",
+            discussion: "Works whether or not the service runs, so overrides an older version stored can always be cleared.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let options = common.options
+            let (configuration, removed) = try await reportingErrors {
+                let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+                let store = try SQLiteMessageStore(path: configuration.databasePath)
+                let keys = try await store.overrides().keys.sorted()
+                try await store.setOverrides(Dictionary(uniqueKeysWithValues: keys.map { ($0, nil) }))
+                return (configuration, keys)
+            }
+            print(removed.isEmpty ? "no runtime overrides were set" : "removed \(removed.count) runtime override(s): \(removed.joined(separator: ", "))")
+            do {
+                _ = try await AdminClient(configuration: configuration).send("POST", "/api/providers/reload")
+                print("the running service reloaded its configuration")
+            } catch {
+                guard error.status == nil else {
+                    FileHandle.standardError.write(Data("ai-ticker: the running service did not reload: \(error)\n".utf8))
+                    throw ExitCode(1)
+                }
+                print("no running service answered; the next start uses the configuration without overrides")
+            }
+        }
+    }
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -279,5 +349,44 @@ struct Import: AsyncParsableCommand {
             }
         }
         print("\(report.0): imported \(report.1.imported), already stored \(report.1.alreadyPresent), blank \(report.1.blank)")
+    }
+}
+
+struct Reload: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Make the running service re-read its configuration and rebuild providers (POST /api/providers/reload).",
+        discussion: "Finds the service and its admin token from the same configuration, as `systemctl reload` does with SIGHUP.")
+    @OptionGroup var common: CommonOptions
+    @Flag(name: .customLong("dry-run"), help: "Only validate the configuration the service would load.")
+    var dryRun = false
+
+    func run() async throws {
+        let report = try await Remote.send(common, "POST", "/api/providers/reload" + (dryRun ? "?dry_run=true" : ""))
+        let diff = report.objectValue?["diff"]?.objectValue ?? [:]
+        let parts = ["added", "removed", "changed", "unchanged"].map { name in
+            "\(name): \(diff[name].map(Table.text) ?? "-")"
+        }
+        print(dryRun ? "configuration valid" : "configuration reloaded; \(parts.joined(separator: ", "))")
+    }
+}
+
+/// Sends an admin request to the service this configuration describes, printing its error.
+enum Remote {
+    static func send(_ common: CommonOptions, _ method: String, _ path: String, json: Data? = nil) async throws -> JSONValue {
+        let options = common.options
+        let configuration = try await reportingErrors {
+            try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+        }
+        do {
+            return try await AdminClient(configuration: configuration).send(method, path, json: json)
+        } catch {
+            FileHandle.standardError.write(Data("ai-ticker: \(error)\n".utf8))
+            if case .object(let fields)? = error.body {
+                for (name, value) in fields where name != "code" && name != "message" {
+                    FileHandle.standardError.write(Data("  \(name): \(Table.text(value))\n".utf8))
+                }
+            }
+            throw ExitCode(error.status == 422 ? 2 : 1)
+        }
     }
 }

@@ -104,18 +104,6 @@ struct HTTPTests {
         }
     }
 
-    @Test func withoutATokenAdminRoutesServeLoopbackOnly() async throws {
-        let workspace = try TestWorkspace()
-        try await workspace.withApp { _, _, client in
-            let response = try await client.execute(uri: "/api/config", method: .get)
-            #expect(response.status == .unauthorized, "the router test channel has no loopback address")
-        }
-        try await workspace.withApp(live: true) { _, _, client in
-            let response = try await client.execute(uri: "/api/config", method: .get)
-            #expect(response.status == .ok)
-        }
-    }
-
     @Test func reloadAppliesANewFileAndRejectsAnInvalidOneKeepingTheOld() async throws {
         let workspace = try TestWorkspace()
         let config = pluginConfig(#"{"a": {"plugin": "mock", "priority": 1}}"#)

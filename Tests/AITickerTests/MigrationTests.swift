@@ -43,25 +43,26 @@ struct MigrationTests {
 
     @Test func useCacheRepublishesFromTheSecondMessageOnAndSaysSoEverywhere() async throws {
         let workspace = try TestWorkspace()
-        let config = pluginConfig(#"{"flaky": {"plugin": "mock", "config": {"extra_params": {"content": "message {n}"}}}}"#,
+        let config = pluginConfig(#"{"flaky": {"plugin": "mock", "config": {"extra_params": {"content": "message {uuid}"}}}}"#,
                                   global: #""fallback_behavior": "use_cache""#)
         try await workspace.withApp(config: config) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
-            try await services.store.setOverrides(["plugins.flaky.enabled": .bool(false)])
-            _ = try await services.configurationService.reload()
+            func enable(_ on: Bool) async throws {
+                try await services.store.setOverrides(["plugins.flaky.enabled": .bool(on)])
+                _ = try await services.configurationService.reload()
+            }
+            guard case .stored(let first) = await services.ticks.tick(trigger: "test") else { Issue.record("expected a message"); return }
+            try await enable(false)
             guard case .failed = await services.ticks.tick(trigger: "test") else { Issue.record("one message: nothing else to show"); return }
-            try await services.store.setOverrides(["plugins.flaky.enabled": .bool(true)])
-            _ = try await services.configurationService.reload()
-            _ = await services.ticks.tick(trigger: "test")
-            try await services.store.setOverrides(["plugins.flaky.enabled": .bool(false)])
-            _ = try await services.configurationService.reload()
+            try await enable(true)
+            guard case .stored(let second) = await services.ticks.tick(trigger: "test") else { Issue.record("expected a message"); return }
+            try await enable(false)
             guard case .archived(let message, _) = await services.ticks.tick(trigger: "test") else { Issue.record("expected archive"); return }
-            #expect(message.content == "message 1", "the one besides the latest")
+            #expect(message.content == first.content, "the one besides the latest")
             let summary = try await client.execute(uri: "/api/message", method: .get).json
             #expect(summary["source"] == .string("archive"))
-            #expect(summary["message"] == .string("message 1"))
+            #expect(summary["message"] == .string(first.content))
             guard case .archived(let next, _) = await services.ticks.tick(trigger: "test") else { Issue.record("expected archive"); return }
-            #expect(next.content == "message 2", "never the message already on screen")
+            #expect(next.content == second.content, "never the message already on screen")
             let script = try await client.execute(uri: "/assets/ticker.js", method: .get).text
             #expect(script.contains("current.source"), "the page labels what is not new (scripts/browser-check sees it rendered)")
         }

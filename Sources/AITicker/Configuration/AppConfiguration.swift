@@ -7,8 +7,9 @@ public struct AppConfiguration: Sendable {
     public var ticker: TickerConfiguration
     public var routing: RoutingConfiguration
     public var logLevel: Logger.Level
-    /// Secret; nil means admin routes answer loopback clients only.
-    public var adminToken: String?
+    /// The admin routes' bearer token and where it came from; without a value admin routes
+    /// refuse every request.
+    public var adminToken: AdminToken
     public var providers: [ProviderEntry]
     /// Built-in, Swift-registered and valid external plugins, by name.
     public var registry: PluginRegistry
@@ -28,6 +29,22 @@ public struct AppConfiguration: Sendable {
     public var compression: CompressionConfiguration
     /// `server.rate_limit_api` (`RATE_LIMIT_API`): per client, on admin routes.
     public var rateLimit: RateLimit?
+    public var access: AccessConfiguration
+    /// The configured API keys and the admin token: redacted everywhere, refused in an answer.
+    public var redactor = SecretRedactor(secrets: [])
+}
+
+/// `server.allowed_hosts` and `server.allowed_origins`: which `Host` names every route answers
+/// (checked when listening on loopback, or when names are listed) and which browser origins,
+/// besides the service's own, admin routes accept.
+public struct AccessConfiguration: Sendable, Equatable {
+    public var listensOnLoopback: Bool
+    public var allowedHosts: [String]
+    public var allowedOrigins: [String]
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
 }
 
 /// `server.compress_level` (0 = off, 1–9) and `server.compress_min_size` (bytes).

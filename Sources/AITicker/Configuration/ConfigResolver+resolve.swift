@@ -11,7 +11,7 @@ extension ConfigResolver {
                                          streamHeartbeatSeconds: int("server.stream_heartbeat_seconds"))
         let databasePath = string("database.path") ?? "ticker.sqlite"
         let routing = RoutingConfiguration(
-            customPluginPaths: { if case .stringArray(let paths) = global("global_settings.custom_plugin_paths") { paths } else { [] } }(),
+            customPluginPaths: strings("global_settings.custom_plugin_paths"),
             pluginTimeout: int("global_settings.plugin_timeout"),
             healthCheckInterval: int("global_settings.health_check_interval"),
             fallback: FallbackBehavior(rawValue: string("global_settings.fallback_behavior") ?? "") ?? .useCache,
@@ -21,7 +21,13 @@ extension ConfigResolver {
         let ticker = resolveTicker()
         let logLevel = Logger.Level(rawValue: string("logging.level") ?? "info") ?? .info
         let logFile = string("logging.file")
-        let adminToken = string("ticker.admin_token").flatMap { $0.isEmpty ? nil : $0 }
+        let adminToken = AdminToken.resolve(explicit: string("ticker.admin_token"), file: string("ticker.admin_token_file"),
+                                            variables: variables, databasePath: databasePath, errors: &issues, warnings: &warnings)
+        if adminToken.value != nil, !effective.contains(where: { $0.key == "ticker.admin_token" }) {
+            record("ticker.admin_token", .string(""), secret: true, source: adminToken.origin)
+        }
+        let access = AccessConfiguration(listensOnLoopback: AccessConfiguration.isLoopback(server.host),
+                                         allowedHosts: strings("server.allowed_hosts"), allowedOrigins: strings("server.allowed_origins"))
         let pluginsEnabled = bool("global_settings.plugins_enabled"), discoverAll = bool("global_settings.plugin_discovery")
         let builtinEnabled = bool("global_settings.auto_load_builtin")
         var discovery = PluginDiscovery.Settings(paths: pluginsEnabled ? routing.customPluginPaths : [], environment: variables,
@@ -51,13 +57,16 @@ extension ConfigResolver {
             }
         }
         guard let ticker else { return nil }
-        return AppConfiguration(
+        let secrets = (providers.map(\.config.apiKey) + [adminToken.value]).compactMap { $0 }
+        var configuration = AppConfiguration(
             server: server, databasePath: databasePath, ticker: ticker, routing: routing, logLevel: logLevel,
             adminToken: adminToken, providers: providers, registry: registry, pluginListings: listings,
             effective: effective, configFile: configPath, logFile: logFile, importFile: string("ticker.import_file"),
             compression: CompressionConfiguration(level: int("server.compress_level"), minimumSize: int("server.compress_min_size")),
-            rateLimit: string("server.rate_limit_api").flatMap(RateLimit.init)
+            rateLimit: string("server.rate_limit_api").flatMap(RateLimit.init), access: access
         )
+        configuration.redactor = SecretRedactor(secrets: secrets)
+        return configuration
     }
 
     private mutating func resolveTicker() -> TickerConfiguration? {
@@ -168,17 +177,10 @@ extension ConfigResolver {
             return value.isEmpty ? nil : value
         }
         if let path = instanceString(id, "config.api_key_file") {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                reasons.append("api_key_file not readable: \(path)")
-                return nil
-            }
-            record(key, .string(""), secret: true, source: "api_key_file")
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return readKeyFile(path, key: key, source: "api_key_file", reasons: &reasons)
         }
-        if let directory = variables["CREDENTIALS_DIRECTORY"],
-           let data = FileManager.default.contents(atPath: "\(directory)/\(id)_api_key") {
-            record(key, .string(""), secret: true, source: "systemd credential")
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if let directory = variables["CREDENTIALS_DIRECTORY"], FileManager.default.fileExists(atPath: "\(directory)/\(id)_api_key") {
+            return readKeyFile("\(directory)/\(id)_api_key", key: key, source: "systemd credential", reasons: &reasons)
         }
         guard !keyVariables.isEmpty else { return nil }
         for name in keyVariables {
@@ -194,5 +196,18 @@ extension ConfigResolver {
             reasons.append("api_key not set: \(placeholders.joined(separator: ", ")) holds a placeholder (\"your-…\"), not a key")
         }
         return nil
+    }
+
+    /// A key file holds the key on one line; anything else makes the provider unavailable with a
+    /// reason that quotes nothing of the file.
+    private mutating func readKeyFile(_ path: String, key: String, source: String, reasons: inout [String]) -> String? {
+        do {
+            let value = try SecretFile.read(path)
+            record(key, .string(""), secret: true, source: source)
+            return value
+        } catch {
+            reasons.append("api key not read: \(error)")
+            return nil
+        }
     }
 }

@@ -9,6 +9,8 @@ struct ConfigResolver {
     let variables: [String: String]
     var issues: [ConfigurationIssue]
     var effective: [EffectiveSetting] = []
+    /// Problems that do not stop the service (a token file others can read).
+    var warnings: [ConfigurationIssue] = []
 
     init(layers: LayeredConfig, variables: [String: String], issues: [ConfigurationIssue]) {
         self.layers = layers
@@ -72,6 +74,11 @@ struct ConfigResolver {
     mutating func string(_ key: String) -> String? {
         if case .string(let value) = global(key) { return value }
         return nil
+    }
+
+    mutating func strings(_ key: String) -> [String] {
+        if case .stringArray(let values) = global(key) { return values }
+        return []
     }
 
     mutating func bool(_ key: String) -> Bool {

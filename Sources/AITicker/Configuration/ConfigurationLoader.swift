@@ -8,6 +8,8 @@ public struct ConfigurationLoader: Sendable {
     public var registry: PluginRegistry
     /// What loading each guide-style Python plugin found, kept across reloads of this loader.
     let pythonDescriptions = PythonDescriptions()
+    /// The service creates the admin token file when no token is configured; the CLI only reads it.
+    public var createsAdminToken = false
 
     public init(sources: ConfigurationSources, registry: PluginRegistry) {
         self.sources = sources
@@ -32,8 +34,17 @@ public struct ConfigurationLoader: Sendable {
         let file = ConfigFile.read(path: configPath, required: sources.configFile != nil || variables["PLUGIN_CONFIG_FILE"] != nil)
         issues += file.issues
 
+        // A persisted override of a key that may no longer be set at runtime (from an older
+        // version) is skipped with a warning rather than blocking the start.
+        var ignored: [ConfigurationIssue] = []
+        let allowed = overrides.filter { key, _ in
+            if ConfigSchema.spec(for: key)?.runtime == true { return true }
+            ignored.append(.init(source: "runtime override", key: key,
+                                 reason: "ignored: may not be set at runtime any more (\(ConfigSchema.runtimeRule)); `ai-ticker config reset` removes it"))
+            return false
+        }
         var layers = [ConfigLayer]()
-        layers.append(overrideLayer(overrides, name: "runtime", origin: "runtime override", issues: &issues))
+        layers.append(overrideLayer(allowed, name: "runtime", origin: "runtime override", issues: &issues))
         layers.append(overrideLayer(sources.commandLine, name: "command line", origin: "command line", issues: &issues))
         layers.append(environmentLayer(environment, name: "environment", origin: "environment", all: variables))
         layers.append(environmentLayer(dotenv, name: ".env", origin: dotenvPath, all: variables))
@@ -46,7 +57,18 @@ public struct ConfigurationLoader: Sendable {
         guard var configuration = resolver.resolve(file: file, configPath: configPath, registry: registry, descriptions: pythonDescriptions), resolver.issues.isEmpty else {
             throw ConfigurationError(resolver.issues)
         }
-        configuration.warnings = file.warnings + ConfigSchema.notApplicable.compactMap { name, reason in
+        if createsAdminToken, configuration.adminToken.value == nil, configuration.adminToken.origin == "none" {
+            do {
+                configuration.adminToken.value = try AdminToken.create(at: configuration.adminToken.generatedPath)
+                configuration.adminToken.origin = "\(configuration.adminToken.generatedPath) (created now)"
+                configuration.redactor = configuration.redactor.adding(configuration.adminToken.value!)
+                configuration.effective.append(EffectiveSetting(key: "ticker.admin_token", value: .string("***"), source: configuration.adminToken.origin))
+            } catch {
+                resolver.warnings.append(.init(source: configuration.adminToken.generatedPath, key: "ticker.admin_token",
+                                               reason: "admin routes are off: \(error); set TICKER_ADMIN_TOKEN or ticker.admin_token_file"))
+            }
+        }
+        configuration.warnings = file.warnings + ignored + resolver.warnings + ConfigSchema.notApplicable.compactMap { name, reason in
             guard variables[name] != nil else { return nil }
             return ConfigurationIssue(source: environment[name] != nil ? "environment" : dotenvPath, key: name, reason: "not applicable: \(reason)")
         }

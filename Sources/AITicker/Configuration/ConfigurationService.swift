@@ -18,9 +18,11 @@ public actor ConfigurationService {
     private let tickSource: any TickSource
     private let notifier: SystemdNotifier
     private let logger: Logger
+    private let levels: LogLevelControl
 
     init(loader: ConfigurationLoader, store: any MessageStore, live: LiveConfiguration, router: ProviderRouter,
-         tickSource: any TickSource, notifier: SystemdNotifier, logger: Logger) {
+         tickSource: any TickSource, notifier: SystemdNotifier, logger: Logger, levels: LogLevelControl) {
+        self.levels = levels
         self.notifier = notifier
         self.loader = loader
         self.store = store
@@ -50,20 +52,20 @@ public actor ConfigurationService {
     /// persists them only when the new configuration is valid.
     public func setOverrides(_ changes: [String: JSONValue?]) async throws -> ReloadReport {
         var issues: [ConfigurationIssue] = []
-        for (key, value) in changes {
+        for (key, value) in changes where value != nil {  // removing an override is always allowed
             guard let spec = ConfigSchema.spec(for: key) else {
                 issues.append(.init(source: "runtime override", key: key, reason: "unknown key"))
                 continue
             }
             if spec.secret {
                 issues.append(.init(source: "runtime override", key: key, reason: "secrets are not stored at runtime; use the environment, .env or a credential file"))
-            } else if spec.needsRestart {
-                issues.append(.init(source: "runtime override", key: key, reason: "needs a restart; set it in the file or the environment"))
+            } else if !spec.runtime {
+                issues.append(.init(source: "runtime override", key: key, reason: "not settable at runtime: \(ConfigSchema.runtimeRule)"))
             } else if let value, LayeredConfig.content(value, as: spec.type) == nil {
                 issues.append(.init(source: "runtime override", key: key, reason: "expected \(LayeredConfig.describe(spec.type))"))
             }
         }
-        if key(in: changes, startsWithUnknownPlugin: live.value) { issues.append(.init(source: "runtime override", key: "plugins", reason: "no such provider instance")) }
+        if key(in: changes.filter { $0.value != nil }, startsWithUnknownPlugin: live.value) { issues.append(.init(source: "runtime override", key: "plugins", reason: "no such provider instance")) }
         if !issues.isEmpty { throw ConfigurationError(issues) }
         var overrides = try await store.overrides()
         for (key, value) in changes { overrides[key] = value }
@@ -96,8 +98,12 @@ public actor ConfigurationService {
             return ReloadReport(providers: await router.statuses(), diff: ProviderDiff(), dryRun: true)
         }
         let previous = live.value
-        let diff = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry)
+        let diff = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry, redactor: configuration.redactor)
         live.value = configuration
+        levels.level = configuration.logLevel
+        if previous.adminToken.value != configuration.adminToken.value {
+            logger.notice("admin token changed: routes now need the one from \(configuration.adminToken.origin)")
+        }
         if previous.ticker.intervalSeconds != configuration.ticker.intervalSeconds {
             tickSource.reschedule(interval: Double(configuration.ticker.intervalSeconds))
         }

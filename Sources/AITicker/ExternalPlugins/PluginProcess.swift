@@ -26,15 +26,15 @@ final class PluginProcess: Sendable {
 
     let launch: PluginLaunch
     let logger: Logger
-    /// Strings to hide from logged stderr lines (the plugin's API key).
-    let secrets: [String]
+    /// Hides the plugin's API key and header values from logged stderr lines and its errors.
+    let redactor: SecretRedactor
     private let state = Mutex(State())
     var name: String { launch.name }
 
     init(launch: PluginLaunch, logger: Logger, secrets: [String]) {
         self.launch = launch
         self.logger = logger
-        self.secrets = secrets.filter { $0.count >= 4 }
+        self.redactor = SecretRedactor(secrets: secrets)
     }
 
     /// The generation of the running process, starting one if none runs and the backoff allows.
@@ -249,8 +249,7 @@ final class PluginProcess: Sendable {
     var processID: Int32? { state.withLock { $0.exited ? nil : $0.process?.processIdentifier } }
 
     private func redact(_ text: String) -> String {
-        var text = text
-        for secret in secrets { text = text.replacingOccurrences(of: secret, with: "***") }
+        let text = redactor.redact(text)
         return text.count > 2_000 ? String(text.prefix(2_000)) + "…" : text
     }
 }

@@ -1,29 +1,64 @@
 import Hummingbird
+import Logging
 
-/// Guards admin routes: with `TICKER_ADMIN_TOKEN` set, a matching `Authorization: Bearer` is
-/// required (compared in constant time); without one, only loopback clients are served. With
-/// `server.rate_limit_api` set, each client gets that many admin requests per window, then 429.
+/// Guards admin routes. Over TCP every request needs `Authorization: Bearer <token>` (compared
+/// in constant time): loopback is not trusted by itself, since a same-host reverse proxy or a
+/// browser page would pass as loopback. A browser request from another origin is refused before
+/// the token is looked at. Failed authentications are limited per client (429 with
+/// `Retry-After`), counted in `/metrics` and logged with the client address, never the token.
+/// With `server.rate_limit_api` set, each client gets that many admin requests per window.
 struct AdminAuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let configuration: LiveConfiguration
+    let metrics: TickerMetrics
+    let logger: Logger
     let limiter = RateLimiter()
+    let failures = RateLimiter()
+    /// Failed authentications one client may make before it has to wait.
+    static let failureLimit = RateLimit("10 per minute")!
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let limit = configuration.value.rateLimit,
-           let wait = limiter.retryAfter(client: context.remoteAddress?.ipAddress ?? "unknown", limit: limit) {
+        let config = configuration.value
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        if let limit = config.rateLimit, let wait = limiter.retryAfter(client: client, limit: limit) {
             throw APIError(status: .tooManyRequests, code: "rate_limited",
                            message: "at most \(limit.requests) admin requests per \(Int(limit.seconds)) s from one client (RATE_LIMIT_API); retry in \(wait) s",
                            headers: [.retryAfter: String(wait)])
         }
-        if let token = configuration.value.adminToken {
-            let header = request.headers[.authorization] ?? ""
-            guard header.hasPrefix("Bearer "), Self.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(token.utf8)) else {
-                throw APIError(status: .unauthorized, code: "unauthorized", message: "admin routes need Authorization: Bearer <TICKER_ADMIN_TOKEN>")
-            }
-        } else if !context.isLoopback {
-            throw APIError(status: .unauthorized, code: "unauthorized", message: "admin routes answer only loopback clients when TICKER_ADMIN_TOKEN is not set")
+        if let wait = failures.retryAfter(client: client, limit: Self.failureLimit, counting: false) {
+            metrics.adminAuthFailure(reason: "locked_out")
+            throw APIError(status: .tooManyRequests, code: "too_many_failures",
+                           message: "too many failed admin authentications from this client; retry in \(wait) s",
+                           headers: [.retryAfter: String(wait)])
+        }
+        if let origin = request.headers[.origin], !HostCheck.allowsOrigin(origin, authority: request.head.authority, access: config.access) {
+            try refuse(client: client, reason: "origin", status: .forbidden, code: "forbidden_origin",
+                       message: "admin routes refuse requests from another web origin (\(origin.prefix(100))); add it to server.allowed_origins if it is yours")
+        }
+        guard let token = config.adminToken.value else {
+            try refuse(client: client, reason: "no_token_configured", status: .unauthorized, code: "unauthorized",
+                       message: "admin routes are off: no admin token could be read or created (see the service's log)")
+        }
+        let header = request.headers[.authorization] ?? ""
+        guard header.hasPrefix("Bearer "), Self.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(token.utf8)) else {
+            try refuse(client: client, reason: header.isEmpty ? "missing_token" : "wrong_token", status: .unauthorized, code: "unauthorized",
+                       message: "admin routes need Authorization: Bearer <token>; the token is in \(Self.whereTheTokenIs(config.adminToken))")
         }
         return try await next(request, context)
+    }
+
+    /// Counts and logs a refused request, then throws the error to send.
+    private func refuse(client: String, reason: String, status: HTTPResponse.Status, code: String, message: String) throws -> Never {
+        metrics.adminAuthFailure(reason: reason)
+        let spent = failures.retryAfter(client: client, limit: Self.failureLimit) != nil
+        logger.warning(spent ? "admin authentication failed; client locked out for a while" : "admin authentication failed",
+                       metadata: ["client": "\(client)", "reason": "\(reason)"])
+        throw APIError(status: status, code: code, message: message)
+    }
+
+    /// Names the file an operator can read the token from, never the token.
+    private static func whereTheTokenIs(_ token: AdminToken) -> String {
+        token.origin.hasPrefix("ticker.admin_token (") ? "TICKER_ADMIN_TOKEN" : token.origin.replacingOccurrences(of: " (created now)", with: "")
     }
 
     /// Takes the same time for any two inputs of a given length, whatever they contain.

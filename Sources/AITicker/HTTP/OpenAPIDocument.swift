@@ -7,7 +7,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "ai-ticker",
     "version": "1.0.0",
-    "description": "REST API of ai-ticker: the latest AI-generated ticker message, history, providers, plugins, configuration and reload. Admin routes need `Authorization: Bearer <TICKER_ADMIN_TOKEN>` when a token is configured, and answer only loopback clients otherwise."
+    "description": "REST API of ai-ticker: the latest AI-generated ticker message, history, providers, plugins, configuration and reload. Admin routes always need `Authorization: Bearer <token>`: TICKER_ADMIN_TOKEN, or the token the service creates in its state directory (admin_token) on first start. Only operational settings can be changed at runtime."
   },
   "servers": [
     {
@@ -69,6 +69,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -107,6 +110,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -168,6 +174,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -228,6 +237,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -263,6 +275,19 @@ enum OpenAPIDocument {
               }
             }
           },
+          "403": {
+            "$ref": "#/components/responses/ForbiddenOrigin"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
           "409": {
             "description": "A tick is already running",
             "content": {
@@ -272,6 +297,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           },
           "502": {
             "description": "Every provider failed",
@@ -285,16 +316,6 @@ enum OpenAPIDocument {
           },
           "503": {
             "description": "No provider available, or the message could not be stored",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "405": {
-            "description": "Method not allowed here; the Allow header lists the ones that are",
             "content": {
               "application/json": {
                 "schema": {
@@ -364,6 +385,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -383,22 +407,25 @@ enum OpenAPIDocument {
               }
             }
           },
-          "503": {
-            "description": "down",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Health"
-                }
-              }
-            }
-          },
           "405": {
             "description": "Method not allowed here; the Allow header lists the ones that are",
             "content": {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
+          },
+          "503": {
+            "description": "down",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Health"
                 }
               }
             }
@@ -430,6 +457,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -458,6 +488,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -513,15 +546,8 @@ enum OpenAPIDocument {
               }
             }
           },
-          "422": {
-            "description": "Invalid configuration; the running one stays",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+          "403": {
+            "$ref": "#/components/responses/ForbiddenOrigin"
           },
           "405": {
             "description": "Method not allowed here; the Allow header lists the ones that are",
@@ -532,6 +558,22 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
+          },
+          "422": {
+            "description": "Invalid configuration; the running one stays",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -567,6 +609,9 @@ enum OpenAPIDocument {
               }
             }
           },
+          "403": {
+            "$ref": "#/components/responses/ForbiddenOrigin"
+          },
           "405": {
             "description": "Method not allowed here; the Allow header lists the ones that are",
             "content": {
@@ -576,6 +621,12 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       },
@@ -595,7 +646,7 @@ enum OpenAPIDocument {
               "schema": {
                 "type": "object",
                 "minProperties": 1,
-                "description": "Configuration keys (e.g. ticker.interval_seconds, plugins.<id>.priority) mapped to their new value; null removes the override. Keys that need a restart (server.*, database.path) are refused, and values are validated against their key's type and range (422).",
+                "description": "Configuration keys (e.g. ticker.interval_seconds, plugins.<id>.priority) mapped to their new value; null removes the override. Only operational knobs can be set (enabled, priority, intervals, thresholds, timeouts, model, temperature, max_tokens, fallback_behavior, logging.level); paths, programs, plugin kinds, interpreters, base URLs, key files and secrets are refused (422), and values are validated against their key's type and range (422). Removing (null) is always allowed.",
                 "propertyNames": {
                   "pattern": "^(ticker|global_settings|logging|plugins)\\.[A-Za-z0-9_.-]+$"
                 },
@@ -654,15 +705,8 @@ enum OpenAPIDocument {
               }
             }
           },
-          "422": {
-            "description": "Invalid override",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
+          "403": {
+            "$ref": "#/components/responses/ForbiddenOrigin"
           },
           "405": {
             "description": "Method not allowed here; the Allow header lists the ones that are",
@@ -683,6 +727,22 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
+          },
+          "422": {
+            "description": "Invalid override",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -728,18 +788,11 @@ enum OpenAPIDocument {
               }
             }
           },
+          "403": {
+            "$ref": "#/components/responses/ForbiddenOrigin"
+          },
           "404": {
             "description": "No such override",
-            "content": {
-              "application/json": {
-                "schema": {
-                  "$ref": "#/components/schemas/Error"
-                }
-              }
-            }
-          },
-          "422": {
-            "description": "Removing it would make the configuration invalid",
             "content": {
               "application/json": {
                 "schema": {
@@ -757,6 +810,22 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
+          },
+          "422": {
+            "description": "Removing it would make the configuration invalid",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "$ref": "#/components/responses/TooManyRequests"
           }
         }
       }
@@ -785,6 +854,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -813,6 +885,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -891,6 +966,9 @@ enum OpenAPIDocument {
               }
             }
           },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
+          },
           "503": {
             "description": "Too many stream clients",
             "content": {
@@ -928,6 +1006,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -956,6 +1037,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -984,6 +1068,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -1012,6 +1099,9 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "421": {
+            "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
       }
@@ -1697,6 +1787,47 @@ enum OpenAPIDocument {
                   "type": "string"
                 }
               }
+            }
+          }
+        }
+      }
+    },
+    "responses": {
+      "MisdirectedRequest": {
+        "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "ForbiddenOrigin": {
+        "description": "A browser request from another web origin (see server.allowed_origins)",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        }
+      },
+      "TooManyRequests": {
+        "description": "Too many failed authentications from this client, or server.rate_limit_api spent",
+        "content": {
+          "application/json": {
+            "schema": {
+              "$ref": "#/components/schemas/Error"
+            }
+          }
+        },
+        "headers": {
+          "Retry-After": {
+            "description": "Seconds until the client may try again",
+            "schema": {
+              "type": "integer",
+              "minimum": 1
             }
           }
         }

@@ -56,6 +56,11 @@ public struct TickerMetrics: Sendable {
         }
     }
 
+    /// A refused admin request; `reason`: missing_token, wrong_token, origin, locked_out, no_token_configured.
+    func adminAuthFailure(reason: String) {
+        Counter(label: "ai_ticker_admin_auth_failures_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
     func streamClients(_ count: Int) {
         Gauge(label: "ai_ticker_stream_clients", factory: factory).record(count)
     }

@@ -28,6 +28,8 @@ actor ProviderRouter {
 
     private var slots: [Slot] = []
     private var registry: PluginRegistry
+    /// Hides configured keys in the errors and details this router keeps for `/api/providers`.
+    private var redactor = SecretRedactor(secrets: [])
     private let context: ProviderContext
     private var logger: Logger { context.logger }
 
@@ -37,43 +39,41 @@ actor ProviderRouter {
     }
 
     /// Rebuilds providers for `entries`, keeping the instance and its health where the plugin and
-    /// settings are unchanged, then swaps them in at once and shuts the replaced ones down.
-    /// External plugins' processes are always started anew, so a changed plugin is picked up,
-    /// but their health and circuit state carry over like the others'.
-    func replace(with entries: [ProviderEntry], routing: RoutingConfiguration, registry: PluginRegistry? = nil) async -> ProviderDiff {
+    /// settings are unchanged, then swaps them in at once and shuts the replaced ones down. Only
+    /// enabled, available entries get a provider: a disabled one starts nothing. External
+    /// plugins' processes are started anew, so a changed plugin is picked up, but their health
+    /// and circuit state carry over like the others'.
+    func replace(with entries: [ProviderEntry], routing: RoutingConfiguration, registry: PluginRegistry? = nil,
+                 redactor: SecretRedactor = SecretRedactor(secrets: [])) async -> ProviderDiff {
         if let registry { self.registry = registry }
-        var built: [String: (provider: (any AIProvider)?, reason: String?)] = [:]
-        for entry in entries where entry.unavailableReason == nil && (reusable(for: entry).map { $0.provider is ExternalProvider } ?? true) {
-            built[entry.id] = await build(entry)
-        }
+        self.redactor = redactor
         var diff = ProviderDiff()
         var kept = Set<String>()
         var newSlots: [Slot] = []
         for entry in entries {
+            let wanted = entry.enabled && entry.unavailableReason == nil
             let breaker = CircuitBreaker(failureThreshold: routing.circuitFailureThreshold, baseCooldown: Double(routing.circuitCooldownSeconds))
-            if var old = reusable(for: entry), old.provider is ExternalProvider {
-                diff.changed.append(entry.id)
-                let made = built[entry.id]
-                old.entry = entry
-                old.provider = made?.provider
-                old.reason = made?.reason
-                newSlots.append(old)
-            } else if var old = reusable(for: entry) {
-                if entry.priority == old.entry.priority && entry.enabled == old.entry.enabled {
-                    diff.unchanged.append(entry.id)
-                } else {
-                    diff.changed.append(entry.id)
-                }
-                old.entry = entry
-                old.breaker.failureThreshold = breaker.failureThreshold
-                old.breaker.baseCooldown = breaker.baseCooldown
-                kept.insert(entry.id)
-                newSlots.append(old)
-            } else {
+            let old = sameIdentity(as: entry)
+            let keepsProvider = wanted && old?.provider != nil && !(old?.provider is ExternalProvider)
+            var slot = old ?? Slot(entry: entry, breaker: breaker)
+            if old == nil {
                 if slots.contains(where: { $0.entry.id == entry.id }) { diff.changed.append(entry.id) } else { diff.added.append(entry.id) }
-                let made = built[entry.id]
-                newSlots.append(Slot(entry: entry, provider: made?.provider, reason: entry.unavailableReason ?? made?.reason, breaker: breaker))
+            } else if keepsProvider || (!wanted && old?.provider == nil), entry.priority == old?.entry.priority, entry.enabled == old?.entry.enabled {
+                diff.unchanged.append(entry.id)
+            } else {
+                diff.changed.append(entry.id)
             }
+            slot.entry = entry
+            slot.breaker.failureThreshold = breaker.failureThreshold
+            slot.breaker.baseCooldown = breaker.baseCooldown
+            if keepsProvider {
+                kept.insert(entry.id)
+            } else if wanted {
+                (slot.provider, slot.reason) = await build(entry)
+            } else {
+                (slot.provider, slot.reason) = (nil, entry.unavailableReason)
+            }
+            newSlots.append(slot)
         }
         diff.removed = slots.map(\.entry.id).filter { id in !entries.contains { $0.id == id } }
         let retired = slots.filter { !kept.contains($0.entry.id) }.compactMap(\.provider)
@@ -82,12 +82,12 @@ actor ProviderRouter {
         return diff
     }
 
-    private func reusable(for entry: ProviderEntry) -> Slot? {
-        guard let old = slots.first(where: { $0.entry.id == entry.id }),
-              old.entry.plugin == entry.plugin, old.entry.config == entry.config,
-              old.entry.unavailableReason == entry.unavailableReason, old.provider != nil || old.entry.unavailableReason != nil
-        else { return nil }  // one that failed to start is tried again
-        return old
+    /// The slot of the same instance with the same plugin and settings, whose health carries over.
+    private func sameIdentity(as entry: ProviderEntry) -> Slot? {
+        slots.first { old in
+            old.entry.id == entry.id && old.entry.plugin == entry.plugin && old.entry.config == entry.config
+                && old.entry.unavailableReason == entry.unavailableReason
+        }
     }
 
     private func build(_ entry: ProviderEntry) async -> (provider: (any AIProvider)?, reason: String?) {
@@ -99,10 +99,11 @@ actor ProviderRouter {
             try await withTimeout(seconds: max(entry.config.timeout, 10)) { try await provider.initialize() }
             return (provider, nil)
         } catch let error as ProviderError {
-            logger.warning("provider failed to start", metadata: ["provider": "\(entry.id)", "error": "\(error.message)"])
-            return (nil, "initialize failed: \(error.message)")
+            let message = redactor.redact(error.message)
+            logger.warning("provider failed to start", metadata: ["provider": "\(entry.id)", "error": "\(message)"])
+            return (nil, "initialize failed: \(message)")
         } catch {
-            return (nil, "initialize failed: \(error)")
+            return (nil, "initialize failed: \(redactor.redact("\(error)"))")
         }
     }
 
@@ -160,7 +161,7 @@ actor ProviderRouter {
         update(id) { slot in
             slot.breaker.recordFailure(error, now: now)
             slot.recent = Array((slot.recent + [false]).suffix(20))
-            slot.health.lastError = error.message
+            slot.health.lastError = redactor.redact(error.message)
         }
     }
 
@@ -190,7 +191,7 @@ actor ProviderRouter {
                 slot.health.status = result.healthy ? "healthy" : "unhealthy"
                 slot.health.checkedAt = now
                 slot.health.latencyMs = result.latencyMs
-                if !result.healthy { slot.health.lastError = result.detail ?? "health check failed" }
+                if !result.healthy { slot.health.lastError = redactor.redact(result.detail ?? "health check failed") }
             }
         }
     }
@@ -207,7 +208,8 @@ actor ProviderRouter {
             return ProviderStatus(
                 id: slot.entry.id, plugin: slot.entry.plugin, name: slot.provider?.providerName ?? slot.entry.plugin,
                 model: slot.entry.config.model, baseURL: slot.entry.config.baseURL, priority: slot.entry.priority,
-                enabled: slot.entry.enabled, available: slot.reason == nil && slot.provider != nil, reason: slot.reason,
+                enabled: slot.entry.enabled, available: slot.reason == nil && slot.provider != nil,
+                reason: slot.reason ?? (slot.entry.enabled ? nil : "disabled (enabled: false): not started"),
                 health: slot.health, selected: index == selected, successRate: slot.successRate, info: slot.provider?.info
             )
         }

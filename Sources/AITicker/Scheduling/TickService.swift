@@ -90,7 +90,7 @@ public actor TickService {
                     try await candidate.provider.generateMessage(systemPrompt: config.ticker.systemPrompt, userPrompt: config.ticker.userPrompt)
                 }
                 attempt.durationMs = Self.milliseconds(since: clock)
-                if let (errorClass, detail) = Self.rejection(of: response, recent: recent, threshold: config.ticker.fuzzyThreshold) {
+                if let (errorClass, detail) = Self.rejection(of: response, recent: recent, threshold: config.ticker.fuzzyThreshold, secrets: config.redactor) {
                     attempt.outcome = "rejected"
                     attempt.errorClass = errorClass
                     attempt.detail = detail
@@ -117,11 +117,11 @@ public actor TickService {
                 let providerError = (error as? ProviderError) ?? .unavailable(String(describing: type(of: error)))
                 attempt.durationMs = Self.milliseconds(since: clock)
                 attempt.errorClass = providerError.kind
-                attempt.detail = providerError.message
+                attempt.detail = config.redactor.redact(providerError.message)
                 attempts.append(attempt)
                 metrics.generation(provider: candidate.id, outcome: providerError.kind, seconds: attempt.durationMs / 1000)
                 await router.recordFailure(id: candidate.id, error: providerError, now: Date())
-                logger.warning("provider attempt failed", metadata: ["provider": "\(candidate.id)", "error": "\(providerError.message)"])
+                logger.warning("provider attempt failed", metadata: ["provider": "\(candidate.id)", "error": "\(attempt.detail ?? "")"])
             }
         }
         if config.routing.fallback == .useCache, let archived = try? await store.archiveCandidate(excludingNewest: 10) {
@@ -190,11 +190,16 @@ public actor TickService {
         return contents.map(Similarity.normalize)
     }
 
-    /// Why an answer is not accepted: empty, cut off, or a near-duplicate of a recent message.
-    static func rejection(of response: AIResponse, recent: [[Character]], threshold: Int) -> (String, String)? {
+    /// Why an answer is not accepted: empty, cut off, holding a configured secret (a provider
+    /// echoing its key must not publish it), or a near-duplicate of a recent message.
+    static func rejection(of response: AIResponse, recent: [[Character]], threshold: Int,
+                          secrets: SecretRedactor = SecretRedactor(secrets: [])) -> (String, String)? {
         let content = response.content.trimmingCharacters(in: .whitespacesAndNewlines)
         if content.isEmpty { return ("bad_response", "empty content") }
         if response.metadata.finishReason == "length" { return ("bad_response", "cut off (finish_reason length)") }
+        if [content, response.model, response.providerName, response.metadata.responseID ?? ""].contains(where: secrets.appears) {
+            return ("bad_response", "the answer contains a configured secret (an API key or the admin token); not stored")
+        }
         let normalized = Similarity.normalize(content)
         for previous in recent {
             let score = Similarity.ratio(normalized, previous)

@@ -24,7 +24,8 @@ final class ServiceProcess: Sendable {
         process.executableURL = Self.binary(executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
-        process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path].merging(environment) { $1 }
+        // The tests' admin token unless a test sets its own (an empty value leaves it unset).
+        process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path, "TICKER_ADMIN_TOKEN": adminToken].merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -82,10 +83,11 @@ func httpGet(_ url: String) async throws -> (status: Int, body: String) {
     return (Int(response.status.code), String(buffer: body))
 }
 
-/// POST to a loopback URL, returning status and body.
-func httpPost(_ url: String, body: String = "") async throws -> (status: Int, body: String) {
+/// POST to a loopback URL with the tests' admin token, returning status and body.
+func httpPost(_ url: String, body: String = "", token: String = adminToken) async throws -> (status: Int, body: String) {
     var request = HTTPClientRequest(url: url)
     request.method = .POST
+    request.headers.add(name: "authorization", value: "Bearer \(token)")
     request.body = .bytes(ByteBuffer(string: body))
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     let bytes = try await response.body.collect(upTo: 1 << 20)

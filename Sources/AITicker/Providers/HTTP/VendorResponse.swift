@@ -17,8 +17,13 @@ struct VendorHTTP: Sendable {
     static let maxBodyBytes = 1 << 20
 
     let client: HTTPClient
-    /// Secret strings that must never appear in an error message (the API key).
-    let secrets: [String]
+    /// Hides the API key, in the forms vendors and libraries quote it, from error messages.
+    let redactor: SecretRedactor
+
+    init(client: HTTPClient, secrets: [String]) {
+        self.client = client
+        self.redactor = SecretRedactor(secrets: secrets)
+    }
 
     /// Sends a request; a network failure, a timeout or an oversized body becomes a `ProviderError`.
     func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)], json: Data? = nil, timeout: Double) async throws -> VendorResponse {
@@ -98,8 +103,7 @@ struct VendorHTTP: Sendable {
 
     /// Removes secrets and shortens what a vendor said before it reaches a log or the API.
     func redact(_ text: String) -> String {
-        var text = text
-        for secret in secrets where secret.count >= 4 { text = text.replacingOccurrences(of: secret, with: "***") }
+        let text = redactor.redact(text)
         return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 }

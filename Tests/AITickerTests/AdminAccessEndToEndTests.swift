@@ -1,0 +1,160 @@
+import Foundation
+import Testing
+@testable import AITicker
+
+/// The built binary as an operator runs it: a generated token, a real nginx in front, and the CLI
+/// acting on the running service without anyone copying the token.
+@Suite("Admin access, end to end", .serialized)
+struct AdminAccessEndToEndTests {
+    /// A port nobody listens on right now.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Starts the service in `workspace` with no configured token, on `port`, and waits for it.
+    func startService(_ workspace: TestWorkspace, port: Int) async throws -> ServiceProcess {
+        try workspace.write("plugin_config.json", #"{"plugins": {"offline": {}}, "server": {"port": \#(port)}, "ticker": {"interval_seconds": 3600}}"#)
+        let service = try ServiceProcess(arguments: [], directory: workspace.url, environment: ["TICKER_ADMIN_TOKEN": ""])
+        _ = try await service.port()
+        return service
+    }
+
+    /// Runs `ai-ticker ARGS` in the workspace like an operator on the box, with no token given.
+    func cli(_ workspace: TestWorkspace, _ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = try ServiceProcess(arguments: arguments, directory: workspace.url, environment: ["TICKER_ADMIN_TOKEN": ""])
+        let status = try await process.exitStatus(timeout: .seconds(60))
+        return (status, process.log)
+    }
+
+    func token(_ workspace: TestWorkspace) throws -> String {
+        try String(contentsOfFile: workspace.path("admin_token"), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func throughARealNginxReverseProxyAdminRoutesStillNeedTheToken() async throws {
+        let nginx = "/usr/sbin/nginx"
+        try #require(FileManager.default.isExecutableFile(atPath: nginx), "nginx-light is installed by .ci/run")
+        let workspace = try TestWorkspace()
+        let port = try Self.freePort()
+        let service = try await startService(workspace, port: port)
+        let proxyPort = try Self.freePort()
+        let prefix = workspace.path("nginx")
+        try workspace.write("nginx/nginx.conf", """
+            daemon off;
+            pid \(prefix)/nginx.pid;
+            error_log \(prefix)/error.log;
+            events { worker_connections 64; }
+            http {
+                access_log off;
+                client_body_temp_path \(prefix)/body;
+                proxy_temp_path \(prefix)/proxy;
+                fastcgi_temp_path \(prefix)/fastcgi;
+                uwsgi_temp_path \(prefix)/uwsgi;
+                scgi_temp_path \(prefix)/scgi;
+                server {
+                    listen 127.0.0.1:\(proxyPort);
+                    location / { proxy_pass http://127.0.0.1:\(port); }
+                }
+            }
+            """)
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: nginx)
+        proxy.arguments = ["-c", "\(prefix)/nginx.conf", "-p", prefix, "-e", "\(prefix)/error.log"]
+        try proxy.run()
+        defer {
+            proxy.terminate()
+            proxy.waitUntilExit()
+        }
+        let base = "http://127.0.0.1:\(proxyPort)"
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? await httpGet("\(base)/api/health"))?.status == 200
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try #require(up, "nginx answers: \((try? String(contentsOfFile: "\(prefix)/error.log", encoding: .utf8)) ?? "")")
+
+        #expect(try await httpGet("\(base)/api/message").status == 200, "read routes stay public through the proxy")
+        let anonymous = try await httpPost("\(base)/api/providers/reload", token: "")
+        #expect(anonymous.status == 401, "the proxy connects from loopback, and that is not enough")
+        let guessed = try await httpPost("\(base)/api/messages/generate", token: "not-the-token-123")
+        #expect(guessed.status == 401)
+        let admin = try await httpPost("\(base)/api/providers/reload", token: try token(workspace))
+        #expect(admin.status == 200)
+        let form = try rawHTTP(port: proxyPort, """
+            POST /api/messages/generate HTTP/1.1
+            Host: ticker.example.org
+            Origin: https://evil.example
+            Content-Type: application/x-www-form-urlencoded
+            Content-Length: 3
+            Connection: close
+
+            a=b
+            """)
+        #expect(form.status == 403, "a cross-origin form post through the proxy is refused")
+        let log = service.log
+        #expect(log.contains("admin authentication failed") && log.contains("client=127.0.0.1"))
+        #expect(!log.contains("not-the-token-123"), "the token sent is never logged")
+        #expect(!log.contains(try token(workspace)), "nor the real one")
+        #expect(log.contains("admin routes need the bearer token from \(workspace.path("admin_token"))"))
+    }
+
+    @Test func theCLIFindsTheServiceAndItsTokenByItselfAndRotationTakesEffectOnReload() async throws {
+        let workspace = try TestWorkspace()
+        let port = try Self.freePort()
+        let service = try await startService(workspace, port: port)
+        let base = "http://127.0.0.1:\(port)"
+
+        let reload = try await cli(workspace, ["reload"])
+        #expect(reload.status == 0, "\(reload.output)")
+        #expect(reload.output.contains("configuration reloaded"))
+        let generate = try await cli(workspace, ["generate", "--remote"])
+        #expect(generate.status == 0, "\(generate.output)")
+        #expect(generate.output.contains("[offline"))
+        let set = try await cli(workspace, ["config", "set", "ticker.interval_seconds", "120"])
+        #expect(set.status == 0, "\(set.output)")
+        let refused = try await cli(workspace, ["config", "set", "plugins.offline.plugin", "evil"])
+        #expect(refused.status == 2)
+        #expect(refused.output.contains("not settable at runtime"))
+        let unset = try await cli(workspace, ["config", "unset", "ticker.interval_seconds"])
+        #expect(unset.status == 0, "\(unset.output)")
+
+        // Rotation: a new token in the file counts once the service reloads (systemctl reload = SIGHUP).
+        let old = try token(workspace)
+        let new = String(repeating: "ab", count: 32)
+        try Data("\(new)\n".utf8).write(to: URL(fileURLWithPath: workspace.path("admin_token")))
+        #expect(try await httpPost("\(base)/api/providers/reload", token: old).status == 200, "not yet reloaded")
+        service.signal(SIGHUP)
+        var rotated = false
+        for _ in 0..<100 where !rotated {
+            rotated = try await httpPost("\(base)/api/providers/reload?dry_run=true", token: new).status == 200
+            if !rotated { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(rotated)
+        #expect(try await httpPost("\(base)/api/providers/reload?dry_run=true", token: old).status == 401, "the old token is refused")
+        #expect(try await cli(workspace, ["reload"]).status == 0, "the CLI reads the new token")
+    }
+
+    @Test func configResetClearsOverridesAnOlderVersionStored() async throws {
+        let workspace = try TestWorkspace()
+        let store = try SQLiteMessageStore(path: workspace.path("ticker.sqlite"))
+        try await store.setOverrides(["global_settings.custom_plugin_paths": .array([.string("/tmp")]), "ticker.interval_seconds": .number(90)])
+        let port = try Self.freePort()
+        let service = try await startService(workspace, port: port)
+        #expect(service.log.contains("global_settings.custom_plugin_paths") && service.log.contains("ignored"), "\(service.log)")
+        let reset = try await cli(workspace, ["config", "reset"])
+        #expect(reset.status == 0, "\(reset.output)")
+        #expect(reset.output.contains("removed 2 runtime override(s)"))
+        #expect(reset.output.contains("the running service reloaded"))
+        #expect(try await store.overrides().isEmpty)
+        let config = try await httpGet("http://127.0.0.1:\(port)/api/health")
+        #expect(config.body.contains(#""interval_seconds":3600"#), "the file's interval applies again")
+    }
+}
