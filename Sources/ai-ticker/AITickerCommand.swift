@@ -363,10 +363,11 @@ struct Reload: AsyncParsableCommand {
     func run() async throws {
         let report = try await Remote.send(common, "POST", "/api/providers/reload" + (dryRun ? "?dry_run=true" : ""))
         let diff = report.objectValue?["diff"]?.objectValue ?? [:]
-        let parts = ["added", "removed", "changed", "unchanged"].map { name in
-            "\(name): \(diff[name].map(Table.text) ?? "-")"
+        let parts = ["added", "removed", "changed", "unchanged"].compactMap { name -> String? in
+            guard case .array(let ids)? = diff[name], !ids.isEmpty else { return nil }
+            return "\(name): \(ids.map(Table.text).joined(separator: ", "))"
         }
-        print(dryRun ? "configuration valid" : "configuration reloaded; \(parts.joined(separator: ", "))")
+        print(dryRun ? "configuration valid" : "configuration reloaded (\(parts.isEmpty ? "no providers" : parts.joined(separator: "; ")))")
     }
 }
 
@@ -382,8 +383,10 @@ enum Remote {
         } catch {
             FileHandle.standardError.write(Data("ai-ticker: \(error)\n".utf8))
             if case .object(let fields)? = error.body {
-                for (name, value) in fields where name != "code" && name != "message" {
-                    FileHandle.standardError.write(Data("  \(name): \(Table.text(value))\n".utf8))
+                // The message already lists configuration issues; attempts say why no message came.
+                for (name, value) in fields.sorted(by: { $0.key < $1.key }) where name == "attempts" {
+                    let lines = if case .array(let items) = value { items.map(Table.summary) } else { [Table.text(value)] }
+                    FileHandle.standardError.write(Data("  \(name):\n\(lines.map { "    \($0)\n" }.joined())".utf8))
                 }
             }
             throw ExitCode(error.status == 422 ? 2 : 1)

@@ -17,6 +17,13 @@ enum Table {
                rows: attempts.map { [$0.provider, $0.outcome, $0.errorClass ?? "", String(Int($0.durationMs)), $0.detail ?? ""] })
     }
 
+    /// One line for an attempt or a configuration issue sent by the service.
+    static func summary(_ value: JSONValue) -> String {
+        guard let fields = value.objectValue else { return text(value) }
+        let order = ["provider", "outcome", "error_class", "source", "key", "reason", "detail"]
+        return order.compactMap { fields[$0].map(text) }.joined(separator: "  ")
+    }
+
     static func text(_ value: JSONValue) -> String {
         switch value {
         case .string(let text): text

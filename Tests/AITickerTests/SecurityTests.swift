@@ -68,7 +68,7 @@ struct SecurityTests {
         for host in ["localhost", "127.0.0.1", "::1", "ticker.example.org", "a.screens.example"] {
             #expect(HostCheck.allows(host: host, server: "127.0.0.1", access: access), "\(host)")
         }
-        for host in ["evil.example", "ticker.example.org.evil.example", "screens.example.evil", "localhost.evil.example"] {
+        for host in ["evil.example", "ticker.example.org.evil.example", "screens.example.evil", "localhost.evil.example", "127.0.0.1.nip.io"] {
             #expect(!HostCheck.allows(host: host, server: "127.0.0.1", access: access), "\(host)")
         }
         #expect(HostCheck.hostname("[::1]:8080") == "::1")

@@ -42,8 +42,12 @@ public struct AccessConfiguration: Sendable, Equatable {
     public var allowedHosts: [String]
     public var allowedOrigins: [String]
 
+    /// `localhost`, `::1` or an IPv4 literal in 127.0.0.0/8; not a name that merely starts with
+    /// `127.` (`127.0.0.1.nip.io` is anyone's domain).
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+        if host == "localhost" || host == "::1" { return true }
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 }
 
