@@ -100,6 +100,8 @@ public struct TickerConfiguration: Sendable, Equatable {
     public var dedupeWindow: Int
     public var retention: Int
     public var tickDeadlineSeconds: Int
+    /// `ticker.max_message_length`: longer answers are rejected (a ticker shows one line).
+    public var maxMessageLength: Int = 400
 }
 
 /// What happens when every provider fails.

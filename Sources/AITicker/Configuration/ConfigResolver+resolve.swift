@@ -92,7 +92,8 @@ extension ConfigResolver {
             intervalSeconds: int("ticker.interval_seconds"), profile: profile,
             systemPrompt: prompt.system, userPrompt: prompt.user,
             fuzzyThreshold: int("ticker.fuzzy_threshold"), dedupeWindow: int("ticker.dedupe_window"),
-            retention: int("ticker.retention"), tickDeadlineSeconds: int("ticker.tick_deadline_seconds")
+            retention: int("ticker.retention"), tickDeadlineSeconds: int("ticker.tick_deadline_seconds"),
+            maxMessageLength: int("ticker.max_message_length")
         )
     }
 

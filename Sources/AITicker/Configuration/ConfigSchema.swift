@@ -42,6 +42,7 @@ enum ConfigSchema {
         .init(key: "ticker.fuzzy_threshold", type: .int, defaultValue: .int(85), runtime: true, range: 0...100),
         .init(key: "ticker.dedupe_window", type: .int, defaultValue: .int(200), runtime: true, range: 0...10_000),
         .init(key: "ticker.retention", type: .int, defaultValue: .int(10_000), range: 10...100_000_000),
+        .init(key: "ticker.max_message_length", type: .int, defaultValue: .int(400), runtime: true, range: 20...10_000),
         .init(key: "ticker.import_file", type: .string, defaultValue: .string("message_cache.json")),
         .init(key: "ticker.tick_deadline_seconds", type: .int, defaultValue: .int(120), runtime: true, range: 1...3_600),
         .init(key: "ticker.admin_token", type: .string, defaultValue: nil, secret: true),

@@ -22,7 +22,12 @@ final class PluginProcess: Sendable {
         var stderr = LineBuffer()
         var crashes = 0
         var restartAt: ContinuousClock.Instant?
+        /// stderr lines logged in the current second, and those dropped beyond the budget.
+        var stderrWindow: (start: ContinuousClock.Instant, logged: Int, dropped: Int) = (.now, 0, 0)
     }
+
+    /// stderr lines logged per second at most; more are counted and reported once a second.
+    static let stderrLinesPerSecond = 50
 
     let launch: PluginLaunch
     let logger: Logger
@@ -145,13 +150,46 @@ final class PluginProcess: Sendable {
             logger.warning("dropped over-long output line", metadata: ["plugin": "\(name)", "stream": "\(stderr ? "stderr" : "stdout")"])
         }
         for line in lines {
-            if stderr { logger.notice("\(redact(String(decoding: line, as: UTF8.self)))", metadata: ["plugin": "\(name)"]) } else { answer(line) }
+            if stderr { log(stderrLine: line) } else { answer(line) }
+        }
+    }
+
+    /// Logs a stderr line with its control characters made visible, within the per-second budget.
+    private func log(stderrLine line: Data) {
+        let (allowed, dropped) = state.withLock { state -> (Bool, Int) in
+            let now = ContinuousClock.now
+            var dropped = 0
+            if now - state.stderrWindow.start >= .seconds(1) {
+                dropped = state.stderrWindow.dropped
+                state.stderrWindow = (now, 0, 0)
+            }
+            state.stderrWindow.logged += 1
+            let allowed = state.stderrWindow.logged <= Self.stderrLinesPerSecond
+            if !allowed { state.stderrWindow.dropped += 1 }
+            return (allowed, dropped)
+        }
+        if dropped > 0 {
+            logger.warning("plugin wrote too much to stderr; lines dropped", metadata: ["plugin": "\(name)", "dropped": "\(dropped)"])
+        }
+        if allowed {
+            logger.notice("\(MessageText.visible(redact(String(decoding: line, as: UTF8.self))))", metadata: ["plugin": "\(name)"])
         }
     }
 
     /// Resolves the pending call a response line answers; anything else is logged and ignored.
     private func answer(_ line: Data) {
         guard !line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") }) else { return }
+        // JSON is UTF-8: a line that is not cannot answer anything, so the call fails now rather
+        // than when its timeout ends.
+        guard String(validating: line, as: UTF8.self) != nil else {
+            let waiting = state.withLock { state in
+                defer { state.pending.removeAll() }
+                return Array(state.pending.values)
+            }
+            logger.warning("plugin wrote invalid UTF-8 on stdout", metadata: ["plugin": "\(name)"])
+            for continuation in waiting { continuation.resume(throwing: ProviderError.badResponse("plugin \(name) wrote invalid UTF-8 on stdout")) }
+            return
+        }
         guard let message = try? JSONDecoder().decode(JSONValue.self, from: line), case .object(let object) = message,
               let id = object["id"]?.doubleValue.flatMap({ Int(exactly: $0) })
         else {

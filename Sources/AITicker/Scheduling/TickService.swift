@@ -86,11 +86,12 @@ public actor TickService {
             let clock = ContinuousClock.now
             var attempt = Attempt(provider: candidate.id, outcome: "failure")
             do {
-                let response = try await withTimeout(seconds: seconds) {
+                var response = try await withTimeout(seconds: seconds) {
                     try await candidate.provider.generateMessage(systemPrompt: config.ticker.systemPrompt, userPrompt: config.ticker.userPrompt)
                 }
                 attempt.durationMs = Self.milliseconds(since: clock)
-                if let (errorClass, detail) = Self.rejection(of: response, recent: recent, threshold: config.ticker.fuzzyThreshold, secrets: config.redactor) {
+                response.content = MessageText.clean(response.content)
+                if let (errorClass, detail) = Self.rejection(of: response, recent: recent, ticker: config.ticker, secrets: config.redactor) {
                     attempt.outcome = "rejected"
                     attempt.errorClass = errorClass
                     attempt.detail = detail
@@ -192,18 +193,21 @@ public actor TickService {
 
     /// Why an answer is not accepted: empty, cut off, holding a configured secret (a provider
     /// echoing its key must not publish it), or a near-duplicate of a recent message.
-    static func rejection(of response: AIResponse, recent: [[Character]], threshold: Int,
+    static func rejection(of response: AIResponse, recent: [[Character]], ticker: TickerConfiguration,
                           secrets: SecretRedactor = SecretRedactor(secrets: [])) -> (String, String)? {
         let content = response.content.trimmingCharacters(in: .whitespacesAndNewlines)
         if content.isEmpty { return ("bad_response", "empty content") }
         if response.metadata.finishReason == "length" { return ("bad_response", "cut off (finish_reason length)") }
+        if content.count > ticker.maxMessageLength {
+            return ("bad_response", "\(content.count) characters, more than ticker.max_message_length (\(ticker.maxMessageLength))")
+        }
         if [content, response.model, response.providerName, response.metadata.responseID ?? ""].contains(where: secrets.appears) {
             return ("bad_response", "the answer contains a configured secret (an API key or the admin token); not stored")
         }
         let normalized = Similarity.normalize(content)
         for previous in recent {
             let score = Similarity.ratio(normalized, previous)
-            if score >= Double(threshold) { return ("duplicate", "\(Int(score))% similar to a recent message") }
+            if score >= Double(ticker.fuzzyThreshold) { return ("duplicate", "\(Int(score))% similar to a recent message") }
         }
         return nil
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Synchronization
 @testable import AITicker
 
 /// One client for every test, configured as in production; never shut down (it lives as long as the process).
@@ -49,11 +50,10 @@ final class TestWorkspace: Sendable {
     }
 
     /// The service's parts, with ticks fired by hand.
-    func services(config: String? = nil, environment: [String: String] = [:]) async throws -> (TickerServices, ManualTickSource) {
+    func services(config: String? = nil, environment: [String: String] = [:], logger: Logger? = nil) async throws -> (TickerServices, ManualTickSource) {
         if !FileManager.default.fileExists(atPath: path(".env")) { try write(".env", "") }
         let source = ManualTickSource()
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let logger = logger ?? Logger(label: "test")
         let options = TickerOptions(sources: try sources(config: config, environment: environment), tickSource: source, logger: logger, httpClient: testHTTPClient)
         return (try await buildServices(options), source)
     }
@@ -62,4 +62,28 @@ final class TestWorkspace: Sendable {
 /// A `plugin_config.json` with the given `plugins` object (JSON text) and optional ticker settings.
 func pluginConfig(_ plugins: String, ticker: String = #""dedupe_window": 0"#, global: String = #""fallback_behavior": "keep_last""#) -> String {
     #"{"plugins": \#(plugins), "ticker": {\#(ticker)}, "global_settings": {\#(global)}}"#
+}
+
+/// A log handler that keeps every line, for tests that check what is (and is not) logged.
+struct LogCapture: LogHandler {
+    final class Lines: Sendable {
+        let lines = Mutex<[String]>([])
+        var all: [String] { lines.withLock { $0 } }
+    }
+
+    let store = Lines()
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        store.lines.withLock { $0.append("\(event.level) \(event.message) \(fields)") }
+    }
+
+    var logger: Logger { Logger(label: "capture") { _ in self } }
 }
