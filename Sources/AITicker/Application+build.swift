@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -110,9 +111,16 @@ public func buildApplication(
     let logger = services.logger
     let router = buildRouter(services).router
     let liveness = SchedulerLiveness()
+    let server = configuration.server
+    DescriptorLimit.check(server, logger: logger)
+    let limits = ConnectionLimits(idle: .seconds(Int64(server.idleTimeoutSeconds)), read: .seconds(Int64(server.readTimeoutSeconds)))
     let application = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.server.host, port: configuration.server.port), serverName: "ai-ticker"),
+        server: HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, metrics: services.metrics)
+        },
+        configuration: .init(address: .hostname(server.host, port: server.port), serverName: "ai-ticker",
+                             availableConnectionsDelegate: ConnectionLimit(maximum: server.maxConnections, metrics: services.metrics, logger: logger)),
         services: [
             ProviderShutdownService(services: services),
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics),

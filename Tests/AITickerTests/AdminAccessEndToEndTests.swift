@@ -88,7 +88,7 @@ struct AdminAccessEndToEndTests {
         #expect(guessed.status == 401)
         let admin = try await httpPost("\(base)/api/providers/reload", token: try token(workspace))
         #expect(admin.status == 200)
-        let form = try rawHTTP(port: proxyPort, """
+        let form = try await rawHTTP(port: proxyPort, """
             POST /api/messages/generate HTTP/1.1
             Host: ticker.example.org
             Origin: https://evil.example

@@ -66,7 +66,7 @@ struct HTTPTests {
             #expect(route.json["error"]?["code"] == .string("not_found"))
             let method = try await client.execute(uri: "/api/messages/1", method: .delete)
             #expect(method.status == .methodNotAllowed)
-            #expect(method.json["error"]?["message"] == .string("DELETE is not allowed here; use GET"))
+            #expect(method.json["error"]?["message"] == .string("DELETE is not allowed here; use GET, HEAD"))
         }
     }
 

@@ -277,7 +277,7 @@ struct PythonPluginTests {
         guard case .failed(let attempts, _) = await services.ticks.tick(trigger: "test") else { Issue.record("should time out"); return }
         #expect(attempts.first?.errorClass == "timeout")
         try await Task.sleep(for: .milliseconds(1_200))  // the crash backoff
-        #expect(!processExists(first))
+        #expect(await processEnds(first, within: .seconds(5)), "killed and reaped")
         guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("restarted plugin serves"); return }
         #expect(message.content == "awake again")
         #expect(await pid(services, "sleeper") != first)

@@ -50,13 +50,13 @@ struct SecurityTests {
             #expect(withToken.status == .forbidden, "another origin is refused even with the token")
             #expect(try await services.store.latest() == nil, "nothing was generated")
             let port = client.port!
-            let rebinding = try rawHTTP(port: port, "POST /api/providers/reload HTTP/1.1\nHost: evil.example:8080\nContent-Length: 0\nConnection: close\n\n")
+            let rebinding = try await rawHTTP(port: port, "POST /api/providers/reload HTTP/1.1\nHost: evil.example:8080\nContent-Length: 0\nConnection: close\n\n")
             #expect(rebinding.status == 421)
-            let read = try rawHTTP(port: port, "GET /api/providers HTTP/1.1\nHost: evil.example:8080\nConnection: close\n\n")
+            let read = try await rawHTTP(port: port, "GET /api/providers HTTP/1.1\nHost: evil.example:8080\nConnection: close\n\n")
             #expect(read.status == 421, "when listening on loopback every route checks Host")
-            let proxied = try rawHTTP(port: port, "POST /api/providers/reload HTTP/1.1\nHost: 127.0.0.1:\(port)\nX-Forwarded-For: 203.0.113.9\nContent-Length: 0\nConnection: close\n\n")
+            let proxied = try await rawHTTP(port: port, "POST /api/providers/reload HTTP/1.1\nHost: 127.0.0.1:\(port)\nX-Forwarded-For: 203.0.113.9\nContent-Length: 0\nConnection: close\n\n")
             #expect(proxied.status == 401)
-            let own = try rawHTTP(port: port, "GET /api/config HTTP/1.1\nHost: localhost:\(port)\nOrigin: http://localhost:\(port)\nAuthorization: Bearer \(token)\nConnection: close\n\n")
+            let own = try await rawHTTP(port: port, "GET /api/config HTTP/1.1\nHost: localhost:\(port)\nOrigin: http://localhost:\(port)\nAuthorization: Bearer \(token)\nConnection: close\n\n")
             #expect(own.status == 200, "the service's own origin is fine")
             #expect(!own.text.lowercased().contains("access-control-allow"), "no CORS headers")
         }

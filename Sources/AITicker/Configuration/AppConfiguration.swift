@@ -88,6 +88,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// At most this many `/api/stream` clients at once.
     public var maxStreamClients: Int
     public var streamHeartbeatSeconds: Int
+    /// Open connections at most (streams included); more wait in the backlog.
+    public var maxConnections: Int = 4_096
+    /// Seconds a connection may wait for its next request's head.
+    public var idleTimeoutSeconds: Int = 30
+    /// Seconds a request's body may take once its head is read.
+    public var readTimeoutSeconds: Int = 30
 }
 
 /// `ticker.*`: what to ask for and how often.

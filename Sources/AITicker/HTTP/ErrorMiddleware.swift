@@ -2,6 +2,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Turns every error into the JSON error shape with a fitting status, marks every response
 /// `X-Content-Type-Options: nosniff`, and counts requests.
@@ -46,6 +47,10 @@ struct ErrorMiddleware: RouterMiddleware {
         case StoreError.unavailable(let reason):
             logger.error("storage unavailable", metadata: ["error": "\(reason)"])
             return APIError(status: .serviceUnavailable, code: "storage_unavailable", message: "the database is unavailable")
+        case let error as HTTPParserError:
+            // A client's malformed body (bad chunk sizes…) is its mistake, not ours: no error-level line.
+            logger.info("malformed request body", metadata: ["error": "\(error)"])
+            return .badRequest("the request body is malformed (\(error))")
         case is NIOTooManyBytesError:
             return APIError(status: .contentTooLarge, code: "payload_too_large", message: "the request body is too large")
         case let error as HTTPError:

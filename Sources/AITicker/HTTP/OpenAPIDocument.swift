@@ -74,6 +74,44 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
+      },
+      "head": {
+        "summary": "Headers only of: latest message, original shape",
+        "operationId": "getMessageHead",
+        "parameters": [
+          {
+            "name": "If-None-Match",
+            "in": "header",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Latest message",
+            "headers": {
+              "ETag": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "304": {
+            "description": "Not modified"
+          },
+          "404": {
+            "description": "No message yet"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          }
+        }
       }
     },
     "/api/messages/latest": {
@@ -113,6 +151,24 @@ enum OpenAPIDocument {
           },
           "421": {
             "$ref": "#/components/responses/MisdirectedRequest"
+          }
+        }
+      },
+      "head": {
+        "summary": "Headers only of: latest full message record",
+        "operationId": "getLatestMessageHead",
+        "responses": {
+          "200": {
+            "description": "Latest record"
+          },
+          "404": {
+            "description": "No message yet"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
           }
         }
       }
@@ -179,6 +235,47 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
+      },
+      "head": {
+        "summary": "Headers only of: history, newest first",
+        "operationId": "listMessagesHead",
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 200,
+              "default": 20
+            }
+          },
+          {
+            "name": "before",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A page of messages"
+          },
+          "400": {
+            "description": "Bad query parameter"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          }
+        }
       }
     },
     "/api/messages/{id}": {
@@ -240,6 +337,39 @@ enum OpenAPIDocument {
           },
           "421": {
             "$ref": "#/components/responses/MisdirectedRequest"
+          }
+        }
+      },
+      "head": {
+        "summary": "Headers only of: one message with its attempts",
+        "operationId": "getMessageByIdHead",
+        "parameters": [
+          {
+            "name": "id",
+            "in": "path",
+            "required": true,
+            "schema": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 1
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The message"
+          },
+          "400": {
+            "description": "Bad id"
+          },
+          "404": {
+            "description": "No such message"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
           }
         }
       }
@@ -390,6 +520,37 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
+      },
+      "head": {
+        "summary": "Headers only of: recent ticks, newest first, with every attempt: who was skipped and why, who was tried, what happened",
+        "operationId": "listTicksHead",
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 200,
+              "default": 20
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Ticks"
+          },
+          "400": {
+            "description": "Bad limit"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          }
+        }
       }
     },
     "/api/health": {
@@ -431,6 +592,24 @@ enum OpenAPIDocument {
             }
           }
         }
+      },
+      "head": {
+        "summary": "Headers only of: service health; never calls a provider",
+        "operationId": "getHealthHead",
+        "responses": {
+          "200": {
+            "description": "ok or degraded"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          },
+          "503": {
+            "description": "down"
+          }
+        }
       }
     },
     "/api/providers": {
@@ -462,6 +641,21 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
+      },
+      "head": {
+        "summary": "Headers only of: configured providers with health",
+        "operationId": "listProvidersHead",
+        "responses": {
+          "200": {
+            "description": "Providers"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          }
+        }
       }
     },
     "/api/plugins": {
@@ -491,6 +685,21 @@ enum OpenAPIDocument {
           },
           "421": {
             "$ref": "#/components/responses/MisdirectedRequest"
+          }
+        }
+      },
+      "head": {
+        "summary": "Headers only of: known plugins",
+        "operationId": "listPluginsHead",
+        "responses": {
+          "200": {
+            "description": "Plugins"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
           }
         }
       }
@@ -627,6 +836,45 @@ enum OpenAPIDocument {
           },
           "429": {
             "$ref": "#/components/responses/TooManyRequests"
+          }
+        }
+      },
+      "head": {
+        "summary": "Headers only of: effective configuration with sources (admin)",
+        "operationId": "getConfigHead",
+        "security": [
+          {
+            "bearer": []
+          },
+          {}
+        ],
+        "responses": {
+          "200": {
+            "description": "Effective configuration"
+          },
+          "401": {
+            "description": "Not authorised"
+          },
+          "403": {
+            "description": "A browser request from another web origin (see server.allowed_origins)"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          },
+          "429": {
+            "description": "Too many failed authentications from this client, or server.rate_limit_api spent",
+            "headers": {
+              "Retry-After": {
+                "description": "Seconds until the client may try again",
+                "schema": {
+                  "type": "integer",
+                  "minimum": 1
+                }
+              }
+            }
           }
         }
       },
@@ -859,6 +1107,21 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
+      },
+      "head": {
+        "summary": "Headers only of: prometheus metrics",
+        "operationId": "getMetricsHead",
+        "responses": {
+          "200": {
+            "description": "Prometheus text format"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          }
+        }
       }
     },
     "/openapi.json": {
@@ -888,6 +1151,21 @@ enum OpenAPIDocument {
           },
           "421": {
             "$ref": "#/components/responses/MisdirectedRequest"
+          }
+        }
+      },
+      "head": {
+        "summary": "Headers only of: this document",
+        "operationId": "getOpenAPIHead",
+        "responses": {
+          "200": {
+            "description": "OpenAPI 3 document"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
           }
         }
       }
@@ -980,6 +1258,47 @@ enum OpenAPIDocument {
             }
           }
         }
+      },
+      "head": {
+        "summary": "Headers only of: server-Sent Events: the latest message on connect (or those missed since Last-Event-ID, at most 100), then every new message; `id:` is the message id, `event: message`, `data:` the record; a heartbeat comment every server.stream_heartbeat_seconds",
+        "operationId": "streamMessagesHead",
+        "parameters": [
+          {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "required": false,
+            "schema": {
+              "type": "string",
+              "pattern": "^[0-9]+$"
+            }
+          },
+          {
+            "name": "last_event_id",
+            "in": "query",
+            "required": false,
+            "schema": {
+              "type": "integer",
+              "minimum": 0
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "An event stream"
+          },
+          "400": {
+            "description": "Bad Last-Event-ID"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          },
+          "503": {
+            "description": "Too many stream clients"
+          }
+        }
       }
     },
     "/": {
@@ -1009,6 +1328,21 @@ enum OpenAPIDocument {
           },
           "421": {
             "$ref": "#/components/responses/MisdirectedRequest"
+          }
+        }
+      },
+      "head": {
+        "summary": "Headers only of: the ticker page (query: theme=dark|light, mode=fade|scroll, speed=0.1\u201310)",
+        "operationId": "tickerPageHead",
+        "responses": {
+          "200": {
+            "description": "The ticker page (query: theme=dark|light, mode=fade|scroll, speed=0.1\u201310)"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
           }
         }
       }
@@ -1042,6 +1376,21 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
+      },
+      "head": {
+        "summary": "Headers only of: the ticker page's script",
+        "operationId": "tickerScriptHead",
+        "responses": {
+          "200": {
+            "description": "The ticker page's script"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          }
+        }
       }
     },
     "/assets/ticker.css": {
@@ -1073,6 +1422,21 @@ enum OpenAPIDocument {
             "$ref": "#/components/responses/MisdirectedRequest"
           }
         }
+      },
+      "head": {
+        "summary": "Headers only of: the ticker page's style",
+        "operationId": "tickerStyleHead",
+        "responses": {
+          "200": {
+            "description": "The ticker page's style"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
+          }
+        }
       }
     },
     "/assets/favicon.svg": {
@@ -1102,6 +1466,21 @@ enum OpenAPIDocument {
           },
           "421": {
             "$ref": "#/components/responses/MisdirectedRequest"
+          }
+        }
+      },
+      "head": {
+        "summary": "Headers only of: the ticker page's icon",
+        "operationId": "tickerIconHead",
+        "responses": {
+          "200": {
+            "description": "The icon"
+          },
+          "405": {
+            "description": "Method not allowed here; the Allow header lists the ones that are"
+          },
+          "421": {
+            "description": "The Host header names a host this service does not answer for (DNS rebinding guard; see server.allowed_hosts)"
           }
         }
       }

@@ -13,13 +13,25 @@ struct RouteTable {
         self.list = list
     }
 
-    /// Adds a route; `admin` routes go through `AdminAuthMiddleware`.
+    /// Adds a route; `admin` routes go through `AdminAuthMiddleware`. Every GET also answers HEAD
+    /// with the same status and headers and no body; `head` replaces that where running the GET
+    /// handler would hold something (a stream slot).
     mutating func add(
         _ method: HTTPRequest.Method, _ path: String, admin: AdminAuthMiddleware? = nil,
+        head: (@Sendable (Request, AppRequestContext) async throws -> Response)? = nil,
         _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
     ) {
         routes.append((method, path))
         list.append(method: method, path: path)
+        if method == .get {
+            add(.head, path, admin: admin) { request, context in
+                if let head { return try await head(request, context) }
+                let response = try await handler(request, context)
+                var headers = response.headers
+                if let length = response.body.contentLength { headers[.contentLength] = String(length) }
+                return Response(status: response.status, headers: headers)
+            }
+        }
         if let admin {
             router.on(RouterPath(path), method: method) { request, context in
                 try await admin.handle(request, context: context) { request, context in try await handler(request, context) }

@@ -13,17 +13,26 @@ struct StreamController {
     static let maxBacklog = 100
 
     func register(on table: inout RouteTable) {
-        table.add(.get, "/api/stream") { request, _ in try await stream(request) }
+        // HEAD checks the request like GET but takes no stream slot.
+        table.add(.get, "/api/stream", head: { request, _ in
+            _ = try Self.lastEventID(request)
+            return Response(status: .ok, headers: Self.headers)
+        }) { request, _ in try await stream(request) }
     }
 
-    private func stream(_ request: Request) async throws -> Response {
-        // The header (sent by browsers on reconnect) wins over the query; both must be ids when present.
+    /// The header (sent by browsers on reconnect) wins over the query; both must be ids when present.
+    static func lastEventID(_ request: Request) throws -> Int64? {
         var lastID: Int64?
         for text in [request.uri.queryParameters.get("last_event_id").map({ String($0) }), request.headers[HTTPField.Name("Last-Event-ID")!]] {
             guard let text else { continue }
             guard let value = Int64(text), value >= 0 else { throw APIError.badRequest("Last-Event-ID must be a message id") }
             lastID = value
         }
+        return lastID
+    }
+
+    private func stream(_ request: Request) async throws -> Response {
+        let lastID = try Self.lastEventID(request)
         let limit = services.configuration.value.server.maxStreamClients
         guard let (subscription, events) = services.latest.subscribe(buffer: Self.buffer, limit: limit) else {
             throw APIError(status: .serviceUnavailable, code: "too_many_streams", message: "the stream client limit (\(limit)) is reached; retry later",
@@ -70,10 +79,12 @@ struct StreamController {
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [
-            .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
-        ], body: body)
+        return Response(status: .ok, headers: Self.headers, body: body)
     }
+
+    static let headers: HTTPFields = [
+        .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no",
+    ]
 }
 
 /// Sends stream heartbeats and, at shutdown, ends every stream so connections close cleanly.

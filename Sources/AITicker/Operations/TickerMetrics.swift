@@ -61,6 +61,19 @@ public struct TickerMetrics: Sendable {
         Counter(label: "ai_ticker_admin_auth_failures_total", dimensions: [("reason", reason)], factory: factory).increment()
     }
 
+    /// A connection closed by the service; `reason`: idle_timeout, read_timeout.
+    func connectionClosed(reason: String) {
+        Counter(label: "ai_ticker_connections_closed_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    func openConnections(_ count: Int) {
+        Gauge(label: "ai_ticker_open_connections", factory: factory).record(count)
+    }
+
+    func connectionLimitReached() {
+        Counter(label: "ai_ticker_connection_limit_reached_total", factory: factory).increment()
+    }
+
     func streamClients(_ count: Int) {
         Gauge(label: "ai_ticker_stream_clients", factory: factory).record(count)
     }

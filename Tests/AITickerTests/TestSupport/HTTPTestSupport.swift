@@ -41,32 +41,71 @@ let adminToken = "test-admin-token"
 let adminHeaders: HTTPFields = [.authorization: "Bearer \(adminToken)"]
 let jsonHeaders: HTTPFields = [.authorization: "Bearer \(adminToken)", .contentType: "application/json"]
 
+/// Runs blocking socket work on a Dispatch thread, so it never holds one of the few threads of
+/// Swift's cooperative pool that the server in the same process needs to answer.
+func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+    }
+}
+
 /// Sends `request` as written (any `Host`, any header) to a loopback port over a plain socket
 /// and returns the response's status code and text, read until the server closes or 5 s pass.
-func rawHTTP(port: Int, _ request: String) throws -> (status: Int, text: String) {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw POSIXError(.EIO) }
-    defer { close(descriptor) }
-    var timeout = timeval(tv_sec: 5, tv_usec: 0)
-    setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+func rawHTTP(port: Int, _ request: String) async throws -> (status: Int, text: String) {
+    try await offThePool { try blockingRawHTTP(port: port, request) }
+}
+
+private func blockingRawHTTP(port: Int, _ request: String) throws -> (status: Int, text: String) {
+    let connection = try RawConnection(port: port)
+    connection.send(request)
+    let text = connection.blockingRead(seconds: 5).text
+    return (Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0, text)
+}
+
+/// A plain loopback TCP connection for tests that send partial requests or nothing at all.
+final class RawConnection: @unchecked Sendable {  // one test uses it at a time; the descriptor never changes
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { close(descriptor); throw POSIXError(.ECONNREFUSED) }
     }
-    guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-    let bytes = Array(request.replacingOccurrences(of: "\n", with: "\r\n").utf8)
-    _ = bytes.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
-    var received: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = recv(descriptor, &buffer, buffer.count, 0)
-        if count <= 0 { break }
-        received += buffer[0..<count]
+
+    deinit { close(descriptor) }
+
+    func send(_ text: String) {
+        let bytes = Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)
+        _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
-    let text = String(decoding: received, as: UTF8.self)
-    let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
-    return (status, text)
+
+    /// Reads until the server closes the connection or `seconds` pass; returns what came and
+    /// whether the server closed it.
+    func readUntilClosed(seconds: Int) async throws -> (text: String, closed: Bool) {
+        try await offThePool { self.blockingRead(seconds: seconds) }
+    }
+
+    fileprivate func blockingRead(seconds: Int) -> (text: String, closed: Bool) {
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while ContinuousClock.now < deadline {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count == 0 { return (String(decoding: received, as: UTF8.self), true) }
+            if count < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK { continue }
+                return (String(decoding: received, as: UTF8.self), true)
+            }
+            received += buffer[0..<count]
+        }
+        return (String(decoding: received, as: UTF8.self), false)
+    }
 }

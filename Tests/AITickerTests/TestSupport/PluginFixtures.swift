@@ -52,3 +52,13 @@ func writePythonPlugin(_ workspace: TestWorkspace, name: String, generate: Strin
 func processExists(_ pid: Int32) -> Bool {
     kill(pid, 0) == 0
 }
+
+/// Whether the process is gone (killed and reaped) within `limit`, polling.
+func processEnds(_ pid: Int32, within limit: Duration) async -> Bool {
+    let deadline = ContinuousClock.now + limit
+    while processExists(pid) {
+        guard ContinuousClock.now < deadline else { return false }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return true
+}

@@ -1,0 +1,124 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
+
+/// Hummingbird's HTTP/1 child channel with a `ConnectionGuard` between the HTTP/1 codec and the
+/// HTTP types codec, where it sees each request's version, head and end.
+struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
+    let inner: HTTP1Channel
+    let limits: ConnectionLimits
+    let metrics: TickerMetrics
+
+    var responder: HTTPChannelHandler.Responder { inner.responder }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
+        inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let codec = try channel.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self)
+            try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits, metrics: metrics), position: .before(codec))
+            return value
+        }
+    }
+
+    func handle(value: HTTP1Channel.Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: value, logger: logger)
+    }
+}
+
+/// `server.idle_timeout_seconds` and `server.read_timeout_seconds`.
+struct ConnectionLimits: Sendable {
+    /// How long a connection may wait for the head of its next request (its first, too).
+    var idle: TimeAmount
+    /// How long the body of a request may take once its head is read.
+    var read: TimeAmount
+}
+
+/// Closes a connection whose client is slow or silent: no complete request head within the idle
+/// timeout (a connection that sends nothing, partial headers, an idle keep-alive), or no end of
+/// the body within the read timeout. While a response is being written (a stream, a long tick)
+/// no timer runs. It also makes HTTP/1.0 behave: the answer says 1.0 and, without keep-alive,
+/// the connection closes after it; so does any answer marked `Connection: close`.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let limits: ConnectionLimits
+    private let metrics: TickerMetrics
+    private var timer: Scheduled<Void>?
+    private var version = HTTPVersion.http1_1
+    private var keepAlive = true
+
+    init(limits: ConnectionLimits, metrics: TickerMetrics) {
+        self.limits = limits
+        self.metrics = metrics
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { arm(context, limits.idle, reason: "idle") }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(context, limits.idle, reason: "idle")
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            version = head.version
+            keepAlive = head.isKeepAlive
+            arm(context, limits.read, reason: "read")
+        case .end:
+            timer?.cancel()
+            timer = nil
+        case .body:
+            break
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(var head):
+            if head.headers["connection"].contains(where: { $0.lowercased() == "close" }) { keepAlive = false }
+            if version.major == 1, version.minor == 0 {
+                head.version = .http1_0
+                head.headers.replaceOrAdd(name: "connection", value: keepAlive ? "keep-alive" : "close")
+            }
+            context.write(wrapOutboundOut(.head(head)), promise: promise)
+        case .end(let trailers):
+            let close = !keepAlive
+            let written = promise ?? context.eventLoop.makePromise()
+            context.write(wrapOutboundOut(.end(trailers)), promise: written)
+            if close {
+                written.futureResult.whenComplete { _ in context.close(promise: nil) }
+            } else {
+                arm(context, limits.idle, reason: "idle")
+            }
+        case .body:
+            context.write(data, promise: promise)
+        }
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount, reason: String) {
+        timer?.cancel()
+        let metrics = self.metrics
+        timer = context.eventLoop.scheduleTask(in: timeout) {
+            metrics.connectionClosed(reason: "\(reason)_timeout")
+            context.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+@testable import AITicker
+
+/// Slow, silent and stale clients are closed; HTTP/1.0 gets what it asked for; the connection
+/// limit holds (SPEC §8; issue: resource exhaustion).
+@Suite("Connections")
+struct ConnectionTests {
+    let short = ["SERVER_IDLE_TIMEOUT_SECONDS": "1", "SERVER_READ_TIMEOUT_SECONDS": "1", "TICKER_ADMIN_TOKEN": adminToken]
+
+    @Test func silentPartialAndStaleClientsAreClosedByTheTimeouts() async throws {
+        let workspace = try TestWorkspace()
+        try await workspace.withApp(environment: short, live: true) { services, _, client in
+            let port = client.port!
+            let silent = try RawConnection(port: port)
+            let partialHead = try RawConnection(port: port)
+            partialHead.send("GET /api/health HTTP/1.1\nHost: 127.0.0.1\n")
+            let partialBody = try RawConnection(port: port)
+            partialBody.send("PATCH /api/config HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer \(adminToken)\nContent-Length: 100\n\n{\"ticker.\"")
+            let stale = try RawConnection(port: port)
+            stale.send("GET /api/health HTTP/1.1\nHost: 127.0.0.1\n\n")
+            for (name, connection) in [("silent", silent), ("partial head", partialHead), ("partial body", partialBody), ("idle keep-alive", stale)] {
+                let started = ContinuousClock.now
+                let (text, closed) = try await connection.readUntilClosed(seconds: 5)
+                #expect(closed, "\(name) is closed")
+                #expect(ContinuousClock.now - started < .seconds(4), "\(name) within about the timeout")
+                if name == "idle keep-alive" { #expect(text.hasPrefix("HTTP/1.1 200")) }
+            }
+            // The test client's own keep-alive connection is closed by the short idle timeout too.
+            let metrics = try await rawHTTP(port: port, "GET /metrics HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n").text
+            #expect(metrics.contains(#"ai_ticker_connections_closed_total{reason="idle_timeout"}"#))
+            #expect(metrics.contains(#"ai_ticker_connections_closed_total{reason="read_timeout"} 1"#))
+            #expect(try await services.store.overrides().isEmpty, "the half-sent PATCH changed nothing")
+        }
+    }
+
+    @Test func aStreamOutlivesTheIdleTimeout() async throws {
+        let workspace = try TestWorkspace()
+        try await workspace.withApp(environment: short, live: true) { services, _, client in
+            _ = await services.ticks.tick(trigger: "test")
+            let stream = try RawConnection(port: client.port!)
+            stream.send("GET /api/stream HTTP/1.1\nHost: 127.0.0.1\n\n")
+            let (text, closed) = try await stream.readUntilClosed(seconds: 3)
+            #expect(!closed, "no timer runs while a response is being written")
+            #expect(text.contains("event: message"))
+        }
+    }
+
+    @Test func http10WithoutKeepAliveGetsA10AnswerAndAClosedConnection() async throws {
+        let workspace = try TestWorkspace()
+        try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { _, _, client in
+            let plain = try RawConnection(port: client.port!)
+            plain.send("GET /api/health HTTP/1.0\n\n")
+            let (text, closed) = try await plain.readUntilClosed(seconds: 3)
+            #expect(text.hasPrefix("HTTP/1.0 200"))
+            #expect(text.lowercased().contains("connection: close"))
+            #expect(closed)
+            let kept = try RawConnection(port: client.port!)
+            kept.send("GET /api/health HTTP/1.0\nConnection: keep-alive\n\n")
+            let (answer, keptClosed) = try await kept.readUntilClosed(seconds: 1)
+            #expect(answer.hasPrefix("HTTP/1.0 200") && answer.lowercased().contains("connection: keep-alive"))
+            #expect(!keptClosed)
+        }
+    }
+
+    /// The built binary: Hummingbird's test harness drops the connection limit when it rebinds.
+    @Test func theConnectionLimitIsCountedAndFreedByTheIdleTimeout() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugin_config.json", #"{"plugins": {"offline": {}}, "ticker": {"interval_seconds": 3600}}"#)
+        let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url, environment: [
+            "SERVER_MAX_CONNECTIONS": "16", "SERVER_MAX_STREAM_CLIENTS": "8", "SERVER_IDLE_TIMEOUT_SECONDS": "1",
+        ])
+        let port = try await service.port()
+        let held = try (0..<20).map { _ in try RawConnection(port: port) }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = ContinuousClock.now
+        let answer = try await rawHTTP(port: port, "GET /api/health HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
+        let waited = ContinuousClock.now - started
+        #expect(answer.status == 200, "served once the idle ones are closed")
+        #expect(waited < .seconds(4), "at most until the idle ones are closed: \(waited)")
+        let metrics = try await rawHTTP(port: port, "GET /metrics HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n").text
+        let reached = metrics.split(separator: "\n").first { $0.hasPrefix("ai_ticker_connection_limit_reached_total ") }
+        #expect((reached?.split(separator: " ").last).flatMap { Double($0) } ?? 0 >= 1, "\(String(describing: reached))")
+        #expect(service.log.contains("connection limit reached"))
+        print("connection limit: with 16 of 16 connections held idle (idle timeout 1 s), a new client was served after \(waited)")
+        withExtendedLifetime(held) {}
+    }
+}

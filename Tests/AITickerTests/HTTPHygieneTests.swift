@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+@testable import AITicker
+
+/// What a careless or hostile client sends must neither hold resources nor flood the error log.
+@Suite("HTTP hygiene")
+struct HTTPHygieneTests {
+    @Test func headAnswersWhereverGetDoesWithoutABodyOrAStreamSlot() async throws {
+        let workspace = try TestWorkspace()
+        try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { services, source, client in
+            _ = await services.ticks.tick(trigger: "test")
+            let port = client.port!
+            let message = try await rawHTTP(port: port, "HEAD /api/message HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
+            #expect(message.status == 200)
+            #expect(message.text.lowercased().contains("etag:"))
+            #expect(message.text.hasSuffix("\r\n\r\n"), "no body")
+            let stream = try await rawHTTP(port: port, "HEAD /api/stream HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
+            #expect(stream.status == 200)
+            #expect(stream.text.contains("text/event-stream"))
+            #expect(services.latest.subscriberCount == 0, "HEAD holds no stream slot")
+            let page = try await rawHTTP(port: port, "HEAD / HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
+            #expect(page.status == 200 && page.text.hasSuffix("\r\n\r\n"))
+        }
+    }
+
+    @Test func aMalformedChunkedBodyIsABadRequestNotAnInternalError() async throws {
+        let workspace = try TestWorkspace()
+        try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { _, _, client in
+            let response = try await rawHTTP(port: client.port!, """
+                PATCH /api/config HTTP/1.1
+                Host: 127.0.0.1
+                Authorization: Bearer \(adminToken)
+                Content-Type: application/json
+                Transfer-Encoding: chunked
+
+                zz
+                abc
+
+                """)
+            #expect(response.status == 400, "\(response.text)")
+            #expect(response.text.contains(#""code":"bad_request""#))
+        }
+    }
+}
