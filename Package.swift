@@ -34,9 +34,12 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                "CSpawn",
             ],
             resources: [.embedInCode("Resources/python_host.py")]
         ),
+        // posix_spawn with a working directory, a new process group and reset signals, for plugins.
+        .target(name: "CSpawn"),
         .executableTarget(
             name: "ai-ticker",
             dependencies: [

@@ -21,9 +21,9 @@ struct ConnectionTests {
             stale.send("GET /api/health HTTP/1.1\nHost: 127.0.0.1\n\n")
             for (name, connection) in [("silent", silent), ("partial head", partialHead), ("partial body", partialBody), ("idle keep-alive", stale)] {
                 let started = ContinuousClock.now
-                let (text, closed) = try await connection.readUntilClosed(seconds: 5)
+                let (text, closed) = try await connection.readUntilClosed(seconds: 10)
                 #expect(closed, "\(name) is closed")
-                #expect(ContinuousClock.now - started < .seconds(4), "\(name) within about the timeout")
+                #expect(ContinuousClock.now - started < .seconds(8), "\(name) within about the timeout (1 s), on a busy machine too")
                 if name == "idle keep-alive" { #expect(text.hasPrefix("HTTP/1.1 200")) }
             }
             // The test client's own keep-alive connection is closed by the short idle timeout too.
@@ -51,7 +51,7 @@ struct ConnectionTests {
         try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { _, _, client in
             let plain = try RawConnection(port: client.port!)
             plain.send("GET /api/health HTTP/1.0\n\n")
-            let (text, closed) = try await plain.readUntilClosed(seconds: 3)
+            let (text, closed) = try await plain.readUntilClosed(seconds: 8)
             #expect(text.hasPrefix("HTTP/1.0 200"))
             #expect(text.lowercased().contains("connection: close"))
             #expect(closed)

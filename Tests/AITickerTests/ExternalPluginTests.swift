@@ -185,12 +185,17 @@ struct ExternalPluginProcessTests {
         try writePythonPlugin(workspace, name: "stubborn", startup: "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nIGNORE_SHUTDOWN = True")
         let services = try await workspace.externalServices(#"{"s": {"plugin": "stubborn"}}"#)
         let first = try #require(await pid(services, "s"))
+        let same = try await services.configurationService.reload()
+        #expect(same.diff.unchanged == ["s"], "an unchanged plugin keeps running")
+        #expect(await pid(services, "s") == first)
+        try await Task.sleep(for: .milliseconds(20))
+        try workspace.write("plugins/stubborn/notes.txt", "changed")  // a file of the plugin changed
         let report = try await services.configurationService.reload()
-        #expect(report.diff.changed == ["s"], "external plugins are restarted on reload")
-        #expect(!processExists(first))
+        #expect(report.diff.changed == ["s"], "a changed plugin is restarted")
+        #expect(await processEnds(first, within: .seconds(5)))
         let second = try #require(await pid(services, "s"))
         #expect(second != first)
         await services.shutdown()
-        #expect(!processExists(second))
+        #expect(await processEnds(second, within: .seconds(5)))
     }
 }

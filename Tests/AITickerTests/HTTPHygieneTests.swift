@@ -41,4 +41,28 @@ struct HTTPHygieneTests {
             #expect(response.text.contains(#""code":"bad_request""#))
         }
     }
+
+    @Test func aStreamClientThatResetsFreesItsSlotAtOnceAndOneClientCannotTakeThemAll() async throws {
+        let workspace = try TestWorkspace()
+        try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken, "SERVER_MAX_STREAMS_PER_CLIENT": "2"], live: true) { services, _, client in
+            _ = await services.ticks.tick(trigger: "test")
+            let port = client.port!
+            let first = try RawConnection(port: port), second = try RawConnection(port: port)
+            for stream in [first, second] { stream.send("GET /api/stream HTTP/1.1\nHost: 127.0.0.1\n\n") }
+            #expect(await eventually { services.latest.subscriberCount == 2 })
+            let third = try await rawHTTP(port: port, "GET /api/stream HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
+            #expect(third.status == 503 && third.text.contains("too_many_streams"), "2 per client")
+            first.reset()
+            #expect(await eventually { services.latest.subscriberCount == 1 }, "released without waiting for the 15 s heartbeat")
+            withExtendedLifetime(second) {}
+        }
+    }
+
+    func eventually(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<40 {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
 }

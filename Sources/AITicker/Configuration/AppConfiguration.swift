@@ -88,6 +88,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// At most this many `/api/stream` clients at once.
     public var maxStreamClients: Int
     public var streamHeartbeatSeconds: Int
+    /// `/api/stream` clients from one address at most.
+    public var maxStreamsPerClient: Int = 100
     /// Open connections at most (streams included); more wait in the backlog.
     public var maxConnections: Int = 4_096
     /// Seconds a connection may wait for its next request's head.

@@ -9,7 +9,7 @@ extension ConfigResolver {
         let server = ServerConfiguration(host: string("server.host") ?? "127.0.0.1", port: int("server.port"),
                                          maxStreamClients: int("server.max_stream_clients"),
                                          streamHeartbeatSeconds: int("server.stream_heartbeat_seconds"),
-                                         maxConnections: int("server.max_connections"), idleTimeoutSeconds: int("server.idle_timeout_seconds"),
+                                         maxStreamsPerClient: int("server.max_streams_per_client"), maxConnections: int("server.max_connections"), idleTimeoutSeconds: int("server.idle_timeout_seconds"),
                                          readTimeoutSeconds: int("server.read_timeout_seconds"))
         let databasePath = string("database.path") ?? "ticker.sqlite"
         let routing = RoutingConfiguration(

@@ -29,6 +29,7 @@ enum ConfigSchema {
         .init(key: "server.max_stream_clients", type: .int, defaultValue: .int(1_000), range: 1...100_000),
         .init(key: "server.stream_heartbeat_seconds", type: .int, defaultValue: .int(15), range: 1...3_600),
         .init(key: "server.max_connections", type: .int, defaultValue: .int(4_096), range: 16...1_000_000),
+        .init(key: "server.max_streams_per_client", type: .int, defaultValue: .int(100), range: 1...100_000),
         .init(key: "server.idle_timeout_seconds", type: .int, defaultValue: .int(30), range: 1...3_600),
         .init(key: "server.read_timeout_seconds", type: .int, defaultValue: .int(30), range: 1...3_600),
         .init(key: "server.compress_level", type: .int, defaultValue: .int(6), range: 0...9),

@@ -39,6 +39,31 @@ struct PluginLaunch: Sendable {
     /// `global_settings.plugin_timeout`: the limit of every call to the process.
     let callTimeout: Double
     let models: [String]
+    /// Taken when the launch is made: it changes when anything that would make a new process
+    /// behave differently changes (the command, directory, environment, call limit, or a file in
+    /// the directory, two levels deep). A reload restarts an external plugin only when it differs.
+    let fingerprint: String
+
+    init(name: String, command: [String], directory: URL, environment: [String: String], callTimeout: Double, models: [String]) {
+        self.name = name
+        self.command = command
+        self.directory = directory
+        self.environment = environment
+        self.callTimeout = callTimeout
+        self.models = models
+        fingerprint = Self.fingerprint(command: command, directory: directory, environment: environment, callTimeout: callTimeout)
+    }
+
+    private static func fingerprint(command: [String], directory: URL, environment: [String: String], callTimeout: Double) -> String {
+        var newest = Date.distantPast
+        if let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.contentModificationDateKey]) {
+            for case let file as URL in files where files.level <= 2 {
+                if let date = try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, date > newest { newest = date }
+            }
+        }
+        return [command.joined(separator: "\u{0}"), directory.path, environment.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: "\u{0}"),
+                String(callTimeout), String(newest.timeIntervalSince1970)].joined(separator: "\u{1}")
+    }
 
     /// What a child process sees: a small, fixed environment plus the variables named in
     /// `adding`; never the whole environment with every other provider's keys.

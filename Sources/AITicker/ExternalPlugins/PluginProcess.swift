@@ -10,7 +10,7 @@ final class PluginProcess: Sendable {
     static let maxLineBytes = 1 << 20
 
     private struct State {
-        var process: Process?
+        var process: ChildProcess?
         var stdin: FileHandle?
         var generation = 0
         var exited = true
@@ -50,32 +50,21 @@ final class PluginProcess: Sendable {
                 let wait = ContinuousClock.now.duration(to: restartAt).components.seconds + 1
                 throw ProviderError.unavailable("plugin \(name) crashed; restarting in \(wait) s")
             }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = launch.command
-            process.currentDirectoryURL = launch.directory
-            process.environment = launch.environment
-            let input = Pipe(), output = Pipe(), errors = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = errors
             let generation = state.generation + 1
-            output.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.received(handle.availableData, stderr: false) }
-            errors.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.received(handle.availableData, stderr: true) }
-            process.terminationHandler = { [weak self] process in
-                output.fileHandleForReading.readabilityHandler = nil
-                errors.fileHandleForReading.readabilityHandler = nil
-                self?.exited(generation: generation, status: process.terminationStatus)
-            }
+            let process: ChildProcess
             do {
-                try process.run()
+                process = try ChildProcess.start(command: launch.command, directory: launch.directory, environment: launch.environment) { [weak self] status in
+                    self?.exited(generation: generation, status: status)
+                }
             } catch {
                 state.crashes += 1
                 state.restartAt = ContinuousClock.now + Self.backoff(state.crashes)
-                throw ProviderError.unavailable("plugin \(name) could not start: \(error.localizedDescription)")
+                throw ProviderError.unavailable("plugin \(name) could not start: \(error)")
             }
+            process.stdout.readabilityHandler = { [weak self] handle in self?.received(handle.availableData, stderr: false) }
+            process.stderr.readabilityHandler = { [weak self] handle in self?.received(handle.availableData, stderr: true) }
             state.process = process
-            state.stdin = input.fileHandleForWriting
+            state.stdin = process.stdin
             state.generation = generation
             state.exited = false
             state.stopping = false
@@ -227,6 +216,13 @@ final class PluginProcess: Sendable {
     private func exited(generation: Int, status: Int32) {
         let pending = state.withLock { state -> [CheckedContinuation<JSONValue, any Error>] in
             guard generation == state.generation else { return [] }
+            if let process = state.process {
+                process.stdout.readabilityHandler = nil
+                process.stderr.readabilityHandler = nil
+                try? process.stdout.close()
+                try? process.stderr.close()
+                try? process.stdin.close()
+            }
             state.exited = true
             state.process = nil
             state.stdin = nil
@@ -251,26 +247,26 @@ final class PluginProcess: Sendable {
     /// Kills the process at once (it stopped answering); the next use starts a new one.
     func kill() {
         state.withLock { state in
-            if let pid = state.process?.processIdentifier, !state.exited { Glibc.kill(pid, SIGKILL) }
+            if let process = state.process, !state.exited { process.signal(SIGKILL) }
         }
     }
 
     /// Asks the plugin to shut down, then SIGTERM, then SIGKILL; returns once it has exited.
     func stop() async {
-        let pid: Int32? = state.withLock { state in
+        let process: ChildProcess? = state.withLock { state in
             guard !state.exited, let process = state.process else { return nil }
             state.stopping = true
             if let stdin = state.stdin {
                 try? stdin.write(contentsOf: Data(#"{"jsonrpc":"2.0","method":"shutdown","id":0}"#.utf8 + [UInt8(ascii: "\n")]))
                 try? stdin.close()
             }
-            return process.processIdentifier
+            return process
         }
-        guard let pid else { return }
+        guard let process else { return }
         if await waitForExit(seconds: 1) { return }
-        Glibc.kill(pid, SIGTERM)
+        process.signal(SIGTERM)
         if await waitForExit(seconds: 2) { return }
-        Glibc.kill(pid, SIGKILL)
+        process.signal(SIGKILL)
         _ = await waitForExit(seconds: 5)
     }
 
@@ -284,7 +280,7 @@ final class PluginProcess: Sendable {
     }
 
     /// The running process's id, for tests that check nothing is left behind.
-    var processID: Int32? { state.withLock { $0.exited ? nil : $0.process?.processIdentifier } }
+    var processID: Int32? { state.withLock { $0.exited ? nil : $0.process?.pid } }
 
     private func redact(_ text: String) -> String {
         let text = redactor.redact(text)

@@ -73,12 +73,16 @@ struct PythonPlugin: AIProviderPlugin {
         case .invalid(let reason), .unavailable(let reason):
             return UnavailableProvider(providerName: name, reason: reason)
         case .loaded:
-            let program = PythonHost.locate(interpreter, environment: environment) ?? interpreter
-            let launch = PluginLaunch(
-                name: name, command: [program] + PythonHost.arguments(mode: "serve", path: path), directory: path.deletingLastPathComponent(),
-                environment: PythonHost.environment(environment), callTimeout: callTimeout, models: [])
             return ExternalProvider(launch: launch, config: config, logger: context.logger)
         }
+    }
+
+    /// How the host runs this plugin.
+    var launch: PluginLaunch {
+        let program = PythonHost.locate(interpreter, environment: environment) ?? interpreter
+        return PluginLaunch(
+            name: name, command: [program] + PythonHost.arguments(mode: "serve", path: path), directory: path.deletingLastPathComponent(),
+            environment: PythonHost.environment(environment), callTimeout: callTimeout, models: [])
     }
 }
 

@@ -5,10 +5,13 @@ import NIOCore
 public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
+    /// Completes when the client's connection closes, so a stream can let go of its slot at once.
+    let closed: EventLoopFuture<Void>
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
+        closed = source.channel.closeFuture
     }
 
     /// Whether the client connected from this machine.

@@ -17,7 +17,7 @@ struct StreamController {
         table.add(.get, "/api/stream", head: { request, _ in
             _ = try Self.lastEventID(request)
             return Response(status: .ok, headers: Self.headers)
-        }) { request, _ in try await stream(request) }
+        }) { request, context in try await stream(request, context: context) }
     }
 
     /// The header (sent by browsers on reconnect) wins over the query; both must be ids when present.
@@ -31,13 +31,19 @@ struct StreamController {
         return lastID
     }
 
-    private func stream(_ request: Request) async throws -> Response {
+    private func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
         let lastID = try Self.lastEventID(request)
-        let limit = services.configuration.value.server.maxStreamClients
-        guard let (subscription, events) = services.latest.subscribe(buffer: Self.buffer, limit: limit) else {
-            throw APIError(status: .serviceUnavailable, code: "too_many_streams", message: "the stream client limit (\(limit)) is reached; retry later",
+        let server = services.configuration.value.server
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        guard let (subscription, events) = services.latest.subscribe(buffer: Self.buffer, limit: server.maxStreamClients,
+                                                                     client: client, perClient: server.maxStreamsPerClient) else {
+            throw APIError(status: .serviceUnavailable, code: "too_many_streams",
+                           message: "the stream client limit (\(server.maxStreamClients), \(server.maxStreamsPerClient) per client) is reached; retry later",
                            headers: [.retryAfter: "10"])
         }
+        // A client that goes away (even by a reset) frees its slot now, not at the next write.
+        let latestCache = services.latest
+        context.closed.whenComplete { _ in latestCache.unsubscribe(subscription) }
         let backlog: [ByteBuffer]
         var sent = lastID ?? 0
         do {

@@ -40,9 +40,9 @@ actor ProviderRouter {
 
     /// Rebuilds providers for `entries`, keeping the instance and its health where the plugin and
     /// settings are unchanged, then swaps them in at once and shuts the replaced ones down. Only
-    /// enabled, available entries get a provider: a disabled one starts nothing. External
-    /// plugins' processes are started anew, so a changed plugin is picked up, but their health
-    /// and circuit state carry over like the others'.
+    /// enabled, available entries get a provider: a disabled one starts nothing. A plugin process
+    /// is restarted only when its command, environment or files changed (then its health and
+    /// circuit state carry over like the others').
     func replace(with entries: [ProviderEntry], routing: RoutingConfiguration, registry: PluginRegistry? = nil,
                  redactor: SecretRedactor = SecretRedactor(secrets: [])) async -> ProviderDiff {
         if let registry { self.registry = registry }
@@ -54,7 +54,7 @@ actor ProviderRouter {
             let wanted = entry.enabled && entry.unavailableReason == nil
             let breaker = CircuitBreaker(failureThreshold: routing.circuitFailureThreshold, baseCooldown: Double(routing.circuitCooldownSeconds))
             let old = sameIdentity(as: entry)
-            let keepsProvider = wanted && old?.provider != nil && !(old?.provider is ExternalProvider)
+            let keepsProvider = wanted && old?.provider != nil && processUnchanged(old?.provider, entry)
             var slot = old ?? Slot(entry: entry, breaker: breaker)
             if old == nil {
                 if slots.contains(where: { $0.entry.id == entry.id }) { diff.changed.append(entry.id) } else { diff.added.append(entry.id) }
@@ -80,6 +80,17 @@ actor ProviderRouter {
         slots = newSlots
         for provider in retired { await provider.shutdown() }
         return diff
+    }
+
+    /// True unless the provider runs a plugin process whose command, environment or files changed.
+    private func processUnchanged(_ provider: (any AIProvider)?, _ entry: ProviderEntry) -> Bool {
+        guard let running = provider as? ExternalProvider else { return true }
+        let launch: PluginLaunch? = switch registry.plugin(named: entry.plugin) {
+        case let plugin as ExternalPlugin: plugin.launch
+        case let plugin as PythonPlugin: plugin.launch
+        default: nil
+        }
+        return launch?.fingerprint == running.launch.fingerprint
     }
 
     /// The slot of the same instance with the same plugin and settings, whose health carries over.

@@ -31,7 +31,8 @@ public final class LatestMessageCache: Sendable {
     }
 
     private let current = Mutex<Snapshot?>(nil)
-    private let subscribers = Mutex<[UUID: AsyncStream<Event>.Continuation]>([:])
+    /// Each subscriber's feed and the client (address) it belongs to.
+    private let subscribers = Mutex<(feeds: [UUID: AsyncStream<Event>.Continuation], clients: [UUID: String])>(([:], [:]))
 
     public init() {}
 
@@ -65,13 +66,14 @@ public final class LatestMessageCache: Sendable {
 
     /// A feed of new messages and heartbeats. A subscriber that falls `buffer` events behind is
     /// dropped (its stream ends), so a stalled client never holds anyone up. Nil when `limit`
-    /// subscribers are already connected.
-    public func subscribe(buffer: Int, limit: Int) -> (id: UUID, events: AsyncStream<Event>)? {
+    /// subscribers are already connected, or `perClient` of them come from `client`.
+    public func subscribe(buffer: Int, limit: Int, client: String = "", perClient: Int = .max) -> (id: UUID, events: AsyncStream<Event>)? {
         let id = UUID()
         let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingOldest(buffer))
         let added = subscribers.withLock { subscribers in
-            guard subscribers.count < limit else { return false }
-            subscribers[id] = continuation
+            guard subscribers.feeds.count < limit, subscribers.clients.values.count(where: { $0 == client }) < perClient else { return false }
+            subscribers.feeds[id] = continuation
+            subscribers.clients[id] = client
             return true
         }
         guard added else { return nil }
@@ -80,10 +82,13 @@ public final class LatestMessageCache: Sendable {
     }
 
     public func unsubscribe(_ id: UUID) {
-        subscribers.withLock { $0.removeValue(forKey: id) }?.finish()
+        subscribers.withLock { subscribers in
+            subscribers.clients[id] = nil
+            return subscribers.feeds.removeValue(forKey: id)
+        }?.finish()
     }
 
-    public var subscriberCount: Int { subscribers.withLock { $0.count } }
+    public var subscriberCount: Int { subscribers.withLock { $0.feeds.count } }
 
     /// Sends a heartbeat to every subscriber.
     public func heartbeat() {
@@ -93,14 +98,14 @@ public final class LatestMessageCache: Sendable {
     /// Ends every stream (shutdown).
     public func finishAll() {
         let all = subscribers.withLock { subscribers in
-            defer { subscribers = [:] }
-            return Array(subscribers.values)
+            defer { subscribers = ([:], [:]) }
+            return Array(subscribers.feeds.values)
         }
         all.forEach { $0.finish() }
     }
 
     private func broadcast(_ event: Event) {
-        let all = subscribers.withLock { $0 }
+        let all = subscribers.withLock { $0.feeds }
         for (id, continuation) in all {
             if case .dropped = continuation.yield(event) { unsubscribe(id) }
         }

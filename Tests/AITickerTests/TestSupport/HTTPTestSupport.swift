@@ -63,8 +63,8 @@ private func blockingRawHTTP(port: Int, _ request: String) throws -> (status: In
 }
 
 /// A plain loopback TCP connection for tests that send partial requests or nothing at all.
-final class RawConnection: @unchecked Sendable {  // one test uses it at a time; the descriptor never changes
-    let descriptor: Int32
+final class RawConnection: @unchecked Sendable {  // one test uses it at a time
+    private(set) var descriptor: Int32
 
     init(port: Int) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -78,7 +78,15 @@ final class RawConnection: @unchecked Sendable {  // one test uses it at a time;
         guard connected == 0 else { close(descriptor); throw POSIXError(.ECONNREFUSED) }
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// Closes with a reset (RST), as a client that crashes or loses its network does.
+    func reset() {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        close(descriptor)
+        descriptor = -1
+    }
 
     func send(_ text: String) {
         let bytes = Array(text.replacingOccurrences(of: "\n", with: "\r\n").utf8)

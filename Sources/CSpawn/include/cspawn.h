@@ -1,0 +1,15 @@
+#ifndef CSPAWN_H
+#define CSPAWN_H
+
+#include <sys/types.h>
+
+/// Starts `path` with `argv` and `envp` in `directory`, as the leader of a new process group,
+/// with every signal at its default disposition and none blocked, and with `in_fd`, `out_fd`
+/// and `err_fd` as its standard input, output and error. Returns 0 or an errno value.
+int cspawn_start(pid_t *pid, const char *path, const char *directory,
+                 char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd);
+
+/// A pipe whose two ends close on exec (`pipe2` with `O_CLOEXEC`). Returns 0 or -1 with errno.
+int cspawn_pipe(int fds[2]);
+
+#endif

@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+@testable import AITicker
+
+/// Plugin processes start clean and leave nothing behind; reloads restart only what changed.
+@Suite("Plugin process hygiene", .serialized)
+struct ProcessHygieneTests {
+    /// A manifest plugin that starts `sleep MARKER` as its own child, like a plugin running a helper.
+    func writeSpawner(_ workspace: TestWorkspace, marker: String) throws {
+        try writePythonPlugin(workspace, name: "spawner", generate: """
+            status = subprocess.run(["cat", "/proc/self/status"], capture_output=True, text=True).stdout
+            fields = dict(line.split(":\\t", 1) for line in status.splitlines() if ":\\t" in line)
+            return {"content": "blocked " + fields["SigBlk"].strip() + " ignored " + fields["SigIgn"].strip() + " " + str(calls())}
+            """, startup: """
+            import subprocess
+            helper = subprocess.Popen(["sleep", "\(marker)"])
+            """)
+    }
+
+    /// Ids of the processes whose command line is `sleep MARKER`.
+    func helperIDs(_ marker: String) -> Set<String> {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return Set(entries.filter { Int($0) != nil }.filter { pid in
+            let cmdline = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+            return String(decoding: cmdline, as: UTF8.self) == "sleep\u{0}\(marker)\u{0}"
+        })
+    }
+
+    func helpers(_ marker: String) -> Int { helperIDs(marker).count }
+
+    func descriptors(_ pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    @Test func aPluginAndItsChildrenStartWithDefaultSignalsAndNothingBlocked() async throws {
+        let workspace = try TestWorkspace()
+        try writeSpawner(workspace, marker: "3601")
+        let config = #"{"plugins": {"spawner": {}}, "global_settings": {"custom_plugin_paths": ["\#(workspace.path("plugins"))"]}, "ticker": {"dedupe_window": 0}}"#
+        let (services, _) = try await workspace.services(config: config)
+        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("expected a message"); return }
+        let words = message.content.split(separator: " ")
+        let blocked = UInt64(words[1], radix: 16), ignored = UInt64(words[3], radix: 16)
+        #expect(blocked == 0, "\(message.content)")
+        // Signals 32 and 33 belong to glibc's threads and cannot be reset; every other one is at its default.
+        #expect(ignored.map { $0 & ~0x1_8000_0000 } == 0, "\(message.content)")
+        await services.shutdown()
+        #expect(helpers("3601") == 0, "stopping a plugin ends its whole process group")
+    }
+
+    @Test func a100ReloadsLeaveNoDescriptorAndNoProcessBehindAndRestartNothingUnchanged() async throws {
+        let workspace = try TestWorkspace()
+        let marker = "3602"
+        try writeSpawner(workspace, marker: marker)
+        try workspace.write("plugin_config.json", #"{"plugins": {"spawner": {"priority": 1}, "offline": {"priority": 2}}, "global_settings": {"custom_plugin_paths": ["plugins"]}, "ticker": {"interval_seconds": 3600}}"#)
+        let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url)
+        let port = try await service.port()
+        let base = "http://127.0.0.1:\(port)"
+        _ = try await httpPost("\(base)/api/messages/generate")
+        let pid = service.process.processIdentifier
+        let before = (descriptors: descriptors(pid), helpers: helpers(marker))
+        #expect(before.helpers == 1)
+        let first = helperIDs(marker)
+        for _ in 0..<100 {
+            #expect(try await httpPost("\(base)/api/providers/reload").status == 200)
+        }
+        _ = try await httpPost("\(base)/api/messages/generate")
+        let unchanged = (descriptors: descriptors(pid), helpers: helpers(marker))
+        #expect(unchanged.helpers == 1)
+        #expect(helperIDs(marker) == first, "an unchanged plugin is not restarted: still its first helper")
+        // A changed plugin is restarted each time; its old process group goes with it.
+        for round in 0..<20 {
+            try workspace.write("plugins/spawner/extra.txt", "round \(round)")
+            #expect(try await httpPost("\(base)/api/providers/reload").status == 200)
+        }
+        _ = try await httpPost("\(base)/api/messages/generate")
+        try await Task.sleep(for: .milliseconds(500))
+        let changed = (descriptors: descriptors(pid), helpers: helpers(marker))
+        print("process hygiene: descriptors \(before.descriptors) → \(unchanged.descriptors) after 100 unchanged reloads → \(changed.descriptors) after 20 restarts; helper processes \(before.helpers) → \(unchanged.helpers) → \(changed.helpers)")
+        #expect(unchanged.descriptors == before.descriptors)
+        #expect(changed.descriptors == before.descriptors)
+        #expect(changed.helpers == 1, "only the running plugin's helper is left")
+        #expect(helperIDs(marker) != first, "a changed plugin was restarted")
+        service.signal(SIGTERM)
+        #expect(try await service.exitStatus() == 0)
+        #expect(await eventually { helpers(marker) == 0 }, "nothing outlives the service")
+    }
+
+    func eventually(_ condition: () -> Bool) async -> Bool {
+        for _ in 0..<100 {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+}
