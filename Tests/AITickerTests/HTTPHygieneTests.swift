@@ -23,6 +23,28 @@ struct HTTPHygieneTests {
         }
     }
 
+    @Test func aPipelinedSecondRequestIsNotCutOffByTheIdleTimer() async throws {
+        let workspace = try TestWorkspace()
+        let config = pluginConfig(#"{"slow": {"plugin": "mock", "config": {"extra_params": {"latency_ms": 1500, "content": "slow {uuid}"}}}}"#)
+        try await workspace.withApp(config: config, environment: ["TICKER_ADMIN_TOKEN": adminToken, "SERVER_IDLE_TIMEOUT_SECONDS": "1"], live: true) { _, _, client in
+            let connection = try RawConnection(port: client.port!)
+            connection.send("""
+                GET /api/health HTTP/1.1
+                Host: 127.0.0.1
+
+                POST /api/messages/generate HTTP/1.1
+                Host: 127.0.0.1
+                Authorization: Bearer \(adminToken)
+                Content-Length: 0
+                Connection: close
+
+
+                """)
+            let (text, _) = try await connection.readUntilClosed(seconds: 8)
+            #expect(text.contains("HTTP/1.1 200") && text.contains("HTTP/1.1 201"), "both answered: \(text.prefix(300))")
+        }
+    }
+
     @Test func aMalformedChunkedBodyIsABadRequestNotAnInternalError() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { _, _, client in

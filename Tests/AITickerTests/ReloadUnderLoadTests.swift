@@ -59,7 +59,9 @@ struct ReloadUnderLoadTests {
         service.signal(SIGTERM)
         #expect(try await service.exitStatus() == 0)
         #expect(counts.failed.withLock { $0 } == [])
-        #expect(counts.ok.load(ordering: .relaxed) > 100)
+        // How many reads fit in 5 s depends on what else the machine runs (74 to 1,082 seen while
+        // the rest of the suite ran beside it); the figure is printed, and only a floor is checked.
+        #expect(counts.ok.load(ordering: .relaxed) > 20)
         #expect(!service.log.contains("error"), "\(service.log.suffix(2_000))")
 
         let database = try DatabaseQueue(path: workspace.path("ticker.sqlite"))

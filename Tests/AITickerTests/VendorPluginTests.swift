@@ -128,7 +128,7 @@ struct VendorPluginTests {
             for _ in 0..<2 {
                 let start = ContinuousClock.now
                 #expect(await generationError(provider) == .timeout)
-                #expect(start.duration(to: .now) < .seconds(3))
+                #expect(start.duration(to: .now) < .seconds(5), "cut off near the 0.5 s timeout, not left hanging (slack for a busy machine)")
             }
         }
     }

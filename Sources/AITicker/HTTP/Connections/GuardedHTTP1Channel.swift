@@ -49,8 +49,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let limits: ConnectionLimits
     private let metrics: TickerMetrics
     private var timer: Scheduled<Void>?
-    private var version = HTTPVersion.http1_1
-    private var keepAlive = true
+    /// Each request whose answer is not finished, oldest first (more than one when a client
+    /// pipelines): its version and whether the connection may stay open after its answer.
+    private var requests: [(version: HTTPVersion, keepAlive: Bool)] = []
+    /// A request head has arrived and its body has not ended.
+    private var reading = false
+    /// The answer being written said `Connection: close`.
+    private var closeAfterAnswer = false
 
     init(limits: ConnectionLimits, metrics: TickerMetrics) {
         self.limits = limits
@@ -78,10 +83,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            version = head.version
-            keepAlive = head.isKeepAlive
+            requests.append((head.version, head.isKeepAlive))
+            reading = true
             arm(context, limits.read, reason: "read")
         case .end:
+            reading = false
             timer?.cancel()
             timer = nil
         case .body:
@@ -93,19 +99,20 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(var head):
-            if head.headers["connection"].contains(where: { $0.lowercased() == "close" }) { keepAlive = false }
-            if version.major == 1, version.minor == 0 {
+            let request = requests.first ?? (.http1_1, true)
+            closeAfterAnswer = !request.keepAlive || head.headers["connection"].contains { $0.lowercased() == "close" }
+            if request.version.major == 1, request.version.minor == 0 {
                 head.version = .http1_0
-                head.headers.replaceOrAdd(name: "connection", value: keepAlive ? "keep-alive" : "close")
+                head.headers.replaceOrAdd(name: "connection", value: closeAfterAnswer ? "close" : "keep-alive")
             }
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end(let trailers):
-            let close = !keepAlive
+            if !requests.isEmpty { requests.removeFirst() }
             let written = promise ?? context.eventLoop.makePromise()
             context.write(wrapOutboundOut(.end(trailers)), promise: written)
-            if close {
+            if closeAfterAnswer {
                 written.futureResult.whenComplete { _ in context.close(promise: nil) }
-            } else {
+            } else if requests.isEmpty, !reading {
                 arm(context, limits.idle, reason: "idle")
             }
         case .body:
