@@ -57,7 +57,7 @@ public func buildServices(_ options: TickerOptions, createsAdminToken: Bool = fa
     }
     ConfigurationService.report(configuration.warnings, logger: logger)
     if createsAdminToken, configuration.adminToken.value != nil {
-        logger.notice("admin routes need the bearer token from \(configuration.adminToken.origin)")
+        logger.notice("admin routes need the bearer token from \(configuration.adminToken.origin ?? "")")
     }
     let live = LiveConfiguration(configuration)
     let metrics = TickerMetrics()

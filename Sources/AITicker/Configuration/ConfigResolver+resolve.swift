@@ -26,7 +26,7 @@ extension ConfigResolver {
         let adminToken = AdminToken.resolve(explicit: string("ticker.admin_token"), file: string("ticker.admin_token_file"),
                                             variables: variables, databasePath: databasePath, errors: &issues, warnings: &warnings)
         if adminToken.value != nil, !effective.contains(where: { $0.key == "ticker.admin_token" }) {
-            record("ticker.admin_token", .string(""), secret: true, source: adminToken.origin)
+            record("ticker.admin_token", .string(""), secret: true, source: adminToken.origin ?? "")
         }
         let access = AccessConfiguration(listensOnLoopback: AccessConfiguration.isLoopback(server.host),
                                          allowedHosts: strings("server.allowed_hosts"), allowedOrigins: strings("server.allowed_origins"))

@@ -57,12 +57,13 @@ public struct ConfigurationLoader: Sendable {
         guard var configuration = resolver.resolve(file: file, configPath: configPath, registry: registry, descriptions: pythonDescriptions), resolver.issues.isEmpty else {
             throw ConfigurationError(resolver.issues)
         }
-        if createsAdminToken, configuration.adminToken.value == nil, configuration.adminToken.origin == "none" {
+        if createsAdminToken, configuration.adminToken.origin == nil {
             do {
                 configuration.adminToken.value = try AdminToken.create(at: configuration.adminToken.generatedPath)
                 configuration.adminToken.origin = "\(configuration.adminToken.generatedPath) (created now)"
+                configuration.adminToken.file = configuration.adminToken.generatedPath
                 configuration.redactor = configuration.redactor.adding(configuration.adminToken.value!)
-                configuration.effective.append(EffectiveSetting(key: "ticker.admin_token", value: .string("***"), source: configuration.adminToken.origin))
+                configuration.effective.append(EffectiveSetting(key: "ticker.admin_token", value: .string("***"), source: configuration.adminToken.generatedPath))
             } catch {
                 resolver.warnings.append(.init(source: configuration.adminToken.generatedPath, key: "ticker.admin_token",
                                                reason: "admin routes are off: \(error); set TICKER_ADMIN_TOKEN or ticker.admin_token_file"))

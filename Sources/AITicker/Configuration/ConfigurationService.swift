@@ -102,7 +102,7 @@ public actor ConfigurationService {
         live.value = configuration
         levels.level = configuration.logLevel
         if previous.adminToken.value != configuration.adminToken.value {
-            logger.notice("admin token changed: routes now need the one from \(configuration.adminToken.origin)")
+            logger.notice("admin token changed: routes now need the one from \(configuration.adminToken.origin ?? "nowhere: admin routes are off")")
         }
         if previous.ticker.intervalSeconds != configuration.ticker.intervalSeconds {
             tickSource.reschedule(interval: Double(configuration.ticker.intervalSeconds))

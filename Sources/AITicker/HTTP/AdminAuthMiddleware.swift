@@ -42,7 +42,7 @@ struct AdminAuthMiddleware: RouterMiddleware {
         let header = request.headers[.authorization] ?? ""
         guard header.hasPrefix("Bearer "), Self.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(token.utf8)) else {
             try refuse(client: client, reason: header.isEmpty ? "missing_token" : "wrong_token", status: .unauthorized, code: "unauthorized",
-                       message: "admin routes need Authorization: Bearer <token>; the token is in \(Self.whereTheTokenIs(config.adminToken))")
+                       message: "admin routes need Authorization: Bearer <token>; the token is in \(config.adminToken.file ?? "TICKER_ADMIN_TOKEN")")
         }
         return try await next(request, context)
     }
@@ -54,11 +54,6 @@ struct AdminAuthMiddleware: RouterMiddleware {
         logger.warning(spent ? "admin authentication failed; client locked out for a while" : "admin authentication failed",
                        metadata: ["client": "\(client)", "reason": "\(reason)"])
         throw APIError(status: status, code: code, message: message)
-    }
-
-    /// Names the file an operator can read the token from, never the token.
-    private static func whereTheTokenIs(_ token: AdminToken) -> String {
-        token.origin.hasPrefix("ticker.admin_token (") ? "TICKER_ADMIN_TOKEN" : token.origin.replacingOccurrences(of: " (created now)", with: "")
     }
 
     /// Takes the same time for any two inputs of a given length, whatever they contain.

@@ -30,7 +30,7 @@ public struct AdminClient: Sendable {
         }
         baseURL = "http://\(local):\(configuration.server.port)"
         token = configuration.adminToken.value
-        tokenOrigin = configuration.adminToken.origin == "none" ? configuration.adminToken.generatedPath : configuration.adminToken.origin
+        tokenOrigin = configuration.adminToken.origin ?? configuration.adminToken.generatedPath
         timeout = Int64(configuration.ticker.tickDeadlineSeconds + 15)
     }
 

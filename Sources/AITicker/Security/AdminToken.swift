@@ -6,8 +6,11 @@ import Foundation
 /// the database's directory), which the service creates on first start and the CLI reads.
 public struct AdminToken: Sendable, Equatable {
     public var value: String?
-    /// Where the token came from, for the log and `ai-ticker config` (never the value).
-    public var origin: String
+    /// Where the token came from, for the log and `ai-ticker config` (never the value); nil
+    /// when no source holds one.
+    public var origin: String?
+    /// The file an operator reads the token from (nil when it comes from a variable).
+    public var file: String?
     /// The state directory's token file: where a generated token lives.
     public var generatedPath: String
 
@@ -19,7 +22,7 @@ public struct AdminToken: Sendable, Equatable {
     static func resolve(explicit: String?, file: String?, variables: [String: String], databasePath: String,
                         errors: inout [ConfigurationIssue], warnings: inout [ConfigurationIssue]) -> AdminToken {
         let generated = generatedPath(variables: variables, databasePath: databasePath)
-        if let explicit, !explicit.isEmpty { return AdminToken(value: explicit, origin: "ticker.admin_token (TICKER_ADMIN_TOKEN)", generatedPath: generated) }
+        if let explicit, !explicit.isEmpty { return AdminToken(value: explicit, origin: "ticker.admin_token (TICKER_ADMIN_TOKEN)", file: nil, generatedPath: generated) }
         var candidates: [(path: String, origin: String, required: Bool)] = []
         if let file { candidates.append((file, "ticker.admin_token_file \(file)", true)) }
         if let directory = variables["CREDENTIALS_DIRECTORY"] {
@@ -33,14 +36,14 @@ public struct AdminToken: Sendable, Equatable {
                     warnings.append(.init(source: candidate.path, key: "ticker.admin_token_file",
                                           reason: "the admin token file can be read by other users (mode \(String(mode, radix: 8))): chmod 600 \(candidate.path)"))
                 }
-                return AdminToken(value: value, origin: candidate.origin, generatedPath: generated)
+                return AdminToken(value: value, origin: candidate.origin, file: candidate.path, generatedPath: generated)
             } catch {
                 let issue = ConfigurationIssue(source: candidate.path, key: "ticker.admin_token_file", reason: "admin token not read: \(error)")
                 if candidate.required { errors.append(issue) } else { warnings.append(issue) }
-                return AdminToken(value: nil, origin: candidate.origin, generatedPath: generated)
+                return AdminToken(value: nil, origin: candidate.origin, file: candidate.path, generatedPath: generated)
             }
         }
-        return AdminToken(value: nil, origin: "none", generatedPath: generated)
+        return AdminToken(value: nil, origin: nil, file: nil, generatedPath: generated)
     }
 
     /// `$STATE_DIRECTORY` (its first entry) under systemd, else the database's directory.
