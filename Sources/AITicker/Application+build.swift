@@ -34,12 +34,13 @@ public struct TickerOptions: Sendable {
 
 /// Loads configuration, opens the database and starts the providers, without any HTTP.
 /// `ai-ticker generate`, `providers` and `messages` use this directly.
-/// `createsAdminToken`: the service (not the CLI) creates the admin token file when none is configured.
-public func buildServices(_ options: TickerOptions, createsAdminToken: Bool = false) async throws -> TickerServices {
+/// `asService`: the service (not the CLI) creates the admin token file when none is configured,
+/// and holds the database's lock and checks it.
+public func buildServices(_ options: TickerOptions, asService: Bool = false) async throws -> TickerServices {
     var loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
-    loader.createsAdminToken = createsAdminToken
+    loader.createsAdminToken = asService
     var configuration = try loader.load()
-    let store = try SQLiteMessageStore(path: configuration.databasePath)
+    let store = asService ? try SQLiteMessageStore.openForService(path: configuration.databasePath) : try SQLiteMessageStore(path: configuration.databasePath)
     let overrides = try await store.overrides()
     if !overrides.isEmpty {
         do {
@@ -56,7 +57,8 @@ public func buildServices(_ options: TickerOptions, createsAdminToken: Bool = fa
         logger.error("log file not written", metadata: ["error": "\(error)"])
     }
     ConfigurationService.report(configuration.warnings, logger: logger)
-    if createsAdminToken, configuration.adminToken.value != nil {
+    for line in store.startReport { logger.error("\(line)") }
+    if asService, configuration.adminToken.value != nil {
         logger.notice("admin routes need the bearer token from \(configuration.adminToken.origin ?? "")")
     }
     let live = LiveConfiguration(configuration)
@@ -70,10 +72,10 @@ public func buildServices(_ options: TickerOptions, createsAdminToken: Bool = fa
     let router = ProviderRouter(registry: options.registry, context: context)
     _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry, redactor: configuration.redactor)
     let latest = LatestMessageCache()
-    var newest = try await store.latest()
-    if newest == nil, let file = configuration.importFile, FileManager.default.fileExists(atPath: file) {
+    var newest = await latestStored(store, logger: logger)
+    if newest == nil, store.problem == nil, let file = configuration.importFile, FileManager.default.fileExists(atPath: file) {
         await importOnFirstStart(file, store: store, configuration: configuration, logger: logger)
-        newest = try await store.latest()
+        newest = await latestStored(store, logger: logger)
     }
     if let newest { latest.publish(newest) }
     let notifier = options.notifier
@@ -85,6 +87,17 @@ public func buildServices(_ options: TickerOptions, createsAdminToken: Bool = fa
     return TickerServices(configuration: live, configurationService: configurationService, store: store, ticks: ticks,
                           latest: latest, metrics: metrics, tickSource: options.tickSource, router: router, logger: logger,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
+}
+
+/// The newest message, or nil (logged) when a damaged database cannot return it: the service
+/// starts anyway and says so in its health.
+private func latestStored(_ store: any MessageStore, logger: Logger) async -> Message? {
+    do {
+        return try await store.latest()
+    } catch {
+        logger.error("the latest message could not be read", metadata: ["error": "\(error)"])
+        return nil
+    }
 }
 
 /// An empty database takes over the original AI-Ticker's message cache; a bad file is reported
@@ -106,7 +119,7 @@ public func buildApplication(
     _ options: TickerOptions,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> (application: some ApplicationProtocol, services: TickerServices) {
-    let services = try await buildServices(options, createsAdminToken: true)
+    let services = try await buildServices(options, asService: true)
     let configuration = services.configuration.value
     let logger = services.logger
     let router = buildRouter(services).router

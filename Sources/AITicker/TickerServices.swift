@@ -27,9 +27,11 @@ public struct TickerServices: Sendable {
         await router.checkHealth()
     }
 
-    /// Shuts every provider down (child processes, connections), then the HTTP client if owned.
+    /// Shuts every provider down (child processes, connections), then the HTTP client if owned,
+    /// and lets another instance have the database.
     public func shutdown() async {
         await router.shutdownAll()
         try? await ownedHTTPClient?.shutdown()
+        await store.close()
     }
 }

@@ -68,7 +68,7 @@ struct MessagesController {
                            details: ["attempts": Self.json(attempts)])
         case .storageFailed(let attempts):
             throw APIError(status: .serviceUnavailable, code: "storage_unavailable",
-                           message: "a message was generated but could not be stored; the last stored one is still served",
+                           message: "nothing was stored (\(attempts.last { $0.errorClass == "storage" }?.detail ?? "database unavailable")); the last stored message is still served",
                            details: ["attempts": Self.json(attempts)])
         case .skipped:
             throw APIError(status: .conflict, code: "tick_in_progress", message: "a tick is already running")

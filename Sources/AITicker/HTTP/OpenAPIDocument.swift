@@ -1769,8 +1769,13 @@ enum OpenAPIDocument {
               "path": {
                 "type": "string"
               },
+              "problem": {
+                "type": "string",
+                "description": "Why nothing is stored until a restart or a repair: opened read-only, failed its integrity check, or its file (or lock file) removed or replaced while running. Absent when writes can go ahead."
+              },
               "writable": {
-                "type": "boolean"
+                "type": "boolean",
+                "description": "False while problem is set, or since the last write failed (disk full) until one succeeds."
               }
             }
           },

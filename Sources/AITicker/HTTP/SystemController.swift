@@ -16,7 +16,7 @@ struct SystemController {
     }
 
     struct Health: Encodable {
-        struct Database: Encodable { let ok: Bool; let writable: Bool; let path: String }
+        struct Database: Encodable { let ok: Bool; let writable: Bool; let path: String; let problem: String? }
         struct Scheduler: Encodable {
             let intervalSeconds: Int
             let lastTick: TickRecord?
@@ -48,7 +48,7 @@ struct SystemController {
             : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == "failed" ? "degraded" : "ok")
         let body = Health(
             status: status,
-            database: .init(ok: databaseOK, writable: writable, path: configuration.databasePath),
+            database: .init(ok: databaseOK, writable: writable, path: configuration.databasePath, problem: services.store.problem),
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
                              nextTickAt: services.tickSource.nextFireDate, skippedTicks: await services.ticks.skippedTicks),
             providers: .init(total: statuses.count, available: usable.count, healthy: healthy.count, selected: statuses.first(where: \.selected)?.id),

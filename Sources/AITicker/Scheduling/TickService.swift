@@ -68,6 +68,11 @@ public actor TickService {
     private func run(trigger: String, only: String?) async -> TickOutcome {
         let config = configuration.value
         let started = Date()
+        if let problem = store.problem {
+            // Asking a vendor for a message that cannot be stored would only cost money.
+            let attempt = Attempt(provider: "storage", outcome: "skipped", errorClass: "storage", detail: problem)
+            return await finish(.refused, started: started, trigger: trigger, attempts: [attempt], config: config)
+        }
         let deadline = ContinuousClock.now + .seconds(config.ticker.tickDeadlineSeconds)
         var (candidates, attempts) = await router.plan(now: started)
         if let only {
@@ -140,6 +145,8 @@ public actor TickService {
         case generated(NewMessage)
         case archived(NewMessage)
         case nothing(noProvider: Bool)
+        /// The store cannot take a message (`MessageStore.problem`): nobody was asked.
+        case refused
     }
 
     /// Stores the message (if any), publishes it, records the tick and counts it.
@@ -155,7 +162,7 @@ public actor TickService {
                 logger.error("could not store message", metadata: ["error": "\(error)"])
                 attempts.append(Attempt(provider: message.provider, outcome: "failure", errorClass: "storage", detail: "\(error)"))
             }
-        case .nothing:
+        case .nothing, .refused:
             break
         }
         switch (result, stored) {
@@ -176,6 +183,10 @@ public actor TickService {
         lastTick = record
         onTick(record)
         metrics.tick(outcome: name)
+        if case .refused = result {
+            logger.warning("tick skipped: nothing can be stored", metadata: ["problem": "\(attempts.first?.detail ?? "")"])
+            return outcome
+        }
         do {
             try await store.recordTick(record, retention: config.ticker.retention)
         } catch {

@@ -41,6 +41,12 @@ public protocol MessageStore: Sendable {
     func setOverrides(_ values: [String: JSONValue?]) async throws
     /// Answers whether the database can be read right now.
     func ping() async -> Bool
-    /// False since the last write failed (disk full, read-only), until a write succeeds again.
+    /// False while `problem` is set, or since the last write failed (disk full), until a write
+    /// succeeds again.
     var isWritable: Bool { get }
+    /// Why nothing can be stored until the service restarts or the database is repaired
+    /// (read-only, damaged, its file removed or replaced); nil when writes can go ahead.
+    var problem: String? { get }
+    /// Releases what the store holds for the service (the SQLite lock), at shutdown.
+    func close() async
 }

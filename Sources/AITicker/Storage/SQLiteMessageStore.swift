@@ -3,31 +3,164 @@ import GRDB
 import Synchronization
 
 /// `MessageStore` on SQLite through GRDB: WAL mode, `synchronous=FULL` so a committed message
-/// survives a crash or power loss, migrations at open.
+/// survives a crash or power loss, migrations at open. A database that cannot be written at
+/// start is opened read-only; one removed or replaced while running refuses every write.
 public final class SQLiteMessageStore: MessageStore {
     private let writer: any DatabaseWriter
+    private let path: String
+    /// The database file as opened: a different file (or none) at `path` later means it was replaced.
+    private let identity: FileIdentity?
+    /// The service's lock beside the database, also recording acknowledged ids.
+    private let lock: DatabaseLock?
+    /// Why this store stores nothing since it opened (read-only, failed integrity check).
+    private let refusal: String?
     private let lastWriteFailed = Atomic<Bool>(false)
+    /// What the service must tell the operator about this database at start (messages lost).
+    let startReport: [String]
 
-    public var isWritable: Bool { !lastWriteFailed.load(ordering: .acquiring) }
+    public var isWritable: Bool { problem == nil && !lastWriteFailed.load(ordering: .acquiring) }
+
+    public var problem: String? {
+        if let refusal { return refusal }
+        if let identity, FileIdentity(path: path) != identity {
+            return "\(path) was removed or replaced while the service ran: nothing is stored until a restart opens the file now there"
+        }
+        if let lock, !lock.isInPlace {
+            return "\(lock.path) was removed or replaced while the service ran: nothing is stored until a restart takes the lock again"
+        }
+        return nil
+    }
 
     /// Opens (creating if needed) the database at `path`; `:memory:` gives a private in-memory one.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, lock: nil)
+    }
+
+    /// `lock`: the service's lock on this database; with it, the database's integrity and the
+    /// recorded last id are checked.
+    init(path: String, lock: DatabaseLock?, readOnlyReason: String? = nil) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
+        self.path = path
+        self.lock = lock
+        var refusal: String?
         do {
             if path == ":memory:" {
                 writer = try DatabaseQueue(configuration: configuration)
+                try Self.migrator.migrate(writer)
+            } else if let opened = try Self.openWritable(path, configuration: configuration, readOnlyReason: readOnlyReason) {
+                writer = opened
             } else {
-                let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                writer = try DatabasePool(path: path, configuration: configuration)
+                writer = try Self.openReadOnly(path, configuration: configuration)
+                refusal = "\(path) opened read-only (\(readOnlyReason ?? "not writable")): serving what is stored, storing nothing"
             }
-            try Self.migrator.migrate(writer)
         } catch {
             throw StoreError.unavailable("cannot open database \(path): \(error)")
+        }
+        identity = path == ":memory:" ? nil : FileIdentity(path: path)
+        var report: [String] = []
+        if let lock, refusal == nil {
+            let problems = try Self.integrityProblems(writer)
+            if !problems.isEmpty {
+                refusal = "\(path) failed its integrity check (\(problems.joined(separator: "; "))): serving what can be read, storing nothing "
+                    + "until it is repaired (docs/operations.md, \"A damaged database\")"
+            } else if let missing = try Self.continueNumbering(writer, after: lock.recordedLastID) {
+                report.append(missing)
+            }
+        }
+        self.refusal = refusal
+        startReport = report + (refusal.map { [$0] } ?? [])
+    }
+
+    /// The service's database: its lock is taken first (a second instance stops there), then it
+    /// is opened and checked. Without a lock file that can be written, it is opened read-only.
+    static func openForService(path: String) throws -> SQLiteMessageStore {
+        guard path != ":memory:" else { return try SQLiteMessageStore(path: path) }
+        // Absolute, so what the log and health say names exactly one file.
+        let path = URL(fileURLWithPath: path).standardizedFileURL.path
+        let lock: DatabaseLock
+        do {
+            lock = try DatabaseLock(databasePath: path)
+        } catch .held(let reason) {
+            throw StoreError.unavailable(reason)
+        } catch .notWritable(let reason) {
+            return try SQLiteMessageStore(path: path, lock: nil, readOnlyReason: "lock file not writable: \(reason)")
+        }
+        return try SQLiteMessageStore(path: path, lock: lock)
+    }
+
+    /// Folds the WAL into the database file (a copy of the stopped service's file alone is then
+    /// complete), then releases the lock.
+    public func close() async {
+        guard let lock else { return }
+        if problem == nil {
+            _ = try? await writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+        }
+        lock.release()
+    }
+
+    /// The read-write pool, migrated; nil when the file exists but cannot be written
+    /// (`readOnlyReason` already says so, or opening fails), so it can be opened read-only.
+    private static func openWritable(_ path: String, configuration: Configuration, readOnlyReason: String?) throws -> (any DatabaseWriter)? {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if readOnlyReason != nil, exists { return nil }
+        do {
+            let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try migrator.migrate(pool)
+            return pool
+        } catch let error as DatabaseError where exists && [.SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM].contains(error.resultCode) {
+            return nil
+        }
+    }
+
+    /// Read-only; with no `-shm` beside a WAL database on a read-only file system, as immutable.
+    private static func openReadOnly(_ path: String, configuration: Configuration) throws -> any DatabaseWriter {
+        var configuration = configuration
+        configuration.readonly = true
+        configuration.prepareDatabase { _ in }
+        let queue: DatabaseQueue
+        if let plain = try? DatabaseQueue(path: path, configuration: configuration),
+           (try? plain.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }) != nil {
+            queue = plain
+        } else {
+            // The system SQLite takes URI file names (Debian builds it with SQLITE_USE_URI).
+            let encoded = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? path
+            queue = try DatabaseQueue(path: "file:\(encoded)?immutable=1", configuration: configuration)
+        }
+        guard try queue.read(migrator.hasCompletedMigrations) else {
+            throw StoreError.unavailable("\(path) is read-only and was written by an older version: start once with write access to migrate it")
+        }
+        return queue
+    }
+
+    /// `PRAGMA quick_check`: empty when the database is sound, else its first findings.
+    private static func integrityProblems(_ writer: any DatabaseWriter) throws -> [String] {
+        try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+            .flatMap { $0.split(separator: "\n").map(String.init) }
+            .filter { $0 != "ok" && !$0.hasPrefix("*** in database") }
+    }
+
+    /// When the lock file recorded a higher last id than the database holds, the messages in
+    /// between were acknowledged and are gone: says so, and numbers new messages after them so
+    /// no id is ever given twice.
+    private static func continueNumbering(_ writer: any DatabaseWriter, after recorded: Int64?) throws -> String? {
+        try writer.write { db in
+            let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'messages'")
+            let highest = max(sequence ?? 0, try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM messages") ?? 0)
+            guard let recorded, recorded > highest else { return nil }
+            if sequence == nil {
+                try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('messages', ?)", arguments: [recorded])
+            } else {
+                try db.execute(sql: "UPDATE sqlite_sequence SET seq = ? WHERE name = 'messages'", arguments: [recorded])
+            }
+            let range = recorded == highest + 1 ? "id \(recorded)" : "ids \(highest + 1)–\(recorded)"
+            return "\(recorded - highest) acknowledged message(s) missing from the database (\(range)): its file or WAL was damaged, "
+                + "removed or restored from an older copy; new messages are numbered after \(recorded)"
         }
     }
 
@@ -77,11 +210,13 @@ public final class SQLiteMessageStore: MessageStore {
     }
 
     public func insert(_ message: NewMessage, retention: Int) async throws -> Message {
-        try await write { db in
+        let stored = try await write { db in
             let stored = try Self.insert(message, in: db)
             try Self.prune(db, retention: retention)
             return stored
         }
+        lock?.record(stored.id)
+        return stored
     }
 
     private static func insert(_ message: NewMessage, in db: Database) throws -> Message {
@@ -134,8 +269,8 @@ public final class SQLiteMessageStore: MessageStore {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT id, record FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
                              arguments: [before ?? Int64.max, limit]).map { row -> (id: Int64, json: Data) in
-                let id: Int64 = row["id"]
-                if let record: Data = row["record"] { return (id, record) }
+                let id: Int64 = try row.decode(forColumn: "id")
+                if let record: Data = try row.decode(forColumn: "record") { return (id, record) }
                 // Written before the record column existed: encode it now.
                 let full = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id])!
                 return (id, try JSONCoding.encoder.encode(Self.message(full)))
@@ -177,7 +312,7 @@ public final class SQLiteMessageStore: MessageStore {
 
     public func importMessages(_ contents: [String], profile: String, retention: Int) async throws -> (imported: Int, skipped: Int) {
         let now = Date()
-        return try await write { db in
+        let result = try await write { db in
             var seen = Set(try String.fetchAll(db, sql: "SELECT content FROM messages"))
             var imported = 0
             for content in contents where seen.insert(content).inserted {
@@ -187,8 +322,10 @@ public final class SQLiteMessageStore: MessageStore {
                 imported += 1
             }
             try Self.prune(db, retention: retention)
-            return (imported, contents.count - imported)
+            return (imported: imported, skipped: contents.count - imported, last: try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM messages") ?? 0)
         }
+        lock?.record(result.last)
+        return (result.imported, result.skipped)
     }
 
     public func recordTick(_ tick: TickRecord, retention: Int) async throws {
@@ -206,10 +343,10 @@ public final class SQLiteMessageStore: MessageStore {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM ticks ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
                 TickRecord(
-                    startedAt: RFC3339.date(from: row["started_at"]) ?? .distantPast,
-                    finishedAt: RFC3339.date(from: row["finished_at"]) ?? .distantPast,
-                    trigger: row["trigger"], outcome: row["outcome"], messageID: row["message_id"],
-                    attempts: (try? JSONCoding.decoder.decode([Attempt].self, from: Data((row["attempts"] as String).utf8))) ?? []
+                    startedAt: RFC3339.date(from: try row.decode(forColumn: "started_at")) ?? .distantPast,
+                    finishedAt: RFC3339.date(from: try row.decode(forColumn: "finished_at")) ?? .distantPast,
+                    trigger: try row.decode(forColumn: "trigger"), outcome: try row.decode(forColumn: "outcome"),
+                    messageID: try row.decode(forColumn: "message_id"), attempts: try Self.attempts(row)
                 )
             }
         }
@@ -219,7 +356,8 @@ public final class SQLiteMessageStore: MessageStore {
         try await read { db in
             var values: [String: JSONValue] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT key, value FROM config_overrides") {
-                values[row["key"]] = try JSONDecoder().decode(JSONValue.self, from: Data((row["value"] as String).utf8))
+                let value: String = try row.decode(forColumn: "value")
+                values[try row.decode(forColumn: "key")] = try JSONDecoder().decode(JSONValue.self, from: Data(value.utf8))
             }
             return values
         }
@@ -252,9 +390,13 @@ public final class SQLiteMessageStore: MessageStore {
         }
     }
 
+    /// Refused while the database has a problem; a write that lands in a file removed meanwhile
+    /// is not durable, so it fails too.
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        if let problem { throw StoreError.unavailable(problem) }
         do {
             let result = try await writer.write(body)
+            if let problem { throw StoreError.unavailable("not stored durably: \(problem)") }
             lastWriteFailed.store(false, ordering: .releasing)
             return result
         } catch let error as StoreError {
@@ -271,15 +413,25 @@ public final class SQLiteMessageStore: MessageStore {
         String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
     }
 
-    private static func message(_ row: Row) -> Message {
+    /// Throws (never traps) on a row a damaged database returns with NULLs or wrong types.
+    private static func message(_ row: Row) throws -> Message {
         Message(
-            id: row["id"], content: row["content"], provider: row["provider"], providerName: row["provider_name"],
-            model: row["model"],
-            usage: Usage(promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"], totalTokens: row["total_tokens"]),
-            finishReason: row["finish_reason"], responseID: row["response_id"], profile: row["profile"],
-            latencyMs: row["latency_ms"], createdAt: RFC3339.date(from: row["created_at"]) ?? .distantPast,
-            source: MessageSource(rawValue: row["source"]) ?? .generated,
-            attempts: (try? JSONCoding.decoder.decode([Attempt].self, from: Data((row["attempts"] as String).utf8))) ?? []
+            id: try row.decode(forColumn: "id"), content: try row.decode(forColumn: "content"),
+            provider: try row.decode(forColumn: "provider"), providerName: try row.decode(forColumn: "provider_name"),
+            model: try row.decode(forColumn: "model"),
+            usage: Usage(promptTokens: try row.decode(forColumn: "prompt_tokens"), completionTokens: try row.decode(forColumn: "completion_tokens"),
+                         totalTokens: try row.decode(forColumn: "total_tokens")),
+            finishReason: try row.decode(forColumn: "finish_reason"), responseID: try row.decode(forColumn: "response_id"),
+            profile: try row.decode(forColumn: "profile"), latencyMs: try row.decode(forColumn: "latency_ms"),
+            createdAt: RFC3339.date(from: try row.decode(forColumn: "created_at")) ?? .distantPast,
+            source: MessageSource(rawValue: try row.decode(forColumn: "source")) ?? .generated,
+            attempts: try attempts(row)
         )
     }
+
+    private static func attempts(_ row: Row) throws -> [Attempt] {
+        let text: String = try row.decode(forColumn: "attempts")
+        return (try? JSONCoding.decoder.decode([Attempt].self, from: Data(text.utf8))) ?? []
+    }
+
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Synchronization
 
 /// The built `ai-ticker` binary running as a child process in a directory, for end-to-end tests.
@@ -19,10 +20,17 @@ final class ServiceProcess: Sendable {
             .deletingLastPathComponent().appendingPathComponent(name)
     }
 
-    init(arguments: [String], directory: URL, environment: [String: String] = [:], executable: String = "ai-ticker") throws {
+    /// `wrapper`: a command the binary runs under (its path and `arguments` are appended).
+    init(arguments: [String], directory: URL, environment: [String: String] = [:], executable: String = "ai-ticker",
+         wrapper: [String] = []) throws {
         process = Process()
-        process.executableURL = Self.binary(executable)
-        process.arguments = arguments
+        if let launcher = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: launcher)
+            process.arguments = wrapper.dropFirst() + [Self.binary(executable).path] + arguments
+        } else {
+            process.executableURL = Self.binary(executable)
+            process.arguments = arguments
+        }
         process.currentDirectoryURL = directory
         // The tests' admin token unless a test sets its own (an empty value leaves it unset).
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": directory.path, "TICKER_ADMIN_TOKEN": adminToken].merging(environment) { $1 }
@@ -83,10 +91,10 @@ func httpGet(_ url: String) async throws -> (status: Int, body: String) {
     return (Int(response.status.code), String(buffer: body))
 }
 
-/// POST to a loopback URL with the tests' admin token, returning status and body.
-func httpPost(_ url: String, body: String = "", token: String = adminToken) async throws -> (status: Int, body: String) {
+/// POST (or `method`) to a loopback URL with the tests' admin token, returning status and body.
+func httpPost(_ url: String, body: String = "", token: String = adminToken, method: NIOHTTP1.HTTPMethod = .POST) async throws -> (status: Int, body: String) {
     var request = HTTPClientRequest(url: url)
-    request.method = .POST
+    request.method = method
     request.headers.add(name: "authorization", value: "Bearer \(token)")
     request.body = .bytes(ByteBuffer(string: body))
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
