@@ -126,14 +126,17 @@ public func buildApplication(
     let liveness = SchedulerLiveness()
     let server = configuration.server
     DescriptorLimit.check(server, logger: logger)
-    let limits = ConnectionLimits(idle: .seconds(Int64(server.idleTimeoutSeconds)), read: .seconds(Int64(server.readTimeoutSeconds)))
+    let limits = ConnectionLimits(idle: .seconds(Int64(server.idleTimeoutSeconds)), read: .seconds(Int64(server.readTimeoutSeconds)),
+                                  grace: .seconds(Int64(server.shutdownGraceSeconds)))
+    let idle = IdleConnections()
     let application = Application(
         router: router,
         server: HTTPServerBuilder { responder in
-            GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, metrics: services.metrics)
+            GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, idle: idle, metrics: services.metrics)
         },
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: "ai-ticker",
-                             availableConnectionsDelegate: ConnectionLimit(maximum: server.maxConnections, metrics: services.metrics, logger: logger)),
+                             availableConnectionsDelegate: ConnectionLimit(maximum: server.maxConnections, idle: idle,
+                                                                           metrics: services.metrics, logger: logger)),
         services: [
             ProviderShutdownService(services: services),
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics),

@@ -96,6 +96,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeoutSeconds: Int = 30
     /// Seconds a request's body may take once its head is read.
     public var readTimeoutSeconds: Int = 30
+    /// Seconds a connection with a request in flight (or a stream) may stay once the service stops.
+    public var shutdownGraceSeconds: Int = 10
 }
 
 /// `ticker.*`: what to ask for and how often.

@@ -10,7 +10,7 @@ extension ConfigResolver {
                                          maxStreamClients: int("server.max_stream_clients"),
                                          streamHeartbeatSeconds: int("server.stream_heartbeat_seconds"),
                                          maxStreamsPerClient: int("server.max_streams_per_client"), maxConnections: int("server.max_connections"), idleTimeoutSeconds: int("server.idle_timeout_seconds"),
-                                         readTimeoutSeconds: int("server.read_timeout_seconds"))
+                                         readTimeoutSeconds: int("server.read_timeout_seconds"), shutdownGraceSeconds: int("server.shutdown_grace_seconds"))
         let databasePath = string("database.path") ?? "ticker.sqlite"
         let routing = RoutingConfiguration(
             customPluginPaths: strings("global_settings.custom_plugin_paths"),

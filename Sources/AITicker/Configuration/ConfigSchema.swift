@@ -32,6 +32,7 @@ enum ConfigSchema {
         .init(key: "server.max_streams_per_client", type: .int, defaultValue: .int(100), range: 1...100_000),
         .init(key: "server.idle_timeout_seconds", type: .int, defaultValue: .int(30), range: 1...3_600),
         .init(key: "server.read_timeout_seconds", type: .int, defaultValue: .int(30), range: 1...3_600),
+        .init(key: "server.shutdown_grace_seconds", type: .int, defaultValue: .int(10), range: 0...600),
         .init(key: "server.compress_level", type: .int, defaultValue: .int(6), range: 0...9),
         .init(key: "server.compress_min_size", type: .int, defaultValue: .int(500), range: 0...100_000_000),
         .init(key: "server.rate_limit_api", type: .string, defaultValue: nil, format: { text in

@@ -10,6 +10,7 @@ import NIOHTTPTypesHTTP1
 struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     let inner: HTTP1Channel
     let limits: ConnectionLimits
+    let idle: IdleConnections
     let metrics: TickerMetrics
 
     var responder: HTTPChannelHandler.Responder { inner.responder }
@@ -17,7 +18,7 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let codec = try channel.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self)
-            try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits, metrics: metrics), position: .before(codec))
+            try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits, idle: idle, metrics: metrics), position: .before(codec))
             return value
         }
     }
@@ -33,13 +34,16 @@ struct ConnectionLimits: Sendable {
     var idle: TimeAmount
     /// How long the body of a request may take once its head is read.
     var read: TimeAmount
+    /// How long a connection may stay once the server stops (its request in flight, a stream).
+    var grace: TimeAmount
 }
 
 /// Closes a connection whose client is slow or silent: no complete request head within the idle
 /// timeout (a connection that sends nothing, partial headers, an idle keep-alive), or no end of
 /// the body within the read timeout. While a response is being written (a stream, a long tick)
 /// no timer runs. It also makes HTTP/1.0 behave: the answer says 1.0 and, without keep-alive,
-/// the connection closes after it; so does any answer marked `Connection: close`.
+/// the connection closes after it; so does any answer marked `Connection: close`. When the server
+/// stops, every connection still open after the grace period is closed.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -47,8 +51,10 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let limits: ConnectionLimits
+    private let idle: IdleConnections
     private let metrics: TickerMetrics
     private var timer: Scheduled<Void>?
+    private var shutdownTimer: Scheduled<Void>?
     /// Each request whose answer is not finished, oldest first (more than one when a client
     /// pipelines): its version and whether the connection may stay open after its answer.
     private var requests: [(version: HTTPVersion, keepAlive: Bool)] = []
@@ -57,32 +63,53 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// The answer being written said `Connection: close`.
     private var closeAfterAnswer = false
 
-    init(limits: ConnectionLimits, metrics: TickerMetrics) {
+    init(limits: ConnectionLimits, idle: IdleConnections, metrics: TickerMetrics) {
         self.limits = limits
+        self.idle = idle
         self.metrics = metrics
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { arm(context, limits.idle, reason: "idle") }
+        if context.channel.isActive { waitForRequest(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        arm(context, limits.idle, reason: "idle")
+        waitForRequest(context)
         context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
+        stopTimers(context)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timer?.cancel()
+        stopTimers(context)
         context.fireChannelInactive()
+    }
+
+    private func stopTimers(_ context: ChannelHandlerContext) {
+        timer?.cancel()
+        shutdownTimer?.cancel()
+        idle.remove(context.channel)
+    }
+
+    /// The server is stopping: an idle connection closes at once (Hummingbird), one with a
+    /// request in flight gets the grace period to finish.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, shutdownTimer == nil {
+            let metrics = self.metrics
+            shutdownTimer = context.eventLoop.scheduleTask(in: limits.grace) {
+                metrics.connectionClosed(reason: "shutdown_grace")
+                context.close(promise: nil)
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
+            idle.remove(context.channel)
             requests.append((head.version, head.isKeepAlive))
             reading = true
             arm(context, limits.read, reason: "read")
@@ -113,11 +140,17 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             if closeAfterAnswer {
                 written.futureResult.whenComplete { _ in context.close(promise: nil) }
             } else if requests.isEmpty, !reading {
-                arm(context, limits.idle, reason: "idle")
+                waitForRequest(context)
             }
         case .body:
             context.write(data, promise: promise)
         }
+    }
+
+    /// Idle until the next request head: timed, and one the connection limit may close.
+    private func waitForRequest(_ context: ChannelHandlerContext) {
+        arm(context, limits.idle, reason: "idle")
+        idle.add(context.channel)
     }
 
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount, reason: String) {
