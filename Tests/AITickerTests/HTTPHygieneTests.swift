@@ -45,6 +45,21 @@ struct HTTPHygieneTests {
         }
     }
 
+    /// The built binary, so the test shares no event loop with the rest of the suite. The server
+    /// closes with the client's bytes unread, so the kernel may reset before the 400 is read:
+    /// what must hold is that the connection does not linger.
+    @Test func oversizedHeadersAreRefusedAndTheConnectionClosed() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugin_config.json", #"{"plugins": {"offline": {}}, "ticker": {"interval_seconds": 3600}}"#)
+        let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url)
+        let connection = try RawConnection(port: try await service.port())
+        connection.send("GET /api/health HTTP/1.1\nHost: 127.0.0.1\nX-Padding: \(String(repeating: "a", count: 200_000))\n\n")
+        let (text, closed) = try await connection.readUntilClosed(seconds: 5)
+        #expect(closed, "no half-closed connection left behind")
+        #expect(text.isEmpty || text.hasPrefix("HTTP/1.1 400"), "\(text.prefix(200))")
+        #expect(service.process.isRunning)
+    }
+
     @Test func aMalformedChunkedBodyIsABadRequestNotAnInternalError() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { _, _, client in
