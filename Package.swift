@@ -19,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
+        // Tests only: types and a client generated from Resources/openapi.json check the service against its contract.
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -36,7 +40,12 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 "CSpawn",
             ],
-            resources: [.embedInCode("Resources/python_host.py")]
+            // Everything the single binary serves or writes, kept as files.
+            resources: [
+                "python_host.py", "openapi.json", "offline_corpus.txt",
+                "page/index.html", "page/ticker.js", "page/ticker.css", "page/favicon.svg",
+                "scaffold/plugin.json", "scaffold/plugin.py", "scaffold/Package.swift.txt", "scaffold/main.swift.txt",
+            ].map { .embedInCode("Resources/\($0)") }
         ),
         // posix_spawn with a working directory, a new process group and reset signals, for plugins.
         .target(name: "CSpawn"),
@@ -78,7 +87,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "CompressNIO", package: "compress-nio"),
-            ]
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+            ],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
         ),
     ]
 )

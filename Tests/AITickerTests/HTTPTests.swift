@@ -216,7 +216,7 @@ struct HTTPTests {
         let workspace = try TestWorkspace()
         let (services, _) = try await workspace.services()
         let routes = Set(buildRouter(services).routes.map { "\($0.method.rawValue.lowercased()) \($0.path)" })
-        let document = try JSONDecoder().decode(JSONValue.self, from: Data(OpenAPIDocument.json.utf8))
+        let document = try JSONDecoder().decode(JSONValue.self, from: OpenAPIDocument.bytes)
         var documented = Set<String>()
         for (path, operations) in document["paths"]?.objectValue ?? [:] {
             for method in operations.objectValue?.keys ?? [:].keys { documented.insert("\(method) \(path)") }

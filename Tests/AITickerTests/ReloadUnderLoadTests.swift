@@ -42,10 +42,10 @@ struct ReloadUnderLoadTests {
                 while ContinuousClock.now < stop {
                     round += 1
                     if round % 5 == 0 {
-                        try? workspace.write("plugin_config.json", #"{"plugins": {"m": {"plugin": "mock", "priority": "high"}}}"#)
+                        _ = try? workspace.write("plugin_config.json", #"{"plugins": {"m": {"plugin": "mock", "priority": "high"}}}"#)
                         let rejected = try? await httpPost("\(base)/api/providers/reload")
                         if rejected?.status != 422 { counts.failed.withLock { $0.append("bad reload answered \(String(describing: rejected?.status))") } }
-                        try? workspace.write("plugin_config.json", config)
+                        _ = try? workspace.write("plugin_config.json", config)
                     } else if round % 2 == 0 {
                         service.signal(SIGHUP)
                     } else {

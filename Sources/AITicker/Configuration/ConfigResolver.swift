@@ -21,7 +21,7 @@ struct ConfigResolver {
     /// The value of `key` (described by `spec`), or `fallback` (recorded with `fallbackSource`).
     mutating func read(_ key: String, _ spec: ConfigKeySpec, fallback: ConfigContent? = nil, fallbackSource: String = "default") -> ConfigContent? {
         do {
-            if var (content, layer) = try layers.lookup(key, as: spec.type) {
+            if case (var content, let layer)? = try layers.lookup(key, as: spec.type) {
                 if spec.choices != nil, case .string(let text) = content {
                     content = .string(spec.synonyms[text.lowercased()] ?? text.lowercased())
                 }

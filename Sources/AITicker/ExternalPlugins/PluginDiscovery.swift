@@ -50,7 +50,7 @@ enum PluginDiscovery {
             let entries = (try? fileManager.contentsOfDirectory(at: URL(fileURLWithPath: root), includingPropertiesForKeys: nil)) ?? []
             for entry in entries.sorted(by: { $0.path < $1.path }) where !entry.lastPathComponent.hasPrefix("_") && !entry.lastPathComponent.hasPrefix(".") {
                 var isDirectory: ObjCBool = false
-                fileManager.fileExists(atPath: entry.path, isDirectory: &isDirectory)
+                _ = fileManager.fileExists(atPath: entry.path, isDirectory: &isDirectory)
                 let manifest = fileManager.contents(atPath: entry.appendingPathComponent("plugin.json").path)
                 let package = isDirectory.boolValue && fileManager.fileExists(atPath: entry.appendingPathComponent("__init__.py").path)
                 var plugin: Found?

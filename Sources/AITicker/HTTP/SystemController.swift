@@ -12,7 +12,7 @@ struct SystemController {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: services.metrics.render())))
         }
-        table.add(.get, "/openapi.json") { _, _ in Response.json(bytes: Data(OpenAPIDocument.json.utf8)) }
+        table.add(.get, "/openapi.json") { _, _ in Response.json(bytes: OpenAPIDocument.bytes) }
     }
 
     struct Health: Encodable {

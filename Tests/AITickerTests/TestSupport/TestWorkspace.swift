@@ -34,7 +34,7 @@ final class TestWorkspace: Sendable {
 
     /// Configuration sources isolated from the real process environment.
     func sources(config: String? = nil, environment: [String: String] = [:], envFile: String? = nil) throws -> ConfigurationSources {
-        var commandLine: [String: JSONValue] = ["database.path": .string(path("ticker.sqlite"))]
+        let commandLine: [String: JSONValue] = ["database.path": .string(path("ticker.sqlite"))]
         var environment = environment
         if environment["TICKER_PROMPTS_FILE"] == nil { environment["TICKER_PROMPTS_FILE"] = path("prompts.json") }
         let configPath = try config.map { try write("plugin_config.json", $0) } ?? path("plugin_config.json")

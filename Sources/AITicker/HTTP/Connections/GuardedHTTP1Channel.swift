@@ -98,7 +98,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent, shutdownTimer == nil {
             let metrics = self.metrics
-            shutdownTimer = context.eventLoop.scheduleTask(in: limits.grace) {
+            shutdownTimer = context.eventLoop.assumeIsolated().scheduleTask(in: limits.grace) {
                 metrics.connectionClosed(reason: "shutdown_grace")
                 context.close(promise: nil)
             }
@@ -138,7 +138,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             let written = promise ?? context.eventLoop.makePromise()
             context.write(wrapOutboundOut(.end(trailers)), promise: written)
             if closeAfterAnswer {
-                written.futureResult.whenComplete { _ in context.close(promise: nil) }
+                written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             } else if requests.isEmpty, !reading {
                 waitForRequest(context)
             }
@@ -156,7 +156,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount, reason: String) {
         timer?.cancel()
         let metrics = self.metrics
-        timer = context.eventLoop.scheduleTask(in: timeout) {
+        timer = context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
             metrics.connectionClosed(reason: "\(reason)_timeout")
             context.close(promise: nil)
         }
