@@ -92,7 +92,7 @@ struct Generate: AsyncParsableCommand {
         options.tickSource = ManualTickSource()
         let outcome = try await reportingErrors {
             let services = try await buildServices(options)
-            let outcome = await services.ticks.tick(trigger: "cli", only: provider)
+            let outcome = await services.ticks.tick(trigger: .cli, only: provider)
             await services.shutdown()
             return outcome
         }
@@ -130,7 +130,7 @@ struct Providers: AsyncParsableCommand {
             header: ["ID", "PLUGIN", "PRIORITY", "ENABLED", "AVAILABLE", "HEALTH", "LATENCY", "SELECTED", "NOTE"],
             rows: statuses.map { status in
                 [status.id, status.plugin, String(status.priority), status.enabled ? "yes" : "no", status.available ? "yes" : "no",
-                 status.health.status, status.health.latencyMs.map { String(format: "%.0f ms", $0) } ?? "-",
+                 status.health.status.rawValue, status.health.latencyMs.map { String(format: "%.0f ms", $0) } ?? "-",
                  status.selected ? "*" : "", status.reason ?? status.health.lastError ?? ""]
             }))
     }

@@ -14,7 +14,7 @@ enum Table {
 
     static func attempts(_ attempts: [Attempt]) -> String {
         render(header: ["PROVIDER", "OUTCOME", "CLASS", "MS", "DETAIL"],
-               rows: attempts.map { [$0.provider, $0.outcome, $0.errorClass ?? "", String(Int($0.durationMs)), $0.detail ?? ""] })
+               rows: attempts.map { [$0.provider, $0.outcome.rawValue, $0.errorClass?.rawValue ?? "", String(Int($0.durationMs)), $0.detail ?? ""] })
     }
 
     /// One line for an attempt or a configuration issue sent by the service.

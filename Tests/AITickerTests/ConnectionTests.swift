@@ -37,7 +37,7 @@ struct ConnectionTests {
     @Test func aStreamOutlivesTheIdleTimeout() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: short, live: true) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             let stream = try RawConnection(port: client.port!)
             stream.send("GET /api/stream HTTP/1.1\nHost: 127.0.0.1\n\n")
             let (text, closed) = try await stream.readUntilClosed(seconds: 3)
@@ -51,7 +51,7 @@ struct ConnectionTests {
         try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { _, _, client in
             let plain = try RawConnection(port: client.port!)
             plain.send("GET /api/health HTTP/1.0\n\n")
-            let (text, closed) = try await plain.readUntilClosed(seconds: 8)
+            let (text, closed) = try await plain.readUntilClosed(seconds: 20)
             #expect(text.hasPrefix("HTTP/1.0 200"))
             #expect(text.lowercased().contains("connection: close"))
             #expect(closed)

@@ -11,7 +11,7 @@ struct ContentBoundsTests {
         let raw = "Markets\\u001b[2J rise\\r\\nas\\u0000 rates\\u202e fall\\t\\u0007today"
         let config = pluginConfig(#"{"m": {"plugin": "mock", "config": {"extra_params": {"content": "\#(raw)"}}}}"#)
         let (services, _) = try await workspace.services(config: config)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("expected a message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected a message"); return }
         #expect(message.content == "Markets[2J rise as rates fall today")
         #expect(try await services.store.latest()?.content == message.content)
         await services.shutdown()
@@ -21,10 +21,10 @@ struct ContentBoundsTests {
         let workspace = try TestWorkspace()
         let config = pluginConfig(#"{"long": {"plugin": "mock", "priority": 1, "config": {"extra_params": {"content": "\#(String(repeating: "word ", count: 200))"}}}, "offline": {"priority": 2}}"#)
         let (services, _) = try await workspace.services(config: config, environment: ["TICKER_MAX_MESSAGE_LENGTH": "300"])
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("expected the next provider"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected the next provider"); return }
         #expect(message.provider == "offline")
         let rejected = try #require(message.attempts.first)
-        #expect(rejected.outcome == "rejected" && rejected.errorClass == "bad_response")
+        #expect(rejected.outcome == .rejected && rejected.errorClass == .badResponse)
         #expect(rejected.detail == "999 characters, more than ticker.max_message_length (300)")
         await services.shutdown()
     }
@@ -46,9 +46,9 @@ struct ContentBoundsTests {
         let capture = LogCapture()
         let config = #"{"plugins": {"c": {"plugin": "chatty"}}, "global_settings": {"custom_plugin_paths": ["\#(workspace.path("plugins"))"]}, "ticker": {"dedupe_window": 0}}"#
         let (services, _) = try await workspace.services(config: config, logger: capture.logger)
-        guard case .stored = await services.ticks.tick(trigger: "test") else { Issue.record("expected a message"); return }
+        guard case .stored = await services.ticks.tick(trigger: .manual) else { Issue.record("expected a message"); return }
         try await Task.sleep(for: .milliseconds(1_200))
-        _ = await services.ticks.tick(trigger: "test")  // a line after the window reports what was dropped
+        _ = await services.ticks.tick(trigger: .manual)  // a line after the window reports what was dropped
         await services.shutdown()
         let noise = capture.store.all.filter { $0.contains("noise") }
         #expect(noise.count <= PluginProcess.stderrLinesPerSecond * 3, "\(noise.count) lines logged")
@@ -65,9 +65,9 @@ struct ContentBoundsTests {
             """)
         let services = try await workspace.externalServices(#"{"m": {"plugin": "mangled"}}"#, timeout: 20)
         let started = ContinuousClock.now
-        guard case .failed(let attempts, _) = await services.ticks.tick(trigger: "test") else { Issue.record("expected a failure"); return }
+        guard case .failed(let attempts, _) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected a failure"); return }
         let elapsed = ContinuousClock.now - started
-        #expect(attempts.map(\.errorClass) == ["bad_response"])
+        #expect(attempts.map(\.errorClass) == [.badResponse])
         #expect(elapsed < .seconds(10), "not the 20 s timeout: \(elapsed)")
         await services.shutdown()
     }

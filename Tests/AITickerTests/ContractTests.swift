@@ -40,7 +40,7 @@ struct ContractTests {
             let none = try await api.getMessage().notFound.body.json
             #expect(none.error.code == "not_found")
             _ = try await api.getLatestMessage().notFound.body.json
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
 
             let answer = try await api.getMessage().ok
             let summary = try answer.body.json

@@ -4,13 +4,11 @@ import Testing
 
 @Suite("A full disk", .serialized)
 struct DiskFullTests {
-    func prlimit(_ pid: Int32, fsize: String) throws {
+    func prlimit(_ pid: Int32, fsize: String) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
         process.arguments = ["--pid", String(pid), "--fsize=\(fsize)"]
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        #expect(try await runToEnd(process) == 0)
     }
 
     /// The file-size limit makes every write past the first byte fail as on a full disk.
@@ -23,7 +21,7 @@ struct DiskFullTests {
         let before = try await firstMessage(port: port)
         #expect(before.status == 200)
 
-        try prlimit(service.process.processIdentifier, fsize: "1:")
+        try await prlimit(service.process.processIdentifier, fsize: "1:")
         let failed = try await httpPost("\(base)/api/messages/generate")
         #expect(failed.status == 503)
         #expect(failed.body.contains("storage_unavailable"))
@@ -35,7 +33,7 @@ struct DiskFullTests {
         #expect(still.status == 200)
         #expect(still.body == before.body, "the last stored message is still served from memory")
 
-        try prlimit(service.process.processIdentifier, fsize: "unlimited:")
+        try await prlimit(service.process.processIdentifier, fsize: "unlimited:")
         let recovered = try await httpPost("\(base)/api/messages/generate")
         #expect(recovered.status == 201)
         let healthy = try await httpGet("\(base)/api/health")

@@ -25,7 +25,7 @@ struct DocsTests {
         #expect(name == "word-of-the-day")
         #expect(problems == [])
         let services = try await workspace.externalServices(#"{"w": {"plugin": "word-of-the-day"}}"#)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.content.hasPrefix("Word of the day: "))
         await services.shutdown()
     }
@@ -34,7 +34,7 @@ struct DocsTests {
         let workspace = try TestWorkspace()
         try workspace.write("plugins/custom/moon_phase.py", try sample("guide_plugin.py", in: "docs/writing-a-provider.md"))
         let services = try await workspace.guideServices(#"{"moon_phase": {"config": {"name": "Moon", "model": "synodic-1"}}}"#)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.content.hasPrefix("The moon is "))
         #expect(services.configuration.value.pluginListings.first { $0.name == "moon_phase" }?.metadata?.displayName == "Moon phase")
         await services.shutdown()
@@ -46,7 +46,7 @@ struct DocsTests {
     }
 
     /// The JSON Schema in docs/ and the validator in the service agree on valid and invalid manifests.
-    @Test func theSchemaAndTheValidatorAgree() throws {
+    @Test func theSchemaAndTheValidatorAgree() async throws {
         let python = repositoryRoot.appendingPathComponent(".venv/bin/python").path
         try #require(FileManager.default.isExecutableFile(atPath: python), "run scripts/setup-peers first")
         let valid = try sample("plugin.json", in: "docs/writing-a-provider.md")
@@ -75,10 +75,14 @@ struct DocsTests {
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        input.fileHandleForWriting.write(try JSONEncoder().encode(manifests))
-        try input.fileHandleForWriting.close()
-        let verdicts = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").map(String.init)
-        process.waitUntilExit()
+        let request = try JSONEncoder().encode(manifests)
+        let verdicts = try await offThePool {
+            input.fileHandleForWriting.write(request)
+            try input.fileHandleForWriting.close()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text.split(separator: "\n").map(String.init)
+        }
         let ours = manifests.map { text in
             PluginManifest.parse(Data(text.utf8), directory: repositoryRoot, environment: ["PATH": "/usr/bin:/bin"]).errors.isEmpty ? "valid" : "invalid"
         }

@@ -92,7 +92,7 @@ struct VendorEndToEndTests {
         }
         let store = try SQLiteMessageStore(path: workspace.path("ticker.sqlite"))
         let ticks = try await store.recentTicks(limit: 20)
-        #expect(ticks.contains { $0.attempts.contains { $0.errorClass == "unauthorized" && $0.detail?.contains("***") == true } },
+        #expect(ticks.contains { $0.attempts.contains { $0.errorClass == .unauthorized && $0.detail?.contains("***") == true } },
                 "the echoed key is stored redacted")
         for file in try FileManager.default.contentsOfDirectory(atPath: workspace.url.path) where file.hasPrefix("ticker.sqlite") {
             let bytes = try Data(contentsOf: workspace.url.appendingPathComponent(file))
@@ -146,9 +146,7 @@ struct PluginCommandLineTests {
         build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         build.arguments = ["swift", "build", "-c", "release", "--package-path", workspace.path("swifty")]
         build.standardOutput = FileHandle.nullDevice
-        try build.run()
-        build.waitUntilExit()
-        #expect(build.terminationStatus == 0)
+        #expect(try await runToEnd(build) == 0)
         let validate = try ServiceProcess(arguments: ["plugins", "validate", "swifty"], directory: workspace.url)
         #expect(try await validate.exitStatus(timeout: .seconds(30)) == 0, "\(validate.log)")
     }

@@ -85,7 +85,7 @@ struct ExternalPluginProcessTests {
         let config = pluginConfig(#"{"calendar": {"plugin": "calendar-facts"}}"#,
                                   global: #""custom_plugin_paths": ["\#(repoPlugins)"]"#)
         let (services, _) = try await workspace.services(config: config)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.providerName == "calendar-facts")
         #expect(message.model == "calendar-1")
         #expect(message.content.count > 20)
@@ -98,7 +98,7 @@ struct ExternalPluginProcessTests {
         let workspace = try TestWorkspace()
         try writePythonPlugin(workspace, name: "echo", generate: #"return {"content": params["user_prompt"] + " / " + params["system_prompt"], "model": "echo-9", "usage": {"prompt_tokens": 3, "completion_tokens": 4}, "metadata": {"response_id": "r1", "finish_reason": "stop"}}"#)
         let services = try await workspace.externalServices(#"{"e": {"plugin": "echo", "config": {"model": "echo-9", "api_key": "${K}"}}}"#, environment: ["K": "secret-key-123"])
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.content == services.configuration.value.ticker.userPrompt + " / " + services.configuration.value.ticker.systemPrompt)
         #expect(message.usage == Usage(promptTokens: 3, completionTokens: 4))
         #expect(message.responseID == "r1")
@@ -111,9 +111,9 @@ struct ExternalPluginProcessTests {
         try writePythonPlugin(workspace, name: "sleepy", generate: "time.sleep(3600)")
         let services = try await workspace.externalServices(#"{"s": {"plugin": "sleepy", "priority": 1}, "o": {"plugin": "offline", "priority": 2}}"#, timeout: 1)
         let before = try #require(await pid(services, "s"))
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.provider == "o")
-        #expect(message.attempts.first?.errorClass == "timeout")
+        #expect(message.attempts.first?.errorClass == .timeout)
         #expect(await processEnds(before, within: .seconds(5)), "an unresponsive plugin is killed")
         await services.shutdown()
     }
@@ -131,10 +131,10 @@ struct ExternalPluginProcessTests {
             return None
             """)
         let services = try await workspace.externalServices(#"{"n": {"plugin": "noisy", "priority": 1}, "l": {"plugin": "liar", "priority": 2}}"#, timeout: 1)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.content == "right answer 1")
-        guard case .failed(let attempts, _) = await services.ticks.tick(trigger: "cli", only: "l") else { Issue.record("liar should fail"); return }
-        #expect(attempts.map(\.errorClass) == ["timeout"])
+        guard case .failed(let attempts, _) = await services.ticks.tick(trigger: .cli, only: "l") else { Issue.record("liar should fail"); return }
+        #expect(attempts.map(\.errorClass) == [.timeout])
         await services.shutdown()
     }
 
@@ -145,7 +145,7 @@ struct ExternalPluginProcessTests {
         let quitter = await services.providerStatuses().first { $0.id == "q" }
         #expect(quitter?.available == false)
         #expect(quitter?.reason?.contains("exited with status 3") == true || quitter?.reason?.contains("closed its input") == true)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.provider == "o")
         await services.shutdown()
     }
@@ -159,8 +159,8 @@ struct ExternalPluginProcessTests {
             return {"content": "back again"}
             """)
         let services = try await workspace.externalServices(#"{"f": {"plugin": "fragile"}}"#)
-        guard case .failed(let first, _) = await services.ticks.tick(trigger: "test") else { Issue.record("first should fail"); return }
-        #expect(first.first?.errorClass == "unavailable")
+        guard case .failed(let first, _) = await services.ticks.tick(trigger: .manual) else { Issue.record("first should fail"); return }
+        #expect(first.first?.errorClass == .unavailable)
         #expect(first.first?.detail?.contains("exited with status 1") == true)
         let provider = try #require(await services.router.provider(id: "f"))
         await #expect(throws: ProviderError.self) { try await provider.generateMessage(systemPrompt: "", userPrompt: "") }

@@ -8,7 +8,7 @@ struct HTTPHygieneTests {
     @Test func headAnswersWhereverGetDoesWithoutABodyOrAStreamSlot() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { services, source, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             let port = client.port!
             let message = try await rawHTTP(port: port, "HEAD /api/message HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
             #expect(message.status == 200)
@@ -82,7 +82,7 @@ struct HTTPHygieneTests {
     @Test func aStreamClientThatResetsFreesItsSlotAtOnceAndOneClientCannotTakeThemAll() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken, "SERVER_MAX_STREAMS_PER_CLIENT": "2"], live: true) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             let port = client.port!
             let first = try RawConnection(port: port), second = try RawConnection(port: port)
             for stream in [first, second] { stream.send("GET /api/stream HTTP/1.1\nHost: 127.0.0.1\n\n") }

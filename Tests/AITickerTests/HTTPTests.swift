@@ -34,7 +34,7 @@ struct HTTPTests {
     @Test func historyPagesWithACursorAndRejectsBadParameters() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: token) { services, _, client in
-            for _ in 0..<5 { _ = await services.ticks.tick(trigger: "test") }
+            for _ in 0..<5 { _ = await services.ticks.tick(trigger: .manual) }
             let page = try await client.execute(uri: "/api/messages?limit=2", method: .get)
             #expect(page.json["messages"]?.arrayValue.compactMap { $0["id"]?.doubleValue } == [5, 4])
             #expect(page.json["next_before"]?.doubleValue == 4)
@@ -52,7 +52,7 @@ struct HTTPTests {
     @Test func oneMessageByIDOrAJSON404() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: token) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             let found = try await client.execute(uri: "/api/messages/1", method: .get)
             #expect(found.status == .ok)
             #expect(found.json["attempts"]?[0]?["outcome"] == .string("success"))
@@ -189,7 +189,7 @@ struct HTTPTests {
     @Test func healthReportsDatabaseSchedulerAndProvidersWithoutCallingThem() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: token) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             let health = try await client.execute(uri: "/api/health", method: .get)
             #expect(health.status == .ok)
             #expect(health.json["status"] == .string("ok"))
@@ -202,7 +202,7 @@ struct HTTPTests {
     @Test func metricsAreInPrometheusFormat() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: token) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             _ = try await client.execute(uri: "/api/message", method: .get)
             let metrics = try await client.execute(uri: "/metrics", method: .get)
             #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
@@ -230,7 +230,7 @@ struct HTTPTests {
         let canary = "sk-canary-7f3a9c"
         let config = pluginConfig(#"{"m": {"plugin": "mock", "config": {"api_key": "${MOCK_KEY}"}}}"#)
         try await workspace.withApp(config: config, environment: token.merging(["MOCK_KEY": canary]) { $1 }) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             for (uri, method) in [("/api/message", HTTPRequest.Method.get), ("/api/messages/latest", .get), ("/api/messages", .get),
                                   ("/api/providers", .get), ("/api/plugins", .get), ("/api/health", .get), ("/api/config", .get),
                                   ("/api/providers/reload", .post), ("/metrics", .get), ("/api/messages/generate", .post)] {

@@ -12,7 +12,7 @@ struct LegacyOperationsTests {
     @Test func largeResponsesAreGzippedForClientsThatAcceptItAndDecompressToTheSameBytes() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(config: config, environment: ["COMPRESS_MIN_SIZE": "300"]) { services, _, client in
-            for _ in 0..<5 { _ = await services.ticks.tick(trigger: "test") }
+            for _ in 0..<5 { _ = await services.ticks.tick(trigger: .manual) }
             let plain = try await client.execute(uri: "/api/messages?limit=5", method: .get)
             #expect(plain.headers[.contentEncoding] == nil)
             #expect(plain.headers[.vary] == "Accept-Encoding")
@@ -31,7 +31,7 @@ struct LegacyOperationsTests {
     @Test func theLatestRecordIsCompressedOnceWithAWeakETagThatStillValidates() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(config: config, environment: ["COMPRESS_MIN_SIZE": "10"]) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             let first = try await client.execute(uri: "/api/messages/latest", method: .get, headers: [.acceptEncoding: "gzip"])
             let second = try await client.execute(uri: "/api/messages/latest", method: .get, headers: [.acceptEncoding: "gzip"])
             #expect(first.headers[.contentEncoding] == "gzip")
@@ -46,7 +46,7 @@ struct LegacyOperationsTests {
     @Test func compressLevelZeroTurnsCompressionOff() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(config: config, environment: ["COMPRESS_LEVEL": "0", "COMPRESS_MIN_SIZE": "10"]) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             let response = try await client.execute(uri: "/api/messages/latest", method: .get, headers: [.acceptEncoding: "gzip"])
             #expect(response.headers[.contentEncoding] == nil)
         }

@@ -50,18 +50,18 @@ struct MigrationTests {
                 try await services.store.setOverrides(["plugins.flaky.enabled": .bool(on)])
                 _ = try await services.configurationService.reload()
             }
-            guard case .stored(let first) = await services.ticks.tick(trigger: "test") else { Issue.record("expected a message"); return }
+            guard case .stored(let first) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected a message"); return }
             try await enable(false)
-            guard case .failed = await services.ticks.tick(trigger: "test") else { Issue.record("one message: nothing else to show"); return }
+            guard case .failed = await services.ticks.tick(trigger: .manual) else { Issue.record("one message: nothing else to show"); return }
             try await enable(true)
-            guard case .stored(let second) = await services.ticks.tick(trigger: "test") else { Issue.record("expected a message"); return }
+            guard case .stored(let second) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected a message"); return }
             try await enable(false)
-            guard case .archived(let message, _) = await services.ticks.tick(trigger: "test") else { Issue.record("expected archive"); return }
+            guard case .archived(let message, _) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected archive"); return }
             #expect(message.content == first.content, "the one besides the latest")
             let summary = try await client.execute(uri: "/api/message", method: .get).json
             #expect(summary["source"] == .string("archive"))
             #expect(summary["message"] == .string(first.content))
-            guard case .archived(let next, _) = await services.ticks.tick(trigger: "test") else { Issue.record("expected archive"); return }
+            guard case .archived(let next, _) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected archive"); return }
             #expect(next.content == second.content, "never the message already on screen")
             let script = try await client.execute(uri: "/assets/ticker.js", method: .get).text
             #expect(script.contains("current.source"), "the page labels what is not new (scripts/browser-check sees it rendered)")
@@ -73,7 +73,7 @@ struct MigrationTests {
         let (services, _) = try await workspace.services(config: pluginConfig(#"{"demo": {"plugin": "mock"}}"#,
                                                                              ticker: #""dedupe_window": 200, "fuzzy_threshold": 85"#))
         for round in 1...250 {
-            guard case .stored(let message) = await services.ticks.tick(trigger: "test") else {
+            guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else {
                 Issue.record("tick \(round) stored nothing")
                 return
             }
@@ -86,7 +86,7 @@ struct MigrationTests {
         let workspace = try TestWorkspace()
         let config = pluginConfig(#"{"slow": {"plugin": "mock", "config": {"extra_params": {"latency_ms": 400, "content": "slow answer {n}"}}}}"#)
         try await workspace.withApp(config: config, environment: ["TICKER_ADMIN_TOKEN": adminToken]) { services, _, client in
-            async let timer = services.ticks.tick(trigger: "timer")
+            async let timer = services.ticks.tick(trigger: .timer)
             try await Task.sleep(for: .milliseconds(100))
             let response = try await client.execute(uri: "/api/messages/generate", method: .post, headers: adminHeaders)
             #expect(response.status == .created)

@@ -37,7 +37,7 @@ struct ProcessHygieneTests {
         try writeSpawner(workspace, marker: "3601")
         let config = #"{"plugins": {"spawner": {}}, "global_settings": {"custom_plugin_paths": ["\#(workspace.path("plugins"))"]}, "ticker": {"dedupe_window": 0}}"#
         let (services, _) = try await workspace.services(config: config)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("expected a message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected a message"); return }
         let words = message.content.split(separator: " ")
         let blocked = UInt64(words[1], radix: 16), ignored = UInt64(words[3], radix: 16)
         #expect(blocked == 0, "\(message.content)")
@@ -83,6 +83,36 @@ struct ProcessHygieneTests {
         service.signal(SIGTERM)
         #expect(try await service.exitStatus() == 0)
         #expect(await eventually { helpers(marker) == 0 }, "nothing outlives the service")
+    }
+
+    /// A plugin that refuses `initialize` but would keep running (with its helper): the failed
+    /// start shuts it down, and the next reload tries it again.
+    @Test func aPluginWhoseStartFailsIsStoppedAndRetriedOnReload() async throws {
+        let workspace = try TestWorkspace()
+        let marker = "3603"
+        try workspace.write("plugins/refuser/plugin.json", #"{"name": "refuser", "version": "1.0.0", "author": "tests", "description": "refuses to start", "api_version": "v1", "command": ["python3", "plugin.py"], "requires": []}"#)
+        try workspace.write("plugins/refuser/plugin.py", """
+            import json, subprocess, sys
+            open("starts.txt", "a").write("start\\n")
+            helper = subprocess.Popen(["sleep", "\(marker)"])
+            for line in sys.stdin:
+                request = json.loads(line)
+                if request.get("method") == "shutdown":
+                    sys.exit(0)
+                error = {"code": -32000, "message": "no key yet", "data": {"kind": "misconfigured"}}
+                print(json.dumps({"jsonrpc": "2.0", "id": request.get("id"), "error": error}), flush=True)
+            """)
+        let config = #"{"plugins": {"refuser": {}}, "global_settings": {"custom_plugin_paths": ["\#(workspace.path("plugins"))"]}}"#
+        let (services, _) = try await workspace.services(config: config)
+        let status = await services.providerStatuses().first { $0.id == "refuser" }
+        #expect(status?.available == false && status?.reason?.contains("initialize failed") == true, "\(String(describing: status))")
+        #expect(await eventually { helpers(marker) == 0 }, "the refused plugin and its helper are gone")
+        _ = try await services.configurationService.reload()
+        #expect(await services.providerStatuses().first { $0.id == "refuser" }?.reason?.contains("initialize failed") == true)
+        let starts = try String(contentsOfFile: workspace.path("plugins/refuser/starts.txt"), encoding: .utf8)
+        #expect(starts.split(separator: "\n").count == 2, "the reload tried it again")
+        #expect(await eventually { helpers(marker) == 0 }, "a retried start that fails leaves nothing behind either")
+        await services.shutdown()
     }
 
     func eventually(_ condition: () -> Bool) async -> Bool {

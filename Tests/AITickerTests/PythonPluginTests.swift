@@ -105,7 +105,7 @@ struct PythonPluginTests {
                   "config": {"name": "My Custom Provider", "api_key": "sk-guide-123456", "base_url": "\#(base)/v1",
                              "model": "guide-1", "max_tokens": 64, "temperature": 0.2, "extra_headers": {"X-Team": "ticker"}}}}
                 """#)
-            guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+            guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
             #expect(message.content == "Hello from OpenAI number 1")
             #expect(message.provider == "my_provider")
             #expect(message.providerName == "GuideProvider")
@@ -120,7 +120,7 @@ struct PythonPluginTests {
             #expect(request.body[key: "temperature"] == .number(0.2))
             await services.checkHealth()
             let provider = try #require(await providerStatus(services, "my_provider"))
-            #expect(provider.health.status == "healthy")
+            #expect(provider.health.status == .healthy)
             #expect(provider.info?["config_name"] == .string("My Custom Provider"))
             #expect(provider.info?["supported_models"] == .array([.string("guide-1"), .string("guide-2")]))
             let listing = try #require(services.configuration.value.pluginListings.first { $0.name == "my_provider" })
@@ -156,7 +156,7 @@ struct PythonPluginTests {
             await services.shutdown()
             let withKey = try await workspace.services(config: try String(contentsOfFile: workspace.path("plugin_config.json"), encoding: .utf8),
                                                        environment: ["REQ_KEY": "req-secret-99"]).0
-            guard case .stored(let message) = await withKey.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+            guard case .stored(let message) = await withKey.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
             #expect(message.model == "guide-2")
             #expect(vendor.requests.last?.headers["authorization"] == "Bearer req-secret-99")
             await withKey.shutdown()
@@ -179,7 +179,7 @@ struct PythonPluginTests {
         try workspace.write("plugins/custom/helpers.py", "def shared():\n    return 1\n")
         try workspace.write("plugins/custom/_private.py", "from plugins.base_provider import BaseAIProvider\n")
         let services = try await workspace.guideServices(#"{"plain_facts": {"config": {"model": "plain-1"}}}"#)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.content == "Plain fact 2026-01-02")
         #expect(message.usage.totalTokens == 5)
         let names = services.configuration.value.pluginListings.filter { $0.source == "external" }.map(\.name)
@@ -193,11 +193,11 @@ struct PythonPluginTests {
             raise ValueError(f"upstream refused key {self.config.api_key}")
             """))
         let services = try await workspace.guideServices(#"{"raiser": {"priority": 1, "config": {"api_key": "sk-raise-777777", "model": "guide-1"}}, "offline": {"priority": 2}}"#)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.provider == "offline")
         let attempt = try #require(message.attempts.first { $0.provider == "raiser" })
-        #expect(attempt.outcome == "failure")
-        #expect(attempt.errorClass == "unavailable")
+        #expect(attempt.outcome == .failure)
+        #expect(attempt.errorClass == .unavailable)
         #expect(attempt.detail?.contains("generate_message() raised ValueError: upstream refused key ***") == true)
         #expect(attempt.detail?.contains("raiser.py line") == true)
         #expect(attempt.detail?.contains("sk-raise-777777") == false)
@@ -211,10 +211,10 @@ struct PythonPluginTests {
             return None
             """, health: "return False"))
         let services = try await workspace.guideServices(#"{"quiet": {"config": {"api_key": "k-000000", "model": "guide-1"}}}"#)
-        guard case .failed(let attempts, _) = await services.ticks.tick(trigger: "test") else { Issue.record("should fail"); return }
+        guard case .failed(let attempts, _) = await services.ticks.tick(trigger: .manual) else { Issue.record("should fail"); return }
         #expect(attempts.first?.detail == "unavailable: generate_message() returned None; logged: quiet generation error: 503 from upstream")
         await services.checkHealth()
-        #expect(await providerStatus(services, "quiet")?.health.status == "unhealthy")
+        #expect(await providerStatus(services, "quiet")?.health.status == .unhealthy)
         await services.shutdown()
     }
 
@@ -239,8 +239,7 @@ struct PythonPluginTests {
         let venv = Process()
         venv.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         venv.arguments = ["python3", "-m", "venv", "--without-pip", bare]
-        try venv.run()
-        venv.waitUntilExit()
+        #expect(try await runToEnd(venv) == 0)
         try workspace.write("plugins/custom/needs_httpx.py", guidePlugin(top: "import httpx", generate: "return None"))
         let services = try await workspace.guideServices(#"{"needs_httpx": {"priority": 1}, "offline": {"priority": 2}}"#,
                                                          global: #", "python": "\#(bare)/bin/python""#)
@@ -251,7 +250,7 @@ struct PythonPluginTests {
         let provider = try #require(await providerStatus(services, "needs_httpx"))
         #expect(!provider.available)
         #expect(provider.reason?.contains("No module named 'httpx'") == true)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("offline serves"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("offline serves"); return }
         #expect(message.provider == "offline")
         await services.shutdown()
     }
@@ -274,11 +273,11 @@ struct PythonPluginTests {
             """))
         let services = try await workspace.guideServices(#"{"sleeper": {"config": {"timeout": 1, "api_key": "k-111111", "model": "guide-1"}}}"#)
         let first = try #require(await pid(services, "sleeper"))
-        guard case .failed(let attempts, _) = await services.ticks.tick(trigger: "test") else { Issue.record("should time out"); return }
-        #expect(attempts.first?.errorClass == "timeout")
+        guard case .failed(let attempts, _) = await services.ticks.tick(trigger: .manual) else { Issue.record("should time out"); return }
+        #expect(attempts.first?.errorClass == .timeout)
         try await Task.sleep(for: .milliseconds(1_200))  // the crash backoff
         #expect(await processEnds(first, within: .seconds(5)), "killed and reaped")
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("restarted plugin serves"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("restarted plugin serves"); return }
         #expect(message.content == "awake again")
         #expect(await pid(services, "sleeper") != first)
         await services.shutdown()

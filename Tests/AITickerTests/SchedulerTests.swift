@@ -37,14 +37,14 @@ struct SchedulerTests {
             source.fire()
             try await waitForMessages(services, count: 1)
             #expect(try await services.store.latest()?.provider == "offline")
-            #expect(try await services.store.recentTicks(limit: 1).first?.trigger == "timer")
+            #expect(try await services.store.recentTicks(limit: 1).first?.trigger == .timer)
         }
     }
 
     @Test func aRecentMessageDelaysTheFirstTickByTheRestOfTheInterval() async throws {
         let workspace = try TestWorkspace()
         let (services, source) = try await workspace.services()
-        _ = await services.ticks.tick(trigger: "test")
+        _ = await services.ticks.tick(trigger: .manual)
         try await withScheduler(services, source) {
             let delay = try #require(source.initialDelay)
             #expect(delay > 290 && delay <= 300)

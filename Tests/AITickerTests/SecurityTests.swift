@@ -213,10 +213,10 @@ struct SecurityTests {
                 .json(401, #"{"error":{"message":"Incorrect API key provided: \#(key.prefix(14))****. Also \#(key.uppercased()), \#(base64), \#(key.replacingOccurrences(of: "-", with: "%2D"))","type":"invalid_request_error"}}"#)
             )
             try await workspace.withApp(config: config, environment: ["TICKER_ADMIN_TOKEN": adminToken, "ECHO_KEY": key]) { services, _, client in
-                guard case .failed(let attempts, _) = await services.ticks.tick(trigger: "test") else { Issue.record("the echo must not be stored"); return }
-                #expect(attempts.first?.outcome == "rejected")
+                guard case .failed(let attempts, _) = await services.ticks.tick(trigger: .manual) else { Issue.record("the echo must not be stored"); return }
+                #expect(attempts.first?.outcome == .rejected)
                 #expect(attempts.first?.detail?.contains("configured secret") == true)
-                _ = await services.ticks.tick(trigger: "test")
+                _ = await services.ticks.tick(trigger: .manual)
                 #expect(try await services.store.latest() == nil)
                 let leaks = [key, String(key.prefix(14)), key.uppercased(), base64, key.replacingOccurrences(of: "-", with: "%2D")]
                 for uri in ["/api/ticks", "/api/providers", "/api/health", "/api/messages", "/api/config"] {

@@ -8,7 +8,7 @@ struct StoreTests {
     func draft(_ content: String, source: MessageSource = .generated) -> NewMessage {
         NewMessage(content: content, provider: "p1", providerName: "mock", model: "m", usage: Usage(promptTokens: 3, completionTokens: 4),
                    finishReason: "stop", responseID: "r", profile: "default", latencyMs: 1.5, createdAt: Date(),
-                   source: source, attempts: [Attempt(provider: "p1", outcome: "success", durationMs: 1.5)])
+                   source: source, attempts: [Attempt(provider: "p1", outcome: .success, durationMs: 1.5)])
     }
 
     @Test func aStoredMessageReadsBackWithItsAttempts() async throws {
@@ -18,7 +18,7 @@ struct StoreTests {
         let read = try await store.message(id: stored.id)
         #expect(read.content == "hello")
         #expect(read.usage.totalTokens == 7)
-        #expect(read.attempts == [Attempt(provider: "p1", outcome: "success", durationMs: 1.5)])
+        #expect(read.attempts == [Attempt(provider: "p1", outcome: .success, durationMs: 1.5)])
         #expect(abs(read.createdAt.timeIntervalSince(stored.createdAt)) < 0.001)
         #expect(try await store.latest()?.id == stored.id)
     }

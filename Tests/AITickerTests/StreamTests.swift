@@ -7,7 +7,7 @@ struct StreamTests {
     @Test func theLatestComesOnConnectThenNewMessagesInOrder() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(live: true) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             let (status, events, task) = try await SSEClient.connect("http://127.0.0.1:\(client.port!)/api/stream")
             defer { task.cancel() }
             #expect(status == 200)
@@ -17,7 +17,7 @@ struct StreamTests {
             let first = try await iterator.nextMessage()
             #expect(first?.id == "1")
             #expect(first?.data?.contains(#""attempts""#) == true)
-            for _ in 0..<3 { _ = await services.ticks.tick(trigger: "test") }
+            for _ in 0..<3 { _ = await services.ticks.tick(trigger: .manual) }
             var ids: [String] = []
             for _ in 0..<3 { ids.append(try await iterator.nextMessage()?.id ?? "?") }
             #expect(ids == ["2", "3", "4"])
@@ -27,14 +27,14 @@ struct StreamTests {
     @Test func lastEventIDResumesWithWhatWasMissed() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(live: true) { services, _, client in
-            for _ in 0..<5 { _ = await services.ticks.tick(trigger: "test") }
+            for _ in 0..<5 { _ = await services.ticks.tick(trigger: .manual) }
             let (_, events, task) = try await SSEClient.connect("http://127.0.0.1:\(client.port!)/api/stream", lastEventID: "2")
             defer { task.cancel() }
             var iterator = events.makeAsyncIterator()
             var ids: [String] = []
             for _ in 0..<3 { ids.append(try await iterator.nextMessage()?.id ?? "?") }
             #expect(ids == ["3", "4", "5"])
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             #expect(try await iterator.nextMessage()?.id == "6")
             let bad = try await SSEClient.connect("http://127.0.0.1:\(client.port!)/api/stream", lastEventID: "yesterday")
             bad.task.cancel()
@@ -97,7 +97,7 @@ struct StreamTests {
     @Test func metricsHaveTheDocumentedNames() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken]) { services, _, client in
-            _ = await services.ticks.tick(trigger: "test")
+            _ = await services.ticks.tick(trigger: .manual)
             _ = try await client.execute(uri: "/api/health", method: .get)
             let text = try await client.execute(uri: "/metrics", method: .get).text
             for name in ["ai_ticker_ticks_total", "ai_ticker_generations_total", "ai_ticker_generation_duration_seconds",

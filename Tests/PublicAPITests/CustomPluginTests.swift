@@ -46,7 +46,7 @@ struct CustomPluginTests {
             registry: registry, tickSource: source, logger: logger, httpClient: sharedClient
         )
         let (application, services) = try await buildApplication(options)
-        guard case .stored(let message) = await services.ticks.tick(trigger: "test") else { Issue.record("no message"); return }
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.content == "from my own package")
         #expect(message.providerName == "echo")
         try await application.test(.router) { client in

@@ -54,7 +54,7 @@ struct MessagesController {
     }
 
     private func generate() async throws -> Response {
-        switch await services.ticks.tick(trigger: "manual", join: true) {
+        switch await services.ticks.tick(trigger: .manual, join: true) {
         case .stored(let message):
             return Response.json(message, status: .created)
         case .archived(let message, let attempts):
@@ -68,7 +68,7 @@ struct MessagesController {
                            details: ["attempts": Self.json(attempts)])
         case .storageFailed(let attempts):
             throw APIError(status: .serviceUnavailable, code: "storage_unavailable",
-                           message: "nothing was stored (\(attempts.last { $0.errorClass == "storage" }?.detail ?? "database unavailable")); the last stored message is still served",
+                           message: "nothing was stored (\(attempts.last { $0.errorClass == .storage }?.detail ?? "database unavailable")); the last stored message is still served",
                            details: ["attempts": Self.json(attempts)])
         case .skipped:
             throw APIError(status: .conflict, code: "tick_in_progress", message: "a tick is already running")

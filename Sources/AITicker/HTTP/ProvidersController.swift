@@ -34,7 +34,7 @@ struct ProvidersController {
         init(_ providers: [ProviderStatus]) {
             self.providers = providers
             selected = providers.first(where: \.selected)?.id
-            healthStatus = Dictionary(uniqueKeysWithValues: providers.map { ($0.id, $0.available && $0.health.status != "unhealthy") })
+            healthStatus = Dictionary(uniqueKeysWithValues: providers.map { ($0.id, $0.available && $0.health.status != .unhealthy) })
             availableProviders = providers.filter { $0.enabled && $0.available }.map(\.id)
             total = providers.count
         }

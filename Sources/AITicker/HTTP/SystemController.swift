@@ -27,7 +27,8 @@ struct SystemController {
             }
         }
         struct Providers: Encodable { let total: Int; let available: Int; let healthy: Int; let selected: String? }
-        let status: String
+        enum Status: String, Encodable { case ok, degraded, down }
+        let status: Status
         let database: Database
         let scheduler: Scheduler
         let providers: Providers
@@ -41,11 +42,11 @@ struct SystemController {
         let statuses = await services.providerStatuses()
         let databaseOK = await services.store.ping()
         let usable = statuses.filter { $0.enabled && $0.available }
-        let healthy = usable.filter { $0.health.status != "unhealthy" && $0.health.circuit == .closed }
+        let healthy = usable.filter { $0.health.status != .unhealthy && $0.health.circuit == .closed }
         let lastTick = await services.ticks.lastTick
         let writable = services.store.isWritable
-        let status = !databaseOK && services.latest.snapshot == nil ? "down"
-            : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == "failed" ? "degraded" : "ok")
+        let status: Health.Status = !databaseOK && services.latest.snapshot == nil ? .down
+            : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == .failed ? .degraded : .ok)
         let body = Health(
             status: status,
             database: .init(ok: databaseOK, writable: writable, path: configuration.databasePath, problem: services.store.problem),
@@ -54,6 +55,6 @@ struct SystemController {
             providers: .init(total: statuses.count, available: usable.count, healthy: healthy.count, selected: statuses.first(where: \.selected)?.id),
             latestMessageID: services.latest.snapshot?.message.id
         )
-        return Response.json(body, status: status == "down" ? .serviceUnavailable : .ok)
+        return Response.json(body, status: status == .down ? .serviceUnavailable : .ok)
     }
 }

@@ -20,10 +20,9 @@ public struct TickerMetrics: Sendable {
         self.factory = PrometheusMetricsFactory(registry: registry)
     }
 
-    /// `outcome`: stored, archived, failed or skipped.
-    func tick(outcome: String) {
-        Counter(label: "ai_ticker_ticks_total", dimensions: [("outcome", outcome)], factory: factory).increment()
-        if outcome == "stored" {
+    func tick(outcome: TickRecord.Outcome) {
+        Counter(label: "ai_ticker_ticks_total", dimensions: [("outcome", outcome.rawValue)], factory: factory).increment()
+        if outcome == .stored {
             Gauge(label: "ai_ticker_last_success_timestamp_seconds", factory: factory).record(Date().timeIntervalSince1970)
         }
     }
@@ -50,7 +49,7 @@ public struct TickerMetrics: Sendable {
     func providerHealth(_ statuses: [ProviderStatus]) {
         for status in statuses {
             Gauge(label: "ai_ticker_provider_healthy", dimensions: [("provider", status.id)], factory: factory)
-                .record(status.available && status.health.status != "unhealthy" ? 1 : 0)
+                .record(status.available && status.health.status != .unhealthy ? 1 : 0)
             Gauge(label: "ai_ticker_provider_circuit_open", dimensions: [("provider", status.id)], factory: factory)
                 .record(status.health.circuit == .closed ? 0 : 1)
         }

@@ -11,17 +11,17 @@ public enum ProviderError: Error, Sendable, Equatable {
     case badRequest(String)
     case misconfigured(String)
 
-    /// A stable name for logs, metrics and stored attempts.
-    public var kind: String {
+    /// The class, as logs, metrics and stored attempts name it.
+    public var kind: ErrorClass {
         switch self {
-        case .unauthorized: "unauthorized"
-        case .rateLimited: "rate_limited"
-        case .quotaExhausted: "quota_exhausted"
-        case .unavailable: "unavailable"
-        case .timeout: "timeout"
-        case .badResponse: "bad_response"
-        case .badRequest: "bad_request"
-        case .misconfigured: "misconfigured"
+        case .unauthorized: .unauthorized
+        case .rateLimited: .rateLimited
+        case .quotaExhausted: .quotaExhausted
+        case .unavailable: .unavailable
+        case .timeout: .timeout
+        case .badResponse: .badResponse
+        case .badRequest: .badRequest
+        case .misconfigured: .misconfigured
         }
     }
 

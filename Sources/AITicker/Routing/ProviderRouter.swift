@@ -101,21 +101,31 @@ actor ProviderRouter {
         }
     }
 
+    /// A started provider, or why there is none. One whose start fails is shut down (a plugin
+    /// process must not outlive its failed handshake); the next reload tries again.
     private func build(_ entry: ProviderEntry) async -> (provider: (any AIProvider)?, reason: String?) {
         guard let plugin = registry.plugin(named: entry.plugin) else { return (nil, "unknown plugin \"\(entry.plugin)\"") }
+        let provider: any AIProvider
         do {
-            let provider = try plugin.makeProvider(config: entry.config, context: context)
+            provider = try plugin.makeProvider(config: entry.config, context: context)
+        } catch {
+            return (nil, startFailure(entry, error))
+        }
+        do {
             // Starting may load an interpreter and its modules: a short per-attempt timeout is no
             // measure of that, so start-up gets at least ten seconds.
             try await withTimeout(seconds: max(entry.config.timeout, 10)) { try await provider.initialize() }
-            return (provider, nil)
-        } catch let error as ProviderError {
-            let message = redactor.redact(error.message)
-            logger.warning("provider failed to start", metadata: ["provider": "\(entry.id)", "error": "\(message)"])
-            return (nil, "initialize failed: \(message)")
         } catch {
-            return (nil, "initialize failed: \(redactor.redact("\(error)"))")
+            await provider.shutdown()
+            return (nil, startFailure(entry, error))
         }
+        return (provider, nil)
+    }
+
+    private func startFailure(_ entry: ProviderEntry, _ error: any Error) -> String {
+        let message = redactor.redact((error as? ProviderError)?.message ?? "\(error)")
+        logger.warning("provider failed to start", metadata: ["provider": "\(entry.id)", "error": "\(message)"])
+        return "initialize failed: \(message)"
     }
 
     /// The providers to try this tick, best first, and those passed over with the reason.
@@ -126,12 +136,12 @@ actor ProviderRouter {
         for index in orderedIndices() where slots[index].entry.enabled {
             let slot = slots[index]
             if let reason = slot.reason {
-                skipped.append(Attempt(provider: slot.entry.id, outcome: "skipped", errorClass: "unavailable", detail: reason))
-            } else if slot.health.status == "unhealthy" {
-                skipped.append(Attempt(provider: slot.entry.id, outcome: "skipped", errorClass: "unhealthy", detail: slot.health.lastError))
+                skipped.append(Attempt(provider: slot.entry.id, outcome: .skipped, errorClass: .unavailable, detail: reason))
+            } else if slot.health.status == .unhealthy {
+                skipped.append(Attempt(provider: slot.entry.id, outcome: .skipped, errorClass: .unhealthy, detail: slot.health.lastError))
             } else if !slots[index].breaker.allowsCall(now: now) {
                 let until = slot.breaker.cooldownUntil.map(RFC3339.string) ?? "later"
-                skipped.append(Attempt(provider: slot.entry.id, outcome: "skipped", errorClass: "cooldown", detail: "circuit \(slot.breaker.state.rawValue) until \(until)"))
+                skipped.append(Attempt(provider: slot.entry.id, outcome: .skipped, errorClass: .cooldown, detail: "circuit \(slot.breaker.state.rawValue) until \(until)"))
             } else if let candidate = candidate(index) {
                 candidates.append(candidate)
             }
@@ -163,7 +173,7 @@ actor ProviderRouter {
             slot.breaker.recordSuccess()
             slot.recent = Array((slot.recent + [true]).suffix(20))
             slot.latencyMs = slot.latencyMs.map { $0 * 0.7 + latencyMs * 0.3 } ?? latencyMs
-            slot.health.status = "healthy"
+            slot.health.status = .healthy
             slot.health.lastError = nil
         }
     }
@@ -199,7 +209,7 @@ actor ProviderRouter {
         let now = Date()
         for (id, result) in results {
             update(id) { slot in
-                slot.health.status = result.healthy ? "healthy" : "unhealthy"
+                slot.health.status = result.healthy ? .healthy : .unhealthy
                 slot.health.checkedAt = now
                 slot.health.latencyMs = result.latencyMs
                 if !result.healthy { slot.health.lastError = redactor.redact(result.detail ?? "health check failed") }
@@ -212,7 +222,7 @@ actor ProviderRouter {
         let order = orderedIndices()
         let selected = order.first { index in
             let slot = slots[index]
-            return slot.usable && slot.health.status != "unhealthy" && (slot.breaker.cooldownUntil.map { $0 <= now } ?? true)
+            return slot.usable && slot.health.status != .unhealthy && (slot.breaker.cooldownUntil.map { $0 <= now } ?? true)
         } ?? order.first { slots[$0].usable }
         return order.map { index in
             let slot = slots[index]

@@ -2,14 +2,18 @@ import Foundation
 
 /// Health of one provider as the router sees it (part of `GET /api/providers`).
 public struct ProviderHealth: Codable, Sendable, Equatable {
-    /// `unknown` until the first check, then `healthy` or `unhealthy`.
-    public var status: String = "unknown"
+    public var status: State = .unknown
     public var checkedAt: Date?
     public var latencyMs: Double?
     public var consecutiveFailures: Int = 0
     public var circuit: CircuitState = .closed
     public var cooldownUntil: Date?
     public var lastError: String?
+
+    /// `unknown` until the first check, then what the last one said.
+    public enum State: String, Codable, Sendable {
+        case unknown, healthy, unhealthy
+    }
 
     enum CodingKeys: String, CodingKey {
         case status, checkedAt = "checked_at", latencyMs = "latency_ms", consecutiveFailures = "consecutive_failures"

@@ -36,7 +36,7 @@ struct SchedulerService: Service {
         await withGracefulShutdownHandler {
             for await _ in stream {
                 busy.store(true, ordering: .releasing)
-                _ = await ticks.tick(trigger: "timer")
+                _ = await ticks.tick(trigger: .timer)
                 busy.store(false, ordering: .releasing)
             }
         } onGracefulShutdown: {

@@ -44,13 +44,13 @@ public actor TickService {
     /// Counts a tick the timer could not start because one was running.
     func countSkipped() {
         skippedTicks += 1
-        metrics.tick(outcome: "skipped")
+        metrics.tick(outcome: .skipped)
     }
 
     /// Runs one tick; `only` restricts it to one provider instance (`ai-ticker generate --provider`).
     /// While another tick runs, this one is skipped, or with `join` waits for that tick (at most
     /// as long as that tick, which its deadline bounds) and returns its outcome.
-    public func tick(trigger: String, only: String? = nil, join: Bool = false) async -> TickOutcome {
+    public func tick(trigger: TickRecord.Trigger, only: String? = nil, join: Bool = false) async -> TickOutcome {
         if let current {
             guard join else {
                 countSkipped()
@@ -65,12 +65,12 @@ public actor TickService {
         return outcome
     }
 
-    private func run(trigger: String, only: String?) async -> TickOutcome {
+    private func run(trigger: TickRecord.Trigger, only: String?) async -> TickOutcome {
         let config = configuration.value
         let started = Date()
         if let problem = store.problem {
             // Asking a vendor for a message that cannot be stored would only cost money.
-            let attempt = Attempt(provider: "storage", outcome: "skipped", errorClass: "storage", detail: problem)
+            let attempt = Attempt(provider: "storage", outcome: .skipped, errorClass: .storage, detail: problem)
             return await finish(.refused, started: started, trigger: trigger, attempts: [attempt], config: config)
         }
         let deadline = ContinuousClock.now + .seconds(config.ticker.tickDeadlineSeconds)
@@ -84,12 +84,12 @@ public actor TickService {
         for candidate in candidates {
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else {
-                attempts.append(Attempt(provider: candidate.id, outcome: "skipped", errorClass: "deadline", detail: "tick deadline reached"))
+                attempts.append(Attempt(provider: candidate.id, outcome: .skipped, errorClass: .deadline, detail: "tick deadline reached"))
                 continue
             }
             let seconds = min(candidate.timeout, remaining.milliseconds / 1000)
             let clock = ContinuousClock.now
-            var attempt = Attempt(provider: candidate.id, outcome: "failure")
+            var attempt = Attempt(provider: candidate.id, outcome: .failure)
             do {
                 var response = try await withTimeout(seconds: seconds) {
                     try await candidate.provider.generateMessage(systemPrompt: config.ticker.systemPrompt, userPrompt: config.ticker.userPrompt)
@@ -97,17 +97,17 @@ public actor TickService {
                 attempt.durationMs = Self.milliseconds(since: clock)
                 response.content = MessageText.clean(response.content)
                 if let (errorClass, detail) = Self.rejection(of: response, recent: recent, ticker: config.ticker, secrets: config.redactor) {
-                    attempt.outcome = "rejected"
+                    attempt.outcome = .rejected
                     attempt.errorClass = errorClass
                     attempt.detail = detail
                     attempts.append(attempt)
-                    metrics.generation(provider: candidate.id, outcome: errorClass, seconds: attempt.durationMs / 1000)
-                    if errorClass != "duplicate" {
+                    metrics.generation(provider: candidate.id, outcome: errorClass.rawValue, seconds: attempt.durationMs / 1000)
+                    if errorClass != .duplicate {
                         await router.recordFailure(id: candidate.id, error: .badResponse(detail), now: Date())
                     }
                     continue
                 }
-                attempt.outcome = "success"
+                attempt.outcome = .success
                 attempts.append(attempt)
                 metrics.generation(provider: candidate.id, outcome: "success", seconds: attempt.durationMs / 1000)
                 await router.recordSuccess(id: candidate.id, latencyMs: attempt.durationMs)
@@ -125,7 +125,7 @@ public actor TickService {
                 attempt.errorClass = providerError.kind
                 attempt.detail = config.redactor.redact(providerError.message)
                 attempts.append(attempt)
-                metrics.generation(provider: candidate.id, outcome: providerError.kind, seconds: attempt.durationMs / 1000)
+                metrics.generation(provider: candidate.id, outcome: providerError.kind.rawValue, seconds: attempt.durationMs / 1000)
                 await router.recordFailure(id: candidate.id, error: providerError, now: Date())
                 logger.warning("provider attempt failed", metadata: ["provider": "\(candidate.id)", "error": "\(attempt.detail ?? "")"])
             }
@@ -150,7 +150,7 @@ public actor TickService {
     }
 
     /// Stores the message (if any), publishes it, records the tick and counts it.
-    private func finish(_ result: Result, started: Date, trigger: String, attempts: [Attempt], config: AppConfiguration) async -> TickOutcome {
+    private func finish(_ result: Result, started: Date, trigger: TickRecord.Trigger, attempts: [Attempt], config: AppConfiguration) async -> TickOutcome {
         var attempts = attempts
         var outcome: TickOutcome
         var stored: Message?
@@ -160,7 +160,7 @@ public actor TickService {
                 stored = try await store.insert(message, retention: config.ticker.retention)
             } catch {
                 logger.error("could not store message", metadata: ["error": "\(error)"])
-                attempts.append(Attempt(provider: message.provider, outcome: "failure", errorClass: "storage", detail: "\(error)"))
+                attempts.append(Attempt(provider: message.provider, outcome: .failure, errorClass: .storage, detail: "\(error)"))
             }
         case .nothing, .refused:
             break
@@ -172,12 +172,12 @@ public actor TickService {
         default: outcome = .storageFailed(attempts: attempts)
         }
         if let stored { latest.publish(stored) }
-        let name: String = switch outcome {
-        case .stored: "stored"
-        case .archived: "archived"
-        case .failed: "failed"
-        case .storageFailed: "storage_failed"
-        case .skipped: "skipped"
+        let name: TickRecord.Outcome = switch outcome {
+        case .stored: .stored
+        case .archived: .archived
+        case .failed: .failed
+        case .storageFailed: .storageFailed
+        case .skipped: .skipped
         }
         let record = TickRecord(startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id, attempts: attempts)
         lastTick = record
@@ -192,7 +192,7 @@ public actor TickService {
         } catch {
             logger.error("could not record tick", metadata: ["error": "\(error)"])
         }
-        logger.info("tick finished", metadata: ["outcome": "\(name)", "trigger": "\(trigger)", "message_id": "\(stored.map { String($0.id) } ?? "-")"])
+        logger.info("tick finished", metadata: ["outcome": "\(name.rawValue)", "trigger": "\(trigger.rawValue)", "message_id": "\(stored.map { String($0.id) } ?? "-")"])
         return outcome
     }
 
@@ -205,20 +205,20 @@ public actor TickService {
     /// Why an answer is not accepted: empty, cut off, holding a configured secret (a provider
     /// echoing its key must not publish it), or a near-duplicate of a recent message.
     static func rejection(of response: AIResponse, recent: [[Character]], ticker: TickerConfiguration,
-                          secrets: SecretRedactor = SecretRedactor(secrets: [])) -> (String, String)? {
+                          secrets: SecretRedactor = SecretRedactor(secrets: [])) -> (ErrorClass, String)? {
         let content = response.content.trimmingCharacters(in: .whitespacesAndNewlines)
-        if content.isEmpty { return ("bad_response", "empty content") }
-        if response.metadata.finishReason == "length" { return ("bad_response", "cut off (finish_reason length)") }
+        if content.isEmpty { return (.badResponse, "empty content") }
+        if response.metadata.finishReason == "length" { return (.badResponse, "cut off (finish_reason length)") }
         if content.count > ticker.maxMessageLength {
-            return ("bad_response", "\(content.count) characters, more than ticker.max_message_length (\(ticker.maxMessageLength))")
+            return (.badResponse, "\(content.count) characters, more than ticker.max_message_length (\(ticker.maxMessageLength))")
         }
         if [content, response.model, response.providerName, response.metadata.responseID ?? ""].contains(where: secrets.appears) {
-            return ("bad_response", "the answer contains a configured secret (an API key or the admin token); not stored")
+            return (.badResponse, "the answer contains a configured secret (an API key or the admin token); not stored")
         }
         let normalized = Similarity.normalize(content)
         for previous in recent {
             let score = Similarity.ratio(normalized, previous)
-            if score >= Double(ticker.fuzzyThreshold) { return ("duplicate", "\(Int(score))% similar to a recent message") }
+            if score >= Double(ticker.fuzzyThreshold) { return (.duplicate, "\(Int(score))% similar to a recent message") }
         }
         return nil
     }

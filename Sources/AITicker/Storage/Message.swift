@@ -10,13 +10,12 @@ public enum MessageSource: String, Codable, Sendable {
 /// One try within a tick: who was asked (or skipped), what happened and how long it took.
 public struct Attempt: Codable, Sendable, Equatable {
     public var provider: String
-    /// `success`, `failure`, `rejected` (answer not accepted) or `skipped` (not asked).
-    public var outcome: String
-    public var errorClass: String?
+    public var outcome: Outcome
+    public var errorClass: ErrorClass?
     public var detail: String?
     public var durationMs: Double
 
-    public init(provider: String, outcome: String, errorClass: String? = nil, detail: String? = nil, durationMs: Double = 0) {
+    public init(provider: String, outcome: Outcome, errorClass: ErrorClass? = nil, detail: String? = nil, durationMs: Double = 0) {
         self.provider = provider
         self.outcome = outcome
         self.errorClass = errorClass
@@ -27,6 +26,28 @@ public struct Attempt: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case provider, outcome, errorClass = "error_class", detail, durationMs = "duration_ms"
     }
+
+    /// How the attempt ended: `rejected` when the answer was not accepted, `skipped` when the
+    /// provider was not asked.
+    public enum Outcome: String, Codable, Sendable {
+        case success, failure, rejected, skipped
+    }
+}
+
+/// Why an attempt failed, was rejected or was skipped: a provider error's class
+/// (`ProviderError.kind`), or what the router or the tick decided.
+public enum ErrorClass: String, Codable, Sendable {
+    case unauthorized, timeout, unavailable, misconfigured
+    case rateLimited = "rate_limited", quotaExhausted = "quota_exhausted"
+    case badResponse = "bad_response", badRequest = "bad_request"
+    /// Rejected: too similar to a recent message.
+    case duplicate
+    /// Skipped by the router: failing its health checks, or its circuit cooling down.
+    case unhealthy, cooldown
+    /// Skipped: the tick's deadline had passed.
+    case deadline
+    /// The message could not be stored (or nothing can be, so nobody was asked).
+    case storage
 }
 
 /// A stored ticker message (SPEC §2).
@@ -72,15 +93,26 @@ public struct NewMessage: Sendable {
 public struct TickRecord: Codable, Sendable, Equatable {
     public var startedAt: Date
     public var finishedAt: Date
-    /// `timer`, `manual`, `startup` or `cli`.
-    public var trigger: String
-    /// `stored`, `archived`, `failed` or `skipped`.
-    public var outcome: String
+    public var trigger: Trigger
+    public var outcome: Outcome
     public var messageID: Int64?
     public var attempts: [Attempt]
 
     enum CodingKeys: String, CodingKey {
         case startedAt = "started_at", finishedAt = "finished_at", trigger, outcome, messageID = "message_id", attempts
+    }
+
+    /// What started the tick: the timer, `POST /api/messages/generate`, or `ai-ticker generate`.
+    public enum Trigger: String, Codable, Sendable {
+        case timer, manual, cli
+    }
+
+    /// How the tick ended: a new message stored, an archived one re-published, nothing (every
+    /// provider failed, or none was available), an answer that could not be stored, or not run
+    /// because another tick was running.
+    public enum Outcome: String, Codable, Sendable {
+        case stored, archived, failed, skipped
+        case storageFailed = "storage_failed"
     }
 }
 
@@ -88,11 +120,11 @@ extension TickRecord {
     /// One line for systemd's STATUS=: when, what happened, who answered.
     public var summary: String {
         let when = RFC3339.string(from: finishedAt)
-        let answered = attempts.last { $0.outcome == "success" }?.provider
+        let answered = attempts.last { $0.outcome == .success }?.provider
         switch outcome {
-        case "stored": return "last tick \(when): stored #\(messageID ?? 0) from \(answered ?? "?")"
-        case "archived": return "last tick \(when): every provider failed; re-published #\(messageID ?? 0)"
-        default: return "last tick \(when): \(outcome) after \(attempts.filter { $0.outcome != "skipped" }.count) attempts"
+        case .stored: return "last tick \(when): stored #\(messageID ?? 0) from \(answered ?? "?")"
+        case .archived: return "last tick \(when): every provider failed; re-published #\(messageID ?? 0)"
+        default: return "last tick \(when): \(outcome.rawValue) after \(attempts.filter { $0.outcome != .skipped }.count) attempts"
         }
     }
 }

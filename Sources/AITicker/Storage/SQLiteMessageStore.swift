@@ -334,7 +334,7 @@ public final class SQLiteMessageStore: MessageStore {
             try db.execute(sql: """
                 INSERT INTO ticks (started_at, finished_at, trigger, outcome, message_id, attempts) VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [RFC3339.string(from: tick.startedAt), RFC3339.string(from: tick.finishedAt),
-                                 tick.trigger, tick.outcome, tick.messageID, attempts])
+                                 tick.trigger.rawValue, tick.outcome.rawValue, tick.messageID, attempts])
             try db.execute(sql: "DELETE FROM ticks WHERE id <= ?", arguments: [db.lastInsertedRowID - Int64(retention)])
         }
     }
@@ -345,7 +345,8 @@ public final class SQLiteMessageStore: MessageStore {
                 TickRecord(
                     startedAt: RFC3339.date(from: try row.decode(forColumn: "started_at")) ?? .distantPast,
                     finishedAt: RFC3339.date(from: try row.decode(forColumn: "finished_at")) ?? .distantPast,
-                    trigger: try row.decode(forColumn: "trigger"), outcome: try row.decode(forColumn: "outcome"),
+                    trigger: TickRecord.Trigger(rawValue: try row.decode(forColumn: "trigger")) ?? .timer,
+                    outcome: TickRecord.Outcome(rawValue: try row.decode(forColumn: "outcome")) ?? .failed,
                     messageID: try row.decode(forColumn: "message_id"), attempts: try Self.attempts(row)
                 )
             }

@@ -41,6 +41,21 @@ let adminToken = "test-admin-token"
 let adminHeaders: HTTPFields = [.authorization: "Bearer \(adminToken)"]
 let jsonHeaders: HTTPFields = [.authorization: "Bearer \(adminToken)", .contentType: "application/json"]
 
+/// Runs `process` to its end and returns its exit status, without holding one of the few threads
+/// of Swift's cooperative pool meanwhile (a build or a venv takes seconds; the in-process servers
+/// of other tests need those threads to answer).
+func runToEnd(_ process: Process) async throws -> Int32 {
+    try await withCheckedThrowingContinuation { continuation in
+        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+        do {
+            try process.run()
+        } catch {
+            process.terminationHandler = nil
+            continuation.resume(throwing: error)
+        }
+    }
+}
+
 /// Runs blocking socket work on a Dispatch thread, so it never holds one of the few threads of
 /// Swift's cooperative pool that the server in the same process needs to answer.
 func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
@@ -50,7 +65,8 @@ func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async t
 }
 
 /// Sends `request` as written (any `Host`, any header) to a loopback port over a plain socket
-/// and returns the response's status code and text, read until the server closes or 5 s pass.
+/// and returns the response's status code and text, read until the server closes or 20 s pass
+/// (the most it waits: a busy 2-core machine running the whole suite may take seconds).
 func rawHTTP(port: Int, _ request: String) async throws -> (status: Int, text: String) {
     try await offThePool { try blockingRawHTTP(port: port, request) }
 }
@@ -58,7 +74,7 @@ func rawHTTP(port: Int, _ request: String) async throws -> (status: Int, text: S
 private func blockingRawHTTP(port: Int, _ request: String) throws -> (status: Int, text: String) {
     let connection = try RawConnection(port: port)
     connection.send(request)
-    let text = connection.blockingRead(seconds: 5).text
+    let text = connection.blockingRead(seconds: 20).text
     return (Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0, text)
 }
 
