@@ -39,16 +39,9 @@ public struct TickerOptions: Sendable {
 public func buildServices(_ options: TickerOptions, asService: Bool = false) async throws -> TickerServices {
     var loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
     loader.createsAdminToken = asService
-    var configuration = try loader.load()
-    let store = asService ? try SQLiteMessageStore.openForService(path: configuration.databasePath) : try SQLiteMessageStore(path: configuration.databasePath)
-    let overrides = try await store.overrides()
-    if !overrides.isEmpty {
-        do {
-            configuration = try loader.load(overrides: overrides)
-        } catch {
-            options.logger.error("runtime overrides ignored: they no longer fit the configuration", metadata: ["error": "\(error)"])
-        }
-    }
+    let files = try loader.load()
+    let store = asService ? try SQLiteMessageStore.openForService(path: files.databasePath) : try SQLiteMessageStore(path: files.databasePath)
+    let configuration = try await applyingOverrides(files, from: store, loader: loader, logger: options.logger)
     let levels = LogLevelControl(configuration.logLevel)
     let logger = levels.controlling(options.logger)
     do {
@@ -87,6 +80,30 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     return TickerServices(configuration: live, configurationService: configurationService, store: store, ticks: ticks,
                           latest: latest, metrics: metrics, tickSource: options.tickSource, router: router, logger: logger,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
+}
+
+/// The effective configuration, runtime overrides from the database included, without starting
+/// any provider (`ai-ticker config`).
+public func effectiveConfiguration(_ options: TickerOptions) async throws -> AppConfiguration {
+    let loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
+    let files = try loader.load()
+    let configuration = try await applyingOverrides(files, from: try SQLiteMessageStore(path: files.databasePath), loader: loader, logger: options.logger)
+    ConfigurationService.report(configuration.warnings, logger: options.logger)
+    return configuration
+}
+
+/// `configuration` with the stored runtime overrides on top; unchanged (logged) when they no
+/// longer fit it.
+private func applyingOverrides(_ configuration: AppConfiguration, from store: any MessageStore, loader: ConfigurationLoader,
+                               logger: Logger) async throws -> AppConfiguration {
+    let overrides = try await store.overrides()
+    guard !overrides.isEmpty else { return configuration }
+    do {
+        return try loader.load(overrides: overrides)
+    } catch {
+        logger.error("runtime overrides ignored: they no longer fit the configuration", metadata: ["error": "\(error)"])
+        return configuration
+    }
 }
 
 /// The newest message, or nil (logged) when a damaged database cannot return it: the service

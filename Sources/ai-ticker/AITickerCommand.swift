@@ -32,15 +32,22 @@ struct CommonOptions: ParsableArguments {
         if let db { commandLine["database.path"] = .string(db) }
         if let host { commandLine["server.host"] = .string(host) }
         if let port { commandLine["server.port"] = .number(Double(port)) }
-        let logFile = LogFile()
-        LoggingSystem.bootstrap { label in
-            MultiplexLogHandler([StreamLogHandler.standardError(label: label), FileLogHandler(label: label, file: logFile)])
-        }
+        let logFile = processLogFile  // first: the options' logger must be made after the bootstrap
         var options = TickerOptions(sources: ConfigurationSources(configFile: config, envFile: envFile, commandLine: commandLine))
         options.logFile = logFile
         return options
     }
 }
+
+/// Where `logging.file` lines go. The log system is set up here, once per process, the first time
+/// a command reads its options (swift-log allows one bootstrap; a global is initialised once).
+let processLogFile: LogFile = {
+    let file = LogFile()
+    LoggingSystem.bootstrap { label in
+        MultiplexLogHandler([StreamLogHandler.standardError(label: label), FileLogHandler(label: label, file: file)])
+    }
+    return file
+}()
 
 /// Runs `body`, turning configuration and storage errors into a clear message and exit code 2.
 func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
@@ -296,11 +303,7 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         let options = common.options
-        let configuration = try await reportingErrors {
-            let services = try await buildServices(options)
-            await services.shutdown()
-            return services.configuration.value
-        }
+        let configuration = try await reportingErrors { try await effectiveConfiguration(options) }
         print("# file: \(configuration.configFile)")
         print(Table.render(header: ["KEY", "VALUE", "SOURCE"], rows: configuration.effective.map { [$0.key, Table.text($0.value), $0.source] }))
     }
@@ -316,10 +319,8 @@ struct Messages: AsyncParsableCommand {
         guard (1...200).contains(limit) else { throw ValidationError("--limit must be from 1 to 200") }
         let options = common.options
         let messages = try await reportingErrors {
-            let services = try await buildServices(options)
-            let messages = try await services.store.messages(limit: limit, before: nil)
-            await services.shutdown()
-            return messages
+            let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+            return try await SQLiteMessageStore(path: configuration.databasePath).messages(limit: limit, before: nil)
         }
         print(Table.render(header: ["ID", "CREATED", "PROVIDER", "MODEL", "MESSAGE"],
                            rows: messages.map { [String($0.id), RFC3339.string(from: $0.createdAt), $0.provider, $0.model, $0.content] }))

@@ -23,6 +23,21 @@ struct StoreTests {
         #expect(try await store.latest()?.id == stored.id)
     }
 
+    /// A record written in an older shape of `Message` is not served: it is rebuilt from the columns.
+    @Test func aRecordOfAnOlderVersionIsRebuiltFromTheColumns() async throws {
+        let workspace = try TestWorkspace()
+        let path = workspace.path("v.sqlite")
+        let store = try SQLiteMessageStore(path: path)
+        let stored = try await store.insert(draft("current shape"), retention: 100)
+        let queue = try DatabaseQueue(path: path)
+        try await queue.write { db in
+            try db.execute(sql: #"UPDATE messages SET record = '{"id":1,"old":"shape"}', record_version = 0 WHERE id = ?"#, arguments: [stored.id])
+        }
+        let page = try await store.encodedMessages(limit: 10, before: nil)
+        let decoded = try JSONCoding.decoder.decode(Message.self, from: try #require(page.first).json)
+        #expect(decoded.id == stored.id && decoded.content == "current shape" && decoded.attempts == stored.attempts)
+    }
+
     @Test func historyPagesAreTheStoredRecordsAndRowsWithoutOneAreEncodedOnTheFly() async throws {
         let workspace = try TestWorkspace()
         let path = workspace.path("r.sqlite")

@@ -52,6 +52,10 @@ public enum ErrorClass: String, Codable, Sendable {
 
 /// A stored ticker message (SPEC §2).
 public struct Message: Codable, Sendable, Equatable {
+    /// The shape of the encoded record the database keeps beside the columns: raise it with any
+    /// change to the fields or their encoding, and older records are rebuilt from the columns.
+    static let recordVersion = 1
+
     public var id: Int64
     public var content: String
     /// The provider instance id.

@@ -206,6 +206,11 @@ public final class SQLiteMessageStore: MessageStore {
             // the stored bytes joined, with nothing decoded or encoded per request.
             try db.execute(sql: "ALTER TABLE messages ADD COLUMN record TEXT")
         }
+        migrator.registerMigration("v3: record version") { db in
+            // Which shape of `Message` a record holds: one written by an older shape is rebuilt
+            // from the columns when read, so a new field never leaves old rows behind.
+            try db.execute(sql: "ALTER TABLE messages ADD COLUMN record_version INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 
@@ -237,7 +242,8 @@ public final class SQLiteMessageStore: MessageStore {
             responseID: message.responseID, profile: message.profile, latencyMs: message.latencyMs,
             createdAt: message.createdAt, source: message.source, attempts: message.attempts
         )
-        try db.execute(sql: "UPDATE messages SET record = ? WHERE id = ?", arguments: [try json(stored), id])
+        try db.execute(sql: "UPDATE messages SET record = ?, record_version = ? WHERE id = ?",
+                       arguments: [try json(stored), Message.recordVersion, id])
         return stored
     }
 
@@ -267,11 +273,12 @@ public final class SQLiteMessageStore: MessageStore {
 
     public func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, record FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
+            try Row.fetchAll(db, sql: "SELECT id, record, record_version FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
                              arguments: [before ?? Int64.max, limit]).map { row -> (id: Int64, json: Data) in
                 let id: Int64 = try row.decode(forColumn: "id")
-                if let record: Data = try row.decode(forColumn: "record") { return (id, record) }
-                // Written before the record column existed: encode it now.
+                let version: Int = try row.decode(forColumn: "record_version")
+                if version == Message.recordVersion, let record: Data = try row.decode(forColumn: "record") { return (id, record) }
+                // Written before the record column existed, or in an older shape: encode it now.
                 let full = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id])!
                 return (id, try JSONCoding.encoder.encode(Self.message(full)))
             }
