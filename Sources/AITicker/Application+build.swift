@@ -49,7 +49,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     } catch {
         logger.error("log file not written", metadata: ["error": "\(error)"])
     }
-    ConfigurationService.report(configuration.warnings, logger: logger)
+    ConfigurationIssue.log(configuration.warnings, logger: logger)
     for line in store.startReport { logger.error("\(line)") }
     if asService, configuration.adminToken.value != nil {
         logger.notice("admin routes need the bearer token from \(configuration.adminToken.origin ?? "")")
@@ -75,9 +75,9 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger) { record in
         notifier.status(record.summary)
     }
-    let configurationService = ConfigurationService(loader: loader, store: store, live: live, router: router,
+    let reloads = ReloadCoordinator(loader: loader, store: store, live: live, router: router,
                                                     tickSource: options.tickSource, notifier: notifier, logger: logger, levels: levels)
-    return TickerServices(configuration: live, configurationService: configurationService, store: store, ticks: ticks,
+    return TickerServices(configuration: live, reloads: reloads, store: store, ticks: ticks,
                           latest: latest, metrics: metrics, tickSource: options.tickSource, router: router, logger: logger,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
 }
@@ -88,7 +88,7 @@ public func effectiveConfiguration(_ options: TickerOptions) async throws -> App
     let loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
     let files = try loader.load()
     let configuration = try await applyingOverrides(files, from: try SQLiteMessageStore(path: files.databasePath), loader: loader, logger: options.logger)
-    ConfigurationService.report(configuration.warnings, logger: options.logger)
+    ConfigurationIssue.log(configuration.warnings, logger: options.logger)
     return configuration
 }
 
@@ -139,7 +139,7 @@ public func buildApplication(
     let services = try await buildServices(options, asService: true)
     let configuration = services.configuration.value
     let logger = services.logger
-    let router = buildRouter(services).router
+    let router = buildRouter(services)
     let liveness = SchedulerLiveness()
     let server = configuration.server
     DescriptorLimit.check(server, logger: logger)
@@ -157,7 +157,7 @@ public func buildApplication(
         services: [
             ProviderShutdownService(services: services),
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics),
-            ReloadSignalService(configuration: services.configurationService, logFile: options.logFile, logger: logger),
+            ReloadSignalService(configuration: services.reloads, logFile: options.logFile, logger: logger),
             SchedulerService(source: options.tickSource, ticks: services.ticks, store: services.store,
                              configuration: services.configuration, logger: logger, liveness: liveness),
             StreamHeartbeatService(latest: services.latest, configuration: services.configuration, metrics: services.metrics),
@@ -174,22 +174,23 @@ public func buildApplication(
     return (application, services)
 }
 
-/// The REST API's router and the list of its routes (for the OpenAPI check).
-func buildRouter(_ services: TickerServices) -> (router: Router<AppRequestContext>, routes: [(method: HTTPRequest.Method, path: String)]) {
+/// The REST API's router: the middleware, then each controller with what it uses.
+func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    let list = RouteList()
-    router.add(middleware: ErrorMiddleware(metrics: services.metrics, routes: list))
+    let routes = RouteList()
+    router.add(middleware: ErrorMiddleware(metrics: services.metrics, routes: routes))
     router.add(middleware: HostCheck(configuration: services.configuration))
     router.add(middleware: CompressionMiddleware(configuration: services.configuration.value.compression))
-    let admin = AdminAuthMiddleware(configuration: services.configuration, metrics: services.metrics, logger: services.logger)
-    var table = RouteTable(router: router, list: list)
-    MessagesController(services: services).register(on: &table, admin: admin)
-    ProvidersController(services: services).register(on: &table, admin: admin)
-    ConfigController(services: services).register(on: &table, admin: admin)
-    SystemController(services: services).register(on: &table)
-    StreamController(services: services).register(on: &table)
-    TickerPageController().register(on: &table)
-    return (router, table.routes)
+    let table = RouteTable(router: router, admin: AdminAuthMiddleware(configuration: services.configuration, metrics: services.metrics, logger: services.logger))
+    MessagesController(latest: services.latest, store: services.store, ticks: services.ticks).register(on: table)
+    ProvidersController(router: services.router, configuration: services.configuration, coordinator: services.reloads).register(on: table)
+    ConfigController(configuration: services.configuration, coordinator: services.reloads).register(on: table)
+    SystemController(configuration: services.configuration, router: services.router, store: services.store, ticks: services.ticks,
+                     tickSource: services.tickSource, latest: services.latest, metrics: services.metrics).register(on: table)
+    StreamController(latest: services.latest, store: services.store, configuration: services.configuration, metrics: services.metrics).register(on: table)
+    TickerPageController().register(on: table)
+    routes.fill(from: router)
+    return router
 }
 
 /// Shuts providers and the HTTP client down once the rest of the service has stopped.

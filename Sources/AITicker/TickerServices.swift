@@ -5,7 +5,7 @@ import Logging
 /// controllers and the command line.
 public struct TickerServices: Sendable {
     public let configuration: LiveConfiguration
-    public let configurationService: ConfigurationService
+    public let reloads: ReloadCoordinator
     public let store: any MessageStore
     public let ticks: TickService
     public let latest: LatestMessageCache

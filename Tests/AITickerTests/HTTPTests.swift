@@ -215,7 +215,7 @@ struct HTTPTests {
     @Test func theOpenAPIDocumentAndTheRouterListTheSameRoutes() async throws {
         let workspace = try TestWorkspace()
         let (services, _) = try await workspace.services()
-        let routes = Set(buildRouter(services).routes.map { "\($0.method.rawValue.lowercased()) \($0.path)" })
+        let routes = Set(buildRouter(services).routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" })
         let document = try JSONDecoder().decode(JSONValue.self, from: OpenAPIDocument.bytes)
         var documented = Set<String>()
         for (path, operations) in document["paths"]?.objectValue ?? [:] {

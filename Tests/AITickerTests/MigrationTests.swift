@@ -48,7 +48,7 @@ struct MigrationTests {
         try await workspace.withApp(config: config) { services, _, client in
             func enable(_ on: Bool) async throws {
                 try await services.store.setOverrides(["plugins.flaky.enabled": .bool(on)])
-                _ = try await services.configurationService.reload()
+                _ = try await services.reloads.reload()
             }
             guard case .stored(let first) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected a message"); return }
             try await enable(false)

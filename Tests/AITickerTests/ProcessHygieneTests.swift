@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Testing
 @testable import AITicker
 
@@ -107,7 +108,7 @@ struct ProcessHygieneTests {
         let status = await services.providerStatuses().first { $0.id == "refuser" }
         #expect(status?.available == false && status?.reason?.contains("initialize failed") == true, "\(String(describing: status))")
         #expect(await eventually { helpers(marker) == 0 }, "the refused plugin and its helper are gone")
-        _ = try await services.configurationService.reload()
+        _ = try await services.reloads.reload()
         #expect(await services.providerStatuses().first { $0.id == "refuser" }?.reason?.contains("initialize failed") == true)
         let starts = try String(contentsOfFile: workspace.path("plugins/refuser/starts.txt"), encoding: .utf8)
         #expect(starts.split(separator: "\n").count == 2, "the reload tried it again")
@@ -121,5 +122,39 @@ struct ProcessHygieneTests {
             try? await Task.sleep(for: .milliseconds(50))
         }
         return false
+    }
+
+    /// A plugin that stops reading its stdin while it floods its stdout: the service keeps
+    /// draining stdout while a large request waits to be written, so neither side stalls.
+    @Test func aPluginFillingBothPipesDoesNotDeadlockTheConversation() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugins/flood/plugin.py", """
+            import json, sys, time
+            for line in sys.stdin:
+                request = json.loads(line)
+                method = request.get("method")
+                if method == "shutdown":
+                    sys.exit(0)
+                if method == "initialize":
+                    result = {"provider_name": "flood"}
+                else:
+                    result = {"content": "read %d characters" % len(request["params"]["system_prompt"])}
+                sys.stdout.write(json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": result}) + "\\n")
+                sys.stdout.flush()
+                if method == "initialize":
+                    time.sleep(0.5)  # the next request arrives and fills stdin meanwhile
+                    for _ in range(4):
+                        sys.stdout.write("#" * 100000 + "\\n")  # more than a pipe holds, before reading on
+                    sys.stdout.flush()
+            """)
+        let launch = PluginLaunch(name: "flood", command: ["python3", "plugin.py"], directory: URL(fileURLWithPath: workspace.path("plugins/flood")),
+                                  environment: PluginLaunch.childEnvironment(ProcessInfo.processInfo.environment), models: [])
+        let provider = ExternalProvider(launch: launch, config: ProviderConfig(name: "flood"), logger: Logger(label: "test"))
+        try await withTimeout(seconds: 10) { try await provider.initialize() }
+        let prompt = String(repeating: "p", count: 300_000)
+        let answer = try await withTimeout(seconds: 10) { try await provider.generateMessage(systemPrompt: prompt, userPrompt: "u") }
+        #expect(answer.content == "read 300000 characters")
+        await provider.shutdown()
+        #expect(provider.process.processID == nil, "the plugin has exited")
     }
 }

@@ -14,7 +14,7 @@ struct StoreTests {
     @Test func aStoredMessageReadsBackWithItsAttempts() async throws {
         let workspace = try TestWorkspace()
         let store = try SQLiteMessageStore(path: workspace.path("t.sqlite"))
-        let stored = try await store.insert(draft("hello"), retention: 100)
+        let stored = try await store.insert(draft("hello"), retention: 100).message
         let read = try await store.message(id: stored.id)
         #expect(read.content == "hello")
         #expect(read.usage.totalTokens == 7)
@@ -28,7 +28,7 @@ struct StoreTests {
         let workspace = try TestWorkspace()
         let path = workspace.path("v.sqlite")
         let store = try SQLiteMessageStore(path: path)
-        let stored = try await store.insert(draft("current shape"), retention: 100)
+        let stored = try await store.insert(draft("current shape"), retention: 100).message
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in
             try db.execute(sql: #"UPDATE messages SET record = '{"id":1,"old":"shape"}', record_version = 0 WHERE id = ?"#, arguments: [stored.id])
@@ -42,8 +42,8 @@ struct StoreTests {
         let workspace = try TestWorkspace()
         let path = workspace.path("r.sqlite")
         let store = try SQLiteMessageStore(path: path)
-        let first = try await store.insert(draft("first"), retention: 100)
-        let second = try await store.insert(draft("second"), retention: 100)
+        let first = try await store.insert(draft("first"), retention: 100).message
+        let second = try await store.insert(draft("second"), retention: 100).message
         let queue = try DatabaseQueue(path: path)
         try await queue.write { db in try db.execute(sql: "UPDATE messages SET record = NULL WHERE id = ?", arguments: [first.id]) }
         let page = try await store.encodedMessages(limit: 10, before: nil)

@@ -74,8 +74,8 @@ struct StreamTests {
         let stalled = try #require(cache.subscribe(buffer: 2, limit: 10))
         let reader = try #require(cache.subscribe(buffer: 100, limit: 10))
         let message = { (id: Int64) in
-            Message(id: id, content: "m\(id)", provider: "p", providerName: "p", model: "m", usage: Usage(), finishReason: nil,
-                    responseID: nil, profile: "default", latencyMs: 0, createdAt: Date(), source: .generated, attempts: [])
+            Message(id: id, fields: NewMessage(content: "m\(id)", provider: "p", providerName: "p", model: "m", usage: Usage(), finishReason: nil,
+                                               responseID: nil, profile: "default", latencyMs: 0, createdAt: Date(), source: .generated, attempts: []))
         }
         for id in Int64(1)...5 { cache.publish(message(id)) }
         #expect(cache.subscriberCount == 1, "the subscriber that fell behind was dropped")

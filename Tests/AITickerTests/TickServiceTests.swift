@@ -85,7 +85,7 @@ struct TickServiceTests {
             global: #""fallback_behavior": "use_cache""#))
         for _ in 0..<12 { _ = await services.ticks.tick(trigger: .manual) }
         try await services.store.setOverrides(["plugins.flaky.enabled": .bool(false)])
-        _ = try await services.configurationService.reload()
+        _ = try await services.reloads.reload()
         guard case .archived(let message, _) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected archive"); return }
         #expect(message.source == .archive)
         #expect(message.id == 13)
@@ -116,7 +116,7 @@ struct TickServiceTests {
             """, global: #""circuit_failure_threshold": 1, "circuit_cooldown_seconds": 600"#)
         let (services, _) = try await workspace.services(config: config)
         _ = await services.ticks.tick(trigger: .manual)
-        let report = try await services.configurationService.reload()
+        let report = try await services.reloads.reload()
         #expect(report.diff.unchanged.sorted() == ["down", "up"])
         #expect(report.providers.first { $0.id == "down" }?.health.circuit == .open)
     }

@@ -14,6 +14,14 @@ func makeProvider(_ plugin: any AIProviderPlugin, base: String?, key: String? = 
 }
 
 /// Runs one generation and returns the error it threw, or nil.
+/// Why the tick's answer check turns down the provider's next answer; nil when it accepts it.
+func answerRejection(_ provider: any AIProvider) async throws -> String? {
+    let answer = try await provider.generateMessage(systemPrompt: "s", userPrompt: "u")
+    let ticker = TickerConfiguration(intervalSeconds: 60, profile: "p", systemPrompt: "s", userPrompt: "u", fuzzyThreshold: 85,
+                                     dedupeWindow: 0, retention: 10, tickDeadlineSeconds: 60)
+    return AnswerCheck.rejection(of: answer, recent: [], ticker: ticker)?.1
+}
+
 func generationError(_ provider: any AIProvider) async -> ProviderError? {
     do {
         _ = try await provider.generateMessage(systemPrompt: "s", userPrompt: "u")
@@ -105,10 +113,6 @@ struct VendorPluginTests {
                 (.raw(200, contentType: "text/html", Data("<html>gateway</html>".utf8)), { if case .badResponse = $0 { true } else { false } }),
                 (.json(200, #"{"unexpected": true}"#), { if case .badResponse = $0 { true } else { false } }),
                 (.json(200, #"{"id":"x","choices":[{"message":{"content":"Hel"#), { if case .badResponse = $0 { true } else { false } }),
-                (.json(200, #"{"choices":[{"message":{"content":"  "},"finish_reason":"stop"}]}"#), { $0 == .badResponse("empty content") }),
-                (.json(200, #"{"choices":[{"message":{"content":null},"finish_reason":"stop"}]}"#), { $0 == .badResponse("empty content") }),
-                (.json(200, #"{"choices":[{"message":{"content":"Half a sen"},"finish_reason":"length"}]}"#),
-                 { $0 == .badResponse("cut off (finish_reason length)") }),
                 (.raw(200, contentType: "application/json", Data(repeating: UInt8(ascii: " "), count: 10 << 20)),
                  { $0 == .badResponse("response body larger than 1 MiB") }),
             ]
@@ -120,14 +124,35 @@ struct VendorPluginTests {
         }
     }
 
-    @Test func hangingAndTricklingUpstreamsTimeOutWithinTheAttemptTimeout() async throws {
+    /// The provider reports what the vendor said; the tick's one answer check turns it down.
+    @Test func emptyAndCutOffAnswersComeBackAsSaidAndAreRejectedByTheAnswerCheck() async throws {
+        let vendor = FakeVendor()
+        try await vendor.run { base in
+            let provider = try makeProvider(OpenAICompatiblePlugin(), base: base + "/v1", model: "m")
+            let cases: [(String, String)] = [
+                (#"{"choices":[{"message":{"content":"  "},"finish_reason":"stop"}]}"#, "empty content"),
+                (#"{"choices":[{"message":{"content":null},"finish_reason":"stop"}]}"#, "empty content"),
+                (#"{"choices":[{"message":{"content":"Half a sen"},"finish_reason":"length"}]}"#, "cut off (finish_reason length)"),
+                (#"{"choices":[{"message":{"content":"x"},"finish_reason":"content_filter"}]}"#, "withheld by the vendor (finish_reason content_filter)"),
+            ]
+            for (body, _) in cases { vendor.script(.json(200, body)) }
+            for (body, expected) in cases {
+                #expect(try await answerRejection(provider) == expected, "\(body)")
+            }
+        }
+    }
+
+    @Test func hangingAndTricklingUpstreamsEndWhenTheAttemptTimeoutCancelsThem() async throws {
         let vendor = FakeVendor()
         try await vendor.run { base in
             let provider = try makeProvider(OpenAICompatiblePlugin(), base: base + "/v1", model: "m", timeout: 0.5)
             vendor.script(.hang, .trickle(String(repeating: " ", count: 200), chunkDelay: .milliseconds(20)))
             for _ in 0..<2 {
                 let start = ContinuousClock.now
-                #expect(await generationError(provider) == .timeout)
+                let error = await #expect(throws: ProviderError.self) {
+                    try await withTimeout(seconds: 0.5) { try await provider.generateMessage(systemPrompt: "s", userPrompt: "u") }
+                }
+                #expect(error == .timeout)
                 #expect(start.duration(to: .now) < .seconds(5), "cut off near the 0.5 s timeout, not left hanging (slack for a busy machine)")
             }
         }
@@ -183,7 +208,7 @@ struct VendorPluginTests {
             vendor.script(.json(200, #"{"id":"m","type":"message","content":[{"type":"text","text":"cut"}],"stop_reason":"max_tokens","usage":{"input_tokens":1,"output_tokens":77}}"#),
                           .json(529, #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#),
                           .json(401, #"{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}"#))
-            #expect(await generationError(provider) == .badResponse("cut off (stop_reason max_tokens)"))
+            #expect(try await answerRejection(provider) == "cut off (finish_reason max_tokens)")
             guard case .unavailable = await generationError(provider) else { Issue.record("529 should be retryable"); return }
             guard case .unauthorized = await generationError(provider) else { Issue.record("401 should be unauthorized"); return }
         }
@@ -219,7 +244,7 @@ struct VendorPluginTests {
             guard case .quotaExhausted(let until?) = await generationError(provider) else { Issue.record("daily quota"); return }
             #expect(until.timeIntervalSinceNow > 3_500)
             guard case .unauthorized = await generationError(provider) else { Issue.record("API_KEY_INVALID"); return }
-            #expect(await generationError(provider) == .badResponse("cut off (finishReason MAX_TOKENS)"))
+            #expect(try await answerRejection(provider) == "cut off (finish_reason MAX_TOKENS)")
         }
     }
 
@@ -238,7 +263,7 @@ struct VendorPluginTests {
             #expect(request.headers["authorization"] == nil)
             vendor.script(.json(200, #"{"model":"llama-test","message":{"role":"assistant","content":"cut"},"done":true,"done_reason":"length"}"#),
                           .json(404, #"{"error":"model \"nope\" not found, try pulling it first"}"#))
-            #expect(await generationError(provider) == .badResponse("cut off (done_reason length)"))
+            #expect(try await answerRejection(provider) == "cut off (finish_reason length)")
             guard case .misconfigured(let message) = await generationError(provider) else { Issue.record("404 model"); return }
             #expect(message.contains("not found, try pulling it first"))
         }

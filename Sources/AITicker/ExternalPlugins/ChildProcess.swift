@@ -1,14 +1,18 @@
 import CSpawn
 import Foundation
 import Glibc
+import Synchronization
 
 /// A plugin's process. It starts as the leader of its own process group with default signal
 /// dispositions and an empty signal mask (Foundation's `Process` passes on what the service's
 /// threads block and ignore, so a plugin's own children could not be stopped with SIGTERM).
 /// The parent keeps only its ends of the three pipes; a thread waits for the exit, then ends
 /// whatever the plugin left running in its group and reaps it, so nothing outlives a plugin.
+/// Signals go out only until it is reaped, so a reused process id is never signalled.
 final class ChildProcess: Sendable {
     let pid: pid_t
+    /// Reaped yet, and who waits for that.
+    private let exit = Mutex<(reaped: Bool, waiters: [UUID: CheckedContinuation<Bool, Never>])>((false, [:]))
     /// The parent's ends: write to `stdin`, read `stdout` and `stderr`.
     let stdin: FileHandle
     let stdout: FileHandle
@@ -61,18 +65,42 @@ final class ChildProcess: Sendable {
         let waiter = Thread {
             var info = siginfo_t()
             while waitid(P_PID, id_t(started), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
+            // Still a zombie, so its id and group cannot have been reused yet.
             _ = kill(-started, SIGKILL)  // what the plugin started and left behind
             var status: Int32 = 0
-            while waitpid(started, &status, 0) == -1 && errno == EINTR {}
+            let waiters = child.exit.withLock { exit in
+                while waitpid(started, &status, 0) == -1 && errno == EINTR {}
+                exit.reaped = true
+                defer { exit.waiters = [:] }
+                return exit.waiters.values
+            }
             onExit(status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            waiters.forEach { $0.resume(returning: true) }
         }
         waiter.name = "plugin-\(started)-waiter"
         waiter.start()
         return child
     }
 
-    /// Sends `number` to the plugin and everything it started.
+    /// Sends `number` to the plugin and everything it started, unless it is gone.
     func signal(_ number: Int32) {
-        _ = kill(-pid, number)
+        exit.withLock { exit in
+            if !exit.reaped { _ = kill(-pid, number) }
+        }
+    }
+
+    /// Waits for the process to end, at most `seconds`; true when it has.
+    func exited(within seconds: Double) async -> Bool {
+        let id = UUID()
+        return await withCheckedContinuation { continuation in
+            let reaped = exit.withLock { exit in
+                if !exit.reaped { exit.waiters[id] = continuation }
+                return exit.reaped
+            }
+            if reaped { return continuation.resume(returning: true) }
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
+                exit.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
+            }
+        }
     }
 }

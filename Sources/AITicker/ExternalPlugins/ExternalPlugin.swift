@@ -6,8 +6,6 @@ import Synchronization
 struct ExternalPlugin: AIProviderPlugin {
     let manifest: PluginManifest
     let directory: URL
-    /// `global_settings.plugin_timeout`: the limit of every call to the process.
-    let callTimeout: Double
 
     var metadata: PluginMetadata { manifest.metadata }
 
@@ -20,11 +18,13 @@ struct ExternalPlugin: AIProviderPlugin {
         ExternalProvider(launch: launch, config: config, logger: context.logger)
     }
 
+    var launchFingerprint: String? { launch.fingerprint }
+
     var launch: PluginLaunch {
         let required = manifest.metadata.requires.filter { $0.range(of: #"^[A-Z][A-Z0-9_]*$"#, options: .regularExpression) != nil }
         return PluginLaunch(name: manifest.metadata.name, command: manifest.command, directory: directory,
                             environment: PluginLaunch.childEnvironment(ProcessInfo.processInfo.environment, adding: required),
-                            callTimeout: callTimeout, models: manifest.supportedModels)
+                            models: manifest.supportedModels)
     }
 }
 
@@ -36,25 +36,22 @@ struct PluginLaunch: Sendable {
     let command: [String]
     let directory: URL
     let environment: [String: String]
-    /// `global_settings.plugin_timeout`: the limit of every call to the process.
-    let callTimeout: Double
     let models: [String]
     /// Taken when the launch is made: it changes when anything that would make a new process
-    /// behave differently changes (the command, directory, environment, call limit, or a file in
+    /// behave differently changes (the command, directory, environment, or a file in
     /// the directory, two levels deep). A reload restarts an external plugin only when it differs.
     let fingerprint: String
 
-    init(name: String, command: [String], directory: URL, environment: [String: String], callTimeout: Double, models: [String]) {
+    init(name: String, command: [String], directory: URL, environment: [String: String], models: [String]) {
         self.name = name
         self.command = command
         self.directory = directory
         self.environment = environment
-        self.callTimeout = callTimeout
         self.models = models
-        fingerprint = Self.fingerprint(command: command, directory: directory, environment: environment, callTimeout: callTimeout)
+        fingerprint = Self.fingerprint(command: command, directory: directory, environment: environment)
     }
 
-    private static func fingerprint(command: [String], directory: URL, environment: [String: String], callTimeout: Double) -> String {
+    private static func fingerprint(command: [String], directory: URL, environment: [String: String]) -> String {
         var newest = Date.distantPast
         if let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.contentModificationDateKey]) {
             for case let file as URL in files where files.level <= 2 {
@@ -62,7 +59,7 @@ struct PluginLaunch: Sendable {
             }
         }
         return [command.joined(separator: "\u{0}"), directory.path, environment.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: "\u{0}"),
-                String(callTimeout), String(newest.timeIntervalSince1970)].joined(separator: "\u{1}")
+                String(newest.timeIntervalSince1970)].joined(separator: "\u{1}")
     }
 
     /// What a child process sees: a small, fixed environment plus the variables named in
@@ -95,13 +92,15 @@ final class ExternalProvider: AIProvider {
     var providerName: String { state.withLock { $0.name } }
     var supportedModels: [String] { state.withLock { $0.models } }
     var info: [String: JSONValue]? { state.withLock { $0.info } }
-    private var timeout: Double { min(launch.callTimeout, config.timeout) }
+    var launchFingerprint: String? { launch.fingerprint }
 
     func initialize() async throws {
         try await ready()
     }
 
-    /// Starts the process if needed and runs `initialize` once per process.
+    /// Starts the process if needed and runs `initialize` once per process. Like every call, it
+    /// is bounded by its caller (the router's start and health timeouts, the tick's attempt
+    /// timeout): a caller that gives up cancels the handshake, which stops the process.
     private func ready() async throws {
         let task = try state.withLock { state -> Task<Void, any Error> in
             let generation = try process.startIfNeeded()
@@ -111,7 +110,7 @@ final class ExternalProvider: AIProvider {
             return task
         }
         do {
-            try await task.value
+            try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
         } catch {
             state.withLock { $0.ready = nil }
             process.kill()
@@ -128,9 +127,7 @@ final class ExternalProvider: AIProvider {
         settings["api_key"] = config.apiKey.map(JSONValue.string)
         settings["base_url"] = config.baseURL.map(JSONValue.string)
         settings["model"] = config.model.map(JSONValue.string)
-        // Loading an interpreter and its modules is not bounded by the per-call timeout; a generation
-        // that has to restart the process is still bounded by its attempt's.
-        let result = try await process.call("initialize", params: .object(["config": .object(settings)]), timeout: max(timeout, 10))
+        let result = try await process.call("initialize", params: .object(["config": .object(settings)]))
         let name = result[key: "provider_name"]?.stringValue
         let models: [String]? = if case .array(let items) = result[key: "supported_models"] ?? .null { items.compactMap(\.stringValue) } else { nil }
         state.withLock { state in
@@ -144,7 +141,7 @@ final class ExternalProvider: AIProvider {
         try await ready()
         let result = try await process.call("generate_message", params: .object([
             "system_prompt": .string(systemPrompt), "user_prompt": .string(userPrompt),
-        ]), timeout: timeout)
+        ]))
         guard let content = result[key: "content"]?.stringValue else {
             throw ProviderError.badResponse("generate_message result has no string \"content\"")
         }
@@ -164,7 +161,7 @@ final class ExternalProvider: AIProvider {
         let start = ContinuousClock.now
         do {
             try await ready()
-            let result = try await process.call("health_check", params: .object([:]), timeout: timeout)
+            let result = try await process.call("health_check", params: .object([:]))
             let latency = start.duration(to: .now).milliseconds
             return HealthCheckResult(healthy: result[key: "healthy"]?.boolValue ?? false, latencyMs: latency, detail: result[key: "detail"]?.stringValue)
         } catch {

@@ -15,15 +15,16 @@ public enum PluginCheck {
         guard let manifest else { return (nil, errors) }
         var logger = Logger(label: "ai-ticker.plugins")
         logger.logLevel = .error
-        let plugin = ExternalPlugin(manifest: manifest, directory: url, callTimeout: timeout)
+        let plugin = ExternalPlugin(manifest: manifest, directory: url)
         let provider = ExternalProvider(launch: plugin.launch, config: ProviderConfig(name: manifest.metadata.name, timeout: timeout), logger: logger)
         do {
-            try await provider.initialize()
+            try await withTimeout(seconds: timeout) { try await provider.initialize() }
         } catch {
             await provider.shutdown()
             return (manifest.metadata.name, ["initialize: \((error as? ProviderError)?.message ?? "\(error)")"])
         }
-        let health = await provider.healthCheck()
+        let health = (try? await withTimeout(seconds: timeout) { await provider.healthCheck() })
+            ?? HealthCheckResult(healthy: false, detail: "no answer within \(Int(timeout)) s")
         await provider.shutdown()
         return (manifest.metadata.name, health.healthy ? [] : ["health_check: \(health.detail ?? "reported unhealthy")"])
     }

@@ -82,7 +82,7 @@ enum PluginDiscovery {
         let (manifest, errors) = PluginManifest.parse(data, directory: directory, environment: settings.environment)
         let listing = PluginListing(metadata: manifest?.metadata, name: manifest?.metadata.name ?? directory.lastPathComponent,
                                     source: "external", path: directory.path, status: errors.isEmpty ? "loaded" : "invalid", errors: errors)
-        let plugin = manifest.map { ExternalPlugin(manifest: $0, directory: directory, callTimeout: settings.timeout) }
+        let plugin = manifest.map { ExternalPlugin(manifest: $0, directory: directory) }
         return Found(name: manifest?.metadata.name, plugin: errors.isEmpty ? plugin : nil, listing: listing, path: directory.path)
     }
 
@@ -97,7 +97,7 @@ enum PluginDiscovery {
             return Found(name: nil, plugin: nil, listing: listing, path: url.path)
         }
         let plugin = PythonPlugin(name: name, path: url, interpreter: settings.pythonByPlugin[name] ?? settings.python,
-                                  environment: settings.environment, callTimeout: settings.timeout, descriptions: settings.descriptions)
+                                  environment: settings.environment, loadTimeout: settings.timeout, descriptions: settings.descriptions)
         listing.metadata = plugin.loaded ? plugin.metadata : nil
         listing.interpreter = plugin.description.interpreter
         switch plugin.description.outcome {

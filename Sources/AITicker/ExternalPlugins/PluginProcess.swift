@@ -4,7 +4,9 @@ import Synchronization
 
 /// One external plugin's child process and the JSON-RPC 2.0 conversation with it: one JSON object
 /// per line on stdin/stdout, stderr lines to the log. A crashed process is started again on the
-/// next use, after a backoff that doubles with each crash (at most a minute).
+/// next use, after a backoff that doubles with each crash (at most a minute). Lines go to stdin
+/// from one writer queue, never under the lock the stdout reader needs, so a plugin that stops
+/// reading cannot stall its own answers or anyone else's.
 final class PluginProcess: Sendable {
     /// Lines longer than this are dropped whole, so a flooding plugin cannot exhaust memory.
     static let maxLineBytes = 1 << 20
@@ -34,6 +36,9 @@ final class PluginProcess: Sendable {
     /// Hides the plugin's API key and header values from logged stderr lines and its errors.
     let redactor: SecretRedactor
     private let state = Mutex(State())
+    /// Writes to the child's stdin, in order, off the lock and off the cooperative pool (a
+    /// write blocks while the pipe is full).
+    private let writer = DispatchQueue(label: "ai-ticker.plugin-stdin")
     var name: String { launch.name }
 
     init(launch: PluginLaunch, logger: Logger, secrets: [String]) {
@@ -78,56 +83,55 @@ final class PluginProcess: Sendable {
         .seconds(min(60, 1 << min(crashes - 1, 6)))
     }
 
-    /// Sends one request and waits for the answer with the same id, at most `timeout` seconds.
-    /// A plugin that does not answer in time is stopped: its next use starts it again.
-    func call(_ method: String, params: JSONValue, timeout: Double) async throws -> JSONValue {
+    /// Sends one request and waits for the answer with the same id. The caller bounds the wait
+    /// (the router's or the tick's timeout): a call it gives up on stops the plugin, whose next
+    /// use starts it again.
+    func call(_ method: String, params: JSONValue) async throws -> JSONValue {
         let id = state.withLock { state in
             defer { state.nextID += 1 }
             return state.nextID
         }
         let request = JSONValue.object(["jsonrpc": .string("2.0"), "id": .number(Double(id)), "method": .string(method), "params": params])
-        do {
-            return try await withTimeout(seconds: timeout) {
-                try await withTaskCancellationHandler {
-                    try await withCheckedThrowingContinuation { continuation in
-                        self.register(id: id, continuation: continuation, request: request)
-                    }
-                } onCancel: {
-                    self.cancel(id: id)
-                }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                self.register(id: id, continuation: continuation, request: request)
             }
-        } catch ProviderError.timeout {
-            logger.warning("plugin did not answer in time; stopping it", metadata: ["plugin": "\(name)", "method": "\(method)"])
-            kill()
-            throw ProviderError.timeout
+        } onCancel: {
+            self.cancel(id: id, method: method)
         }
     }
 
     private func register(id: Int, continuation: CheckedContinuation<JSONValue, any Error>, request: JSONValue) {
-        let failure: ProviderError? = state.withLock { state in
-            if state.cancelled.remove(id) != nil { return .timeout }
-            guard !state.exited, let stdin = state.stdin, var line = try? JSONEncoder().encode(request) else {
-                return .unavailable("plugin \(name) is not running")
-            }
-            line.append(UInt8(ascii: "\n"))
+        guard var line = try? JSONEncoder().encode(request) else {
+            return continuation.resume(throwing: ProviderError.badRequest("the request could not be encoded"))
+        }
+        line.append(UInt8(ascii: "\n"))
+        let (stdin, failure): (FileHandle?, ProviderError?) = state.withLock { state in
+            if state.cancelled.remove(id) != nil { return (nil, .timeout) }
+            guard !state.exited, let stdin = state.stdin else { return (nil, .unavailable("plugin \(name) is not running")) }
+            state.pending[id] = continuation
+            return (stdin, nil)
+        }
+        guard let stdin else { return continuation.resume(throwing: failure ?? .timeout) }
+        writer.async { [self, line] in
             do {
                 try stdin.write(contentsOf: line)
             } catch {
-                return .unavailable("plugin \(name) closed its input")
+                state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: ProviderError.unavailable("plugin \(name) closed its input"))
             }
-            state.pending[id] = continuation
-            return nil
         }
-        if let failure { continuation.resume(throwing: failure) }
     }
 
-    private func cancel(id: Int) {
+    private func cancel(id: Int, method: String) {
         let continuation = state.withLock { state in
             let found = state.pending.removeValue(forKey: id)
             if found == nil { state.cancelled.insert(id) }
             return found
         }
-        continuation?.resume(throwing: ProviderError.timeout)
+        guard let continuation else { return }
+        logger.warning("plugin did not answer in time; stopping it", metadata: ["plugin": "\(name)", "method": "\(method)"])
+        kill()
+        continuation.resume(throwing: ProviderError.timeout)
     }
 
     private func received(_ data: Data, stderr: Bool) {
@@ -221,7 +225,7 @@ final class PluginProcess: Sendable {
                 process.stderr.readabilityHandler = nil
                 try? process.stdout.close()
                 try? process.stderr.close()
-                try? process.stdin.close()
+                writer.async { try? process.stdin.close() }  // after any write still queued
             }
             state.exited = true
             state.process = nil
@@ -256,27 +260,18 @@ final class PluginProcess: Sendable {
         let process: ChildProcess? = state.withLock { state in
             guard !state.exited, let process = state.process else { return nil }
             state.stopping = true
-            if let stdin = state.stdin {
-                try? stdin.write(contentsOf: Data(#"{"jsonrpc":"2.0","method":"shutdown","id":0}"#.utf8 + [UInt8(ascii: "\n")]))
-                try? stdin.close()
-            }
             return process
         }
         guard let process else { return }
-        if await waitForExit(seconds: 1) { return }
-        process.signal(SIGTERM)
-        if await waitForExit(seconds: 2) { return }
-        process.signal(SIGKILL)
-        _ = await waitForExit(seconds: 5)
-    }
-
-    private func waitForExit(seconds: Double) async -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if state.withLock({ $0.exited }) { return true }
-            try? await Task.sleep(for: .milliseconds(20))
+        writer.async {
+            try? process.stdin.write(contentsOf: Data(#"{"jsonrpc":"2.0","method":"shutdown","id":0}"#.utf8 + [UInt8(ascii: "\n")]))
+            try? process.stdin.close()
         }
-        return state.withLock { $0.exited }
+        if await process.exited(within: 1) { return }
+        process.signal(SIGTERM)
+        if await process.exited(within: 2) { return }
+        process.signal(SIGKILL)
+        _ = await process.exited(within: 5)
     }
 
     /// The running process's id, for tests that check nothing is left behind.

@@ -26,16 +26,14 @@ struct PythonPlugin: AIProviderPlugin {
     /// The program to run (`global_settings.python` or `plugins.<name>.python`).
     let interpreter: String
     let environment: [String: String]
-    let callTimeout: Double
     let description: Description
 
-    init(name: String, path: URL, interpreter: String, environment: [String: String], callTimeout: Double, descriptions: PythonDescriptions? = nil) {
+    init(name: String, path: URL, interpreter: String, environment: [String: String], loadTimeout: Double, descriptions: PythonDescriptions? = nil) {
         self.name = name
         self.path = path
         self.interpreter = interpreter
         self.environment = environment
-        self.callTimeout = callTimeout
-        let load = { PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: callTimeout) }
+        let load = { PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: loadTimeout) }
         description = descriptions?.description(path: path, interpreter: interpreter, load: load) ?? load()
     }
 
@@ -82,8 +80,10 @@ struct PythonPlugin: AIProviderPlugin {
         let program = PythonHost.locate(interpreter, environment: environment) ?? interpreter
         return PluginLaunch(
             name: name, command: [program] + PythonHost.arguments(mode: "serve", path: path), directory: path.deletingLastPathComponent(),
-            environment: PythonHost.environment(environment), callTimeout: callTimeout, models: [])
+            environment: PythonHost.environment(environment), models: [])
     }
+
+    var launchFingerprint: String? { launch.fingerprint }
 }
 
 /// Descriptions of the Python plugins that loaded, by interpreter, path and modification time, so

@@ -38,8 +38,9 @@ public final class LatestMessageCache: Sendable {
 
     public var snapshot: Snapshot? { current.withLock { $0 } }
 
-    /// Replaces the snapshot unless `message` is older than the one held.
-    public func publish(_ message: Message) {
+    /// Replaces the snapshot unless `message` is older than the one held. `record` is the
+    /// message's stored encoding when the caller has it (a tick), so it is not encoded again.
+    public func publish(_ message: Message, record: Data? = nil) {
         struct Summary: Encodable {
             let message: String
             let id: Int64
@@ -52,7 +53,7 @@ public final class LatestMessageCache: Sendable {
         let summary = Summary(message: message.content, id: message.id, provider: message.provider, model: message.model,
                               createdAt: message.createdAt, source: message.source)
         guard let summaryBody = try? JSONCoding.encoder.encode(summary),
-              let recordBody = try? JSONCoding.encoder.encode(message) else { return }
+              let recordBody = try? record ?? JSONCoding.encoder.encode(message) else { return }
         let record = ByteBuffer(bytes: recordBody)
         let snapshot = Snapshot(message: message, summaryBody: ByteBuffer(bytes: summaryBody), recordBody: record,
                                 streamEvent: Self.streamEvent(id: message.id, record: record), etag: "\"m\(message.id)\"")

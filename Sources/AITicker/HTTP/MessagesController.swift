@@ -3,9 +3,11 @@ import Hummingbird
 
 /// `/api/message`, `/api/messages…`: the latest message from memory, history from SQLite.
 struct MessagesController {
-    let services: TickerServices
+    let latest: LatestMessageCache
+    let store: any MessageStore
+    let ticks: TickService
 
-    func register(on table: inout RouteTable, admin: AdminAuthMiddleware) {
+    func register(on table: RouteTable) {
         table.add(.get, "/api/message") { request, _ in try latest(request, full: false) }
         table.add(.get, "/api/messages/latest") { request, _ in try latest(request, full: true) }
         table.add(.get, "/api/messages") { request, _ in try await history(request) }
@@ -13,17 +15,17 @@ struct MessagesController {
             guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
                 throw APIError.badRequest("id must be a positive integer")
             }
-            return Response.json(try await services.store.message(id: id))
+            return Response.json(try await store.message(id: id))
         }
-        table.add(.post, "/api/messages/generate", admin: admin) { _, _ in try await generate() }
+        table.add(.post, "/api/messages/generate", admin: true) { _, _ in try await generate() }
         table.add(.get, "/api/ticks") { request, _ in
             let limit = try Self.limit(request.uri.queryParameters.get("limit"))
-            return Response.json(["ticks": try await services.store.recentTicks(limit: limit)])
+            return Response.json(["ticks": try await store.recentTicks(limit: limit)])
         }
     }
 
     private func latest(_ request: Request, full: Bool) throws -> Response {
-        guard let snapshot = services.latest.snapshot else { throw APIError.notFound("no message yet") }
+        guard let snapshot = latest.snapshot else { throw APIError.notFound("no message yet") }
         // Weak comparison (RFC 9110 §13.1.2): a gzip response carries the weak form of the ETag.
         let matches = request.headers[.ifNoneMatch]?.split(separator: ",").contains { tag in
             let tag = tag.trimmingCharacters(in: .whitespaces)
@@ -43,7 +45,7 @@ struct MessagesController {
             guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive message id") }
             before = value
         }
-        let page = try await services.store.encodedMessages(limit: limit, before: before)
+        let page = try await store.encodedMessages(limit: limit, before: before)
         var body = ByteBuffer(string: #"{"messages":["#)
         for (index, message) in page.enumerated() {
             if index > 0 { body.writeString(",") }
@@ -54,7 +56,7 @@ struct MessagesController {
     }
 
     private func generate() async throws -> Response {
-        switch await services.ticks.tick(trigger: .manual, join: true) {
+        switch await ticks.tick(trigger: .manual, join: true) {
         case .stored(let message):
             return Response.json(message, status: .created)
         case .archived(let message, let attempts):

@@ -3,14 +3,16 @@ import Hummingbird
 
 /// `/api/providers`, `/api/plugins` and the reload endpoint.
 struct ProvidersController {
-    let services: TickerServices
+    let router: ProviderRouter
+    let configuration: LiveConfiguration
+    let coordinator: ReloadCoordinator
 
-    func register(on table: inout RouteTable, admin: AdminAuthMiddleware) {
-        table.add(.get, "/api/providers") { _, _ in Response.json(ProviderList(await services.providerStatuses())) }
+    func register(on table: RouteTable) {
+        table.add(.get, "/api/providers") { _, _ in Response.json(ProviderList(await router.statuses())) }
         table.add(.get, "/api/plugins") { _, _ in Response.json(pluginList()) }
-        table.add(.post, "/api/providers/reload", admin: admin) { request, _ in
+        table.add(.post, "/api/providers/reload", admin: true) { request, _ in
             let dryRun = try Self.flag(request.uri.queryParameters.get("dry_run"), name: "dry_run")
-            let report = try await services.configurationService.reload(dryRun: dryRun)
+            let report = try await coordinator.reload(dryRun: dryRun)
             return Response.json(ReloadBody(report))
         }
     }
@@ -80,7 +82,7 @@ struct ProvidersController {
     }
 
     private func pluginList() -> [String: JSONValue] {
-        let plugins = services.configuration.value.pluginListings.map(PluginEntry.init)
+        let plugins = configuration.value.pluginListings.map(PluginEntry.init)
         return ["plugins": MessagesController.json(plugins), "total": .number(Double(plugins.count))]
     }
 }

@@ -1,28 +1,25 @@
 import Hummingbird
 import Synchronization
 
-/// Registers routes on a router and remembers them, so the OpenAPI test can compare the
-/// router with `/openapi.json`.
+/// Where controllers add their routes: public ones on the router, admin ones on a group behind
+/// `AdminAuthMiddleware`. Every GET also answers HEAD.
 struct RouteTable {
     let router: Router<AppRequestContext>
-    let list: RouteList
-    private(set) var routes: [(method: HTTPRequest.Method, path: String)] = []
+    /// The routes that need the admin token.
+    let admin: RouterGroup<AppRequestContext>
 
-    init(router: Router<AppRequestContext>, list: RouteList) {
+    init(router: Router<AppRequestContext>, admin middleware: AdminAuthMiddleware) {
         self.router = router
-        self.list = list
+        self.admin = router.group().add(middleware: middleware)
     }
 
-    /// Adds a route; `admin` routes go through `AdminAuthMiddleware`. Every GET also answers HEAD
-    /// with the same status and headers and no body; `head` replaces that where running the GET
-    /// handler would hold something (a stream slot).
-    mutating func add(
-        _ method: HTTPRequest.Method, _ path: String, admin: AdminAuthMiddleware? = nil,
+    /// Adds a route. A GET also answers HEAD with the same status and headers and no body;
+    /// `head` replaces that where running the GET handler would hold something (a stream slot).
+    func add(
+        _ method: HTTPRequest.Method, _ path: String, admin: Bool = false,
         head: (@Sendable (Request, AppRequestContext) async throws -> Response)? = nil,
         _ handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response
     ) {
-        routes.append((method, path))
-        list.append(method: method, path: path)
         if method == .get {
             add(.head, path, admin: admin) { request, context in
                 if let head { return try await head(request, context) }
@@ -32,22 +29,22 @@ struct RouteTable {
                 return Response(status: response.status, headers: headers)
             }
         }
-        if let admin {
-            router.on(RouterPath(path), method: method) { request, context in
-                try await admin.handle(request, context: context) { request, context in try await handler(request, context) }
-            }
+        if admin {
+            self.admin.on(RouterPath(path), method: method, use: handler)
         } else {
             router.on(RouterPath(path), method: method, use: handler)
         }
     }
 }
 
-/// The registered routes, shared with `ErrorMiddleware` (which is added before any route).
+/// The router's routes (`Router.routes`, read once every route is added), for `ErrorMiddleware`,
+/// which is added before any route and tells 405 from 404 with them.
 final class RouteList: Sendable {
     private let entries = Mutex<[(method: String, path: [Substring])]>([])
 
-    func append(method: HTTPRequest.Method, path: String) {
-        entries.withLock { $0.append((method.rawValue, path.split(separator: "/"))) }
+    func fill(from router: Router<AppRequestContext>) {
+        let routes = router.routes.map { (method: $0.method.rawValue, path: $0.path.description.split(separator: "/")) }
+        entries.withLock { $0 = routes }
     }
 
     /// Methods of the routes the router would pick for `path`: those whose pattern matches

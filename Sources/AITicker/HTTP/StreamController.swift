@@ -7,12 +7,15 @@ import ServiceLifecycle
 /// `Last-Event-ID`, the messages missed since, at most 100), then every new one as it is stored,
 /// a heartbeat comment every `server.stream_heartbeat_seconds`, and a `retry:` hint.
 struct StreamController {
-    let services: TickerServices
+    let latest: LatestMessageCache
+    let store: any MessageStore
+    let configuration: LiveConfiguration
+    let metrics: TickerMetrics
     /// Events a client may fall behind before it is dropped.
     static let buffer = 64
     static let maxBacklog = 100
 
-    func register(on table: inout RouteTable) {
+    func register(on table: RouteTable) {
         // HEAD checks the request like GET but takes no stream slot.
         table.add(.get, "/api/stream", head: { request, _ in
             _ = try Self.lastEventID(request)
@@ -33,36 +36,34 @@ struct StreamController {
 
     private func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
         let lastID = try Self.lastEventID(request)
-        let server = services.configuration.value.server
+        let server = configuration.value.server
         let client = context.remoteAddress?.ipAddress ?? "unknown"
-        guard let (subscription, events) = services.latest.subscribe(buffer: Self.buffer, limit: server.maxStreamClients,
+        guard let (subscription, events) = latest.subscribe(buffer: Self.buffer, limit: server.maxStreamClients,
                                                                      client: client, perClient: server.maxStreamsPerClient) else {
             throw APIError(status: .serviceUnavailable, code: "too_many_streams",
                            message: "the stream client limit (\(server.maxStreamClients), \(server.maxStreamsPerClient) per client) is reached; retry later",
                            headers: [.retryAfter: "10"])
         }
         // A client that goes away (even by a reset) frees its slot now, not at the next write.
-        let latestCache = services.latest
-        context.closed.whenComplete { _ in latestCache.unsubscribe(subscription) }
+        context.closed.whenComplete { [latest] _ in latest.unsubscribe(subscription) }
         let backlog: [ByteBuffer]
         var sent = lastID ?? 0
         do {
             if let lastID {
-                let missed = try await services.store.messages(after: lastID, limit: Self.maxBacklog)
+                let missed = try await store.messages(after: lastID, limit: Self.maxBacklog)
                 backlog = try missed.map { try LatestMessageCache.streamEvent(id: $0.id, record: ByteBuffer(bytes: JSONCoding.encoder.encode($0))) }
                 sent = missed.last?.id ?? lastID
-            } else if let snapshot = services.latest.snapshot {
+            } else if let snapshot = latest.snapshot {
                 backlog = [snapshot.streamEvent]
                 sent = snapshot.message.id
             } else {
                 backlog = []
             }
         } catch {
-            services.latest.unsubscribe(subscription)
+            latest.unsubscribe(subscription)
             throw error
         }
-        let latest = services.latest
-        let metrics = services.metrics
+        let (latest, metrics) = (self.latest, self.metrics)
         metrics.streamClients(latest.subscriberCount)
         let body = ResponseBody { [sent] writer in
             defer {

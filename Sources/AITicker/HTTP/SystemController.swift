@@ -3,14 +3,20 @@ import Hummingbird
 
 /// `/api/health`, `/metrics` and `/openapi.json`.
 struct SystemController {
-    let services: TickerServices
+    let configuration: LiveConfiguration
+    let router: ProviderRouter
+    let store: any MessageStore
+    let ticks: TickService
+    let tickSource: any TickSource
+    let latest: LatestMessageCache
+    let metrics: TickerMetrics
 
-    func register(on table: inout RouteTable) {
+    func register(on table: RouteTable) {
         table.add(.get, "/api/health") { _, _ in try await health() }
         table.add(.get, "/metrics") { _, _ in
-            services.metrics.providerHealth(await services.providerStatuses())
+            metrics.providerHealth(await router.statuses())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: services.metrics.render())))
+                            body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
         table.add(.get, "/openapi.json") { _, _ in Response.json(bytes: OpenAPIDocument.bytes) }
     }
@@ -38,22 +44,22 @@ struct SystemController {
 
     /// Never calls a provider: reads the router's last known state and pings SQLite.
     private func health() async throws -> Response {
-        let configuration = services.configuration.value
-        let statuses = await services.providerStatuses()
-        let databaseOK = await services.store.ping()
+        let configuration = configuration.value
+        let statuses = await router.statuses()
+        let databaseOK = await store.ping()
         let usable = statuses.filter { $0.enabled && $0.available }
         let healthy = usable.filter { $0.health.status != .unhealthy && $0.health.circuit == .closed }
-        let lastTick = await services.ticks.lastTick
-        let writable = services.store.isWritable
-        let status: Health.Status = !databaseOK && services.latest.snapshot == nil ? .down
+        let lastTick = await ticks.lastTick
+        let writable = store.isWritable
+        let status: Health.Status = !databaseOK && latest.snapshot == nil ? .down
             : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == .failed ? .degraded : .ok)
         let body = Health(
             status: status,
-            database: .init(ok: databaseOK, writable: writable, path: configuration.databasePath, problem: services.store.problem),
+            database: .init(ok: databaseOK, writable: writable, path: configuration.databasePath, problem: store.problem),
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
-                             nextTickAt: services.tickSource.nextFireDate, skippedTicks: await services.ticks.skippedTicks),
+                             nextTickAt: tickSource.nextFireDate, skippedTicks: await ticks.skippedTicks),
             providers: .init(total: statuses.count, available: usable.count, healthy: healthy.count, selected: statuses.first(where: \.selected)?.id),
-            latestMessageID: services.latest.snapshot?.message.id
+            latestMessageID: latest.snapshot?.message.id
         )
         return Response.json(body, status: status == .down ? .serviceUnavailable : .ok)
     }

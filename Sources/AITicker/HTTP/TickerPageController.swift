@@ -11,7 +11,7 @@ struct TickerPageController {
         .cacheControl: "no-cache",
     ]
 
-    func register(on table: inout RouteTable) {
+    func register(on table: RouteTable) {
         table.add(.get, "/") { _, _ in Self.asset(TickerPage.html, type: "text/html; charset=utf-8") }
         table.add(.get, "/assets/ticker.js") { _, _ in Self.asset(TickerPage.script, type: "text/javascript; charset=utf-8") }
         table.add(.get, "/assets/ticker.css") { _, _ in Self.asset(TickerPage.style, type: "text/css; charset=utf-8") }

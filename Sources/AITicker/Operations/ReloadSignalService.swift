@@ -4,7 +4,7 @@ import UnixSignals
 
 /// Reloads configuration on SIGHUP, as `POST /api/providers/reload` does.
 struct ReloadSignalService: Service {
-    let configuration: ConfigurationService
+    let configuration: ReloadCoordinator
     let logFile: LogFile?
     let logger: Logger
 

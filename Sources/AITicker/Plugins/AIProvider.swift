@@ -15,10 +15,14 @@ public protocol AIProvider: Sendable {
     /// What the provider says about itself (a guide-style plugin's `get_info()`), shown in
     /// `GET /api/providers`; nil for most.
     var info: [String: JSONValue]? { get }
+    /// The `AIProviderPlugin.launchFingerprint` of the process this provider runs; nil when it
+    /// runs none.
+    var launchFingerprint: String? { get }
 }
 
 extension AIProvider {
     public var info: [String: JSONValue]? { nil }
+    public var launchFingerprint: String? { nil }
 }
 
 /// Token counts as reported by the vendor.

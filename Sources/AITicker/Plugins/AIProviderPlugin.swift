@@ -53,8 +53,13 @@ public protocol AIProviderPlugin: Sendable {
     /// Builds a provider without doing any I/O, throwing `ProviderError.misconfigured` with a
     /// clear reason when the settings cannot work.
     func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider
+    /// For a plugin whose providers run a process: what that process would be started with now
+    /// (command, environment, files). A reload keeps a running provider while its
+    /// `launchFingerprint` matches this, and starts it again otherwise. Nil for in-process plugins.
+    var launchFingerprint: String? { get }
 }
 
 extension AIProviderPlugin {
     public var apiKeyVariables: [String] { [] }
+    public var launchFingerprint: String? { nil }
 }

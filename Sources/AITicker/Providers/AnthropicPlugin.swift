@@ -57,8 +57,6 @@ struct AnthropicDialect: VendorDialect {
 
     func parseGeneration(_ response: VendorResponse, http: VendorHTTP, model: String) throws -> AIResponse {
         let message = try http.decode(Message.self, from: response)
-        if message.stopReason == "max_tokens" { throw ProviderError.badResponse("cut off (stop_reason max_tokens)") }
-        if message.stopReason == "refusal" { throw ProviderError.badResponse("the model refused") }
         let text = message.content.filter { $0.type == "text" }.compactMap(\.text).joined()
         return AIResponse(
             content: text, providerName: providerName, model: message.model ?? model,

@@ -65,12 +65,6 @@ struct GeminiDialect: VendorDialect {
         let generation = try http.decode(Generation.self, from: response)
         if let reason = generation.promptFeedback?.blockReason { throw ProviderError.badResponse("prompt blocked: \(reason)") }
         guard let candidate = generation.candidates?.first else { throw ProviderError.badResponse("no candidate in the answer") }
-        switch candidate.finishReason {
-        case "MAX_TOKENS": throw ProviderError.badResponse("cut off (finishReason MAX_TOKENS)")
-        case "SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII":
-            throw ProviderError.badResponse("blocked (finishReason \(candidate.finishReason!))")
-        default: break
-        }
         let usage = generation.usageMetadata
         return AIResponse(
             content: candidate.content?.parts?.compactMap(\.text).joined() ?? "", providerName: providerName,

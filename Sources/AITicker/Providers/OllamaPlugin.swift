@@ -59,7 +59,6 @@ struct OllamaDialect: VendorDialect {
     func parseGeneration(_ response: VendorResponse, http: VendorHTTP, model: String) throws -> AIResponse {
         let chat = try http.decode(Chat.self, from: response)
         if chat.done == false { throw ProviderError.badResponse("answer not done") }
-        if chat.doneReason == "length" { throw ProviderError.badResponse("cut off (done_reason length)") }
         return AIResponse(
             content: chat.message?.content ?? "", providerName: providerName, model: chat.model ?? model,
             usage: Usage(promptTokens: chat.promptEvalCount ?? 0, completionTokens: chat.evalCount ?? 0),

@@ -115,8 +115,6 @@ struct OpenAIDialect: VendorDialect {
     func parseGeneration(_ response: VendorResponse, http: VendorHTTP, model: String) throws -> AIResponse {
         let completion = try http.decode(Completion.self, from: response)
         guard let choice = completion.choices.first else { throw ProviderError.badResponse("no choices in the answer") }
-        if choice.finishReason == "length" { throw ProviderError.badResponse("cut off (finish_reason length)") }
-        if choice.finishReason == "content_filter" { throw ProviderError.badResponse("blocked by the content filter") }
         let usage = completion.usage
         return AIResponse(
             content: choice.message?.content ?? "", providerName: providerName, model: completion.model ?? model,

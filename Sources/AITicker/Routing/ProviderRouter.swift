@@ -24,6 +24,16 @@ actor ProviderRouter {
 
         var successRate: Double? { recent.isEmpty ? nil : Double(recent.filter { $0 }.count) / Double(recent.count) }
         var usable: Bool { entry.enabled && provider != nil && reason == nil }
+
+        /// Why a tick passes this enabled slot over now, or nil when it may be asked: the one
+        /// rule that planning and `/api/providers`' `selected` share.
+        func exclusion(now: Date) -> (ErrorClass, String?)? {
+            if let reason { return (.unavailable, reason) }
+            if provider == nil { return (.unavailable, "not started") }
+            if health.status == .unhealthy { return (.unhealthy, health.lastError) }
+            if let until = breaker.cooldownUntil, until > now { return (.cooldown, "circuit \(breaker.state.rawValue) until \(RFC3339.string(from: until))") }
+            return nil
+        }
     }
 
     private var slots: [Slot] = []
@@ -82,15 +92,10 @@ actor ProviderRouter {
         return diff
     }
 
-    /// True unless the provider runs a plugin process whose command, environment or files changed.
+    /// True unless the provider runs a process that its plugin would now start differently
+    /// (`AIProviderPlugin.launchFingerprint`): a changed command, environment or file.
     private func processUnchanged(_ provider: (any AIProvider)?, _ entry: ProviderEntry) -> Bool {
-        guard let running = provider as? ExternalProvider else { return true }
-        let launch: PluginLaunch? = switch registry.plugin(named: entry.plugin) {
-        case let plugin as ExternalPlugin: plugin.launch
-        case let plugin as PythonPlugin: plugin.launch
-        default: nil
-        }
-        return launch?.fingerprint == running.launch.fingerprint
+        provider?.launchFingerprint == registry.plugin(named: entry.plugin)?.launchFingerprint
     }
 
     /// The slot of the same instance with the same plugin and settings, whose health carries over.
@@ -134,22 +139,22 @@ actor ProviderRouter {
         var candidates: [Candidate] = []
         var skipped: [Attempt] = []
         for index in orderedIndices() where slots[index].entry.enabled {
-            let slot = slots[index]
-            if let reason = slot.reason {
-                skipped.append(Attempt(provider: slot.entry.id, outcome: .skipped, errorClass: .unavailable, detail: reason))
-            } else if slot.health.status == .unhealthy {
-                skipped.append(Attempt(provider: slot.entry.id, outcome: .skipped, errorClass: .unhealthy, detail: slot.health.lastError))
-            } else if !slots[index].breaker.allowsCall(now: now) {
-                let until = slot.breaker.cooldownUntil.map(RFC3339.string) ?? "later"
-                skipped.append(Attempt(provider: slot.entry.id, outcome: .skipped, errorClass: .cooldown, detail: "circuit \(slot.breaker.state.rawValue) until \(until)"))
+            if let (errorClass, detail) = slots[index].exclusion(now: now) {
+                skipped.append(Attempt(provider: slots[index].entry.id, outcome: .skipped, errorClass: errorClass, detail: detail))
             } else if let candidate = candidate(index) {
+                _ = slots[index].breaker.allowsCall(now: now)  // an open circuit past its cooldown goes half-open
                 candidates.append(candidate)
             }
         }
-        if candidates.isEmpty, let best = orderedIndices().first(where: { slots[$0].usable }), let candidate = candidate(best) {
+        if candidates.isEmpty, let best = fallback(), let candidate = candidate(best) {
             candidates.append(candidate)
         }
         return (candidates, skipped)
+    }
+
+    /// The best usable slot, asked when no slot is eligible.
+    private func fallback() -> Int? {
+        orderedIndices().first { slots[$0].usable }
     }
 
     private func candidate(_ index: Int) -> Candidate? {
@@ -196,7 +201,8 @@ actor ProviderRouter {
 
     /// Probes every enabled provider concurrently with its free health check.
     func checkHealth() async {
-        let targets = slots.filter(\.usable).map { ($0.entry.id, $0.provider!, $0.entry.config.timeout) }
+        // A probe is cheap: it gets the attempt timeout, ten seconds at most.
+        let targets = slots.filter(\.usable).map { ($0.entry.id, $0.provider!, min($0.entry.config.timeout, 10)) }
         let results = await withTaskGroup(of: (String, HealthCheckResult).self) { group in
             for (id, provider, timeout) in targets {
                 group.addTask {
@@ -220,10 +226,7 @@ actor ProviderRouter {
     /// Every configured provider, best first, with which one a tick would ask now.
     func statuses(now: Date = Date()) -> [ProviderStatus] {
         let order = orderedIndices()
-        let selected = order.first { index in
-            let slot = slots[index]
-            return slot.usable && slot.health.status != .unhealthy && (slot.breaker.cooldownUntil.map { $0 <= now } ?? true)
-        } ?? order.first { slots[$0].usable }
+        let selected = order.first { slots[$0].entry.enabled && slots[$0].exclusion(now: now) == nil } ?? fallback()
         return order.map { index in
             let slot = slots[index]
             return ProviderStatus(

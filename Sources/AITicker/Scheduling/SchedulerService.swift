@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Drives ticks from a `TickSource`. The first tick comes at once when the latest message is
-/// older than the interval; a tick that fires while one runs is dropped and counted.
+/// older than the interval. Each firing asks `TickService` for a tick, which alone decides that
+/// one firing while a tick runs is dropped and counted; shutdown waits for a tick under way.
 struct SchedulerService: Service {
     let source: any TickSource
     let ticks: TickService
@@ -22,27 +22,15 @@ struct SchedulerService: Service {
             $0.source == .imported ? .infinity : Date().timeIntervalSince($0.createdAt)
         } ?? .infinity
         let initialDelay = age >= interval ? 0 : interval - age
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let ticks = self.ticks
-        let busy = Atomic<Bool>(false)
+        await ticks.timer(running: true)
         source.start(interval: interval, initialDelay: initialDelay) {
-            if busy.load(ordering: .acquiring) {
-                Task { await ticks.countSkipped() }
-            } else {
-                continuation.yield()
-            }
+            Task { _ = await ticks.tick(trigger: .timer) }
         }
         logger.info("scheduler started", metadata: ["interval_s": "\(Int(interval))", "first_tick_in_s": "\(Int(initialDelay))"])
-        await withGracefulShutdownHandler {
-            for await _ in stream {
-                busy.store(true, ordering: .releasing)
-                _ = await ticks.tick(trigger: .timer)
-                busy.store(false, ordering: .releasing)
-            }
-        } onGracefulShutdown: {
-            source.stop()
-            continuation.finish()
-        }
+        try? await gracefulShutdown()
+        source.stop()
+        await ticks.timer(running: false)
         logger.info("scheduler stopped")
     }
 }

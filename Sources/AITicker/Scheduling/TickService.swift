@@ -41,19 +41,19 @@ public actor TickService {
         self.logger = logger
     }
 
-    /// Counts a tick the timer could not start because one was running.
-    func countSkipped() {
-        skippedTicks += 1
-        metrics.tick(outcome: .skipped)
-    }
+    /// Set when the scheduler stops: a timer firing still on its way starts nothing.
+    private var timerStopped = false
 
     /// Runs one tick; `only` restricts it to one provider instance (`ai-ticker generate --provider`).
-    /// While another tick runs, this one is skipped, or with `join` waits for that tick (at most
-    /// as long as that tick, which its deadline bounds) and returns its outcome.
+    /// The one place that keeps ticks from overlapping: while another tick runs, this one is
+    /// skipped and counted, or with `join` waits for that tick (at most as long as that tick,
+    /// which its deadline bounds) and returns its outcome.
     public func tick(trigger: TickRecord.Trigger, only: String? = nil, join: Bool = false) async -> TickOutcome {
+        if timerStopped, trigger == .timer { return .skipped }
         if let current {
             guard join else {
-                countSkipped()
+                skippedTicks += 1
+                metrics.tick(outcome: .skipped)
                 return .skipped
             }
             return await current.value  // bounded: every attempt of a tick ends by its deadline
@@ -63,6 +63,12 @@ public actor TickService {
         let outcome = await task.value
         current = nil
         return outcome
+    }
+
+    /// Lets timer ticks run, or stops them and waits for the tick under way (shutdown).
+    func timer(running: Bool) async {
+        timerStopped = !running
+        if !running { _ = await current?.value }
     }
 
     private func run(trigger: TickRecord.Trigger, only: String?) async -> TickOutcome {
@@ -96,7 +102,7 @@ public actor TickService {
                 }
                 attempt.durationMs = Self.milliseconds(since: clock)
                 response.content = MessageText.clean(response.content)
-                if let (errorClass, detail) = Self.rejection(of: response, recent: recent, ticker: config.ticker, secrets: config.redactor) {
+                if let (errorClass, detail) = AnswerCheck.rejection(of: response, recent: recent, ticker: config.ticker, secrets: config.redactor) {
                     attempt.outcome = .rejected
                     attempt.errorClass = errorClass
                     attempt.detail = detail
@@ -131,11 +137,9 @@ public actor TickService {
             }
         }
         if config.routing.fallback == .useCache, let archived = try? await store.archiveCandidate(excludingNewest: 10) {
-            let message = NewMessage(
-                content: archived.content, provider: archived.provider, providerName: archived.providerName,
-                model: archived.model, usage: Usage(), finishReason: archived.finishReason, responseID: archived.responseID,
-                profile: archived.profile, latencyMs: 0, createdAt: Date(), source: .archive, attempts: attempts
-            )
+            // The archived message's words and origin, as a new message of this tick.
+            var message = archived.fields
+            (message.usage, message.latencyMs, message.createdAt, message.source, message.attempts) = (Usage(), 0, Date(), .archive, attempts)
             return await finish(.archived(message), started: started, trigger: trigger, attempts: attempts, config: config)
         }
         return await finish(.nothing(noProvider: candidates.isEmpty), started: started, trigger: trigger, attempts: attempts, config: config)
@@ -157,7 +161,9 @@ public actor TickService {
         switch result {
         case .generated(let message), .archived(let message):
             do {
-                stored = try await store.insert(message, retention: config.ticker.retention)
+                let written = try await store.insert(message, retention: config.ticker.retention)
+                latest.publish(written.message, record: written.record)
+                stored = written.message
             } catch {
                 logger.error("could not store message", metadata: ["error": "\(error)"])
                 attempts.append(Attempt(provider: message.provider, outcome: .failure, errorClass: .storage, detail: "\(error)"))
@@ -171,7 +177,6 @@ public actor TickService {
         case (.nothing(let noProvider), _): outcome = .failed(attempts: attempts, noProvider: noProvider)
         default: outcome = .storageFailed(attempts: attempts)
         }
-        if let stored { latest.publish(stored) }
         let name: TickRecord.Outcome = switch outcome {
         case .stored: .stored
         case .archived: .archived
@@ -200,27 +205,6 @@ public actor TickService {
         guard ticker.dedupeWindow > 0, ticker.fuzzyThreshold > 0 else { return [] }
         let contents = (try? await store.recentContents(limit: ticker.dedupeWindow)) ?? []
         return contents.map(Similarity.normalize)
-    }
-
-    /// Why an answer is not accepted: empty, cut off, holding a configured secret (a provider
-    /// echoing its key must not publish it), or a near-duplicate of a recent message.
-    static func rejection(of response: AIResponse, recent: [[Character]], ticker: TickerConfiguration,
-                          secrets: SecretRedactor = SecretRedactor(secrets: [])) -> (ErrorClass, String)? {
-        let content = response.content.trimmingCharacters(in: .whitespacesAndNewlines)
-        if content.isEmpty { return (.badResponse, "empty content") }
-        if response.metadata.finishReason == "length" { return (.badResponse, "cut off (finish_reason length)") }
-        if content.count > ticker.maxMessageLength {
-            return (.badResponse, "\(content.count) characters, more than ticker.max_message_length (\(ticker.maxMessageLength))")
-        }
-        if [content, response.model, response.providerName, response.metadata.responseID ?? ""].contains(where: secrets.appears) {
-            return (.badResponse, "the answer contains a configured secret (an API key or the admin token); not stored")
-        }
-        let normalized = Similarity.normalize(content)
-        for previous in recent {
-            let score = Similarity.ratio(normalized, previous)
-            if score >= Double(ticker.fuzzyThreshold) { return (.duplicate, "\(Int(score))% similar to a recent message") }
-        }
-        return nil
     }
 
     private static func milliseconds(since start: ContinuousClock.Instant) -> Double {

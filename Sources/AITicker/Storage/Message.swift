@@ -50,13 +50,8 @@ public enum ErrorClass: String, Codable, Sendable {
     case storage
 }
 
-/// A stored ticker message (SPEC §2).
-public struct Message: Codable, Sendable, Equatable {
-    /// The shape of the encoded record the database keeps beside the columns: raise it with any
-    /// change to the fields or their encoding, and older records are rebuilt from the columns.
-    static let recordVersion = 1
-
-    public var id: Int64
+/// What a tick produces, before the store gives it an id.
+public struct NewMessage: Codable, Sendable, Equatable {
     public var content: String
     /// The provider instance id.
     public var provider: String
@@ -72,25 +67,51 @@ public struct Message: Codable, Sendable, Equatable {
     public var attempts: [Attempt]
 
     enum CodingKeys: String, CodingKey {
-        case id, content, provider, providerName = "provider_name", model, usage, finishReason = "finish_reason"
+        case content, provider, providerName = "provider_name", model, usage, finishReason = "finish_reason"
         case responseID = "response_id", profile, latencyMs = "latency_ms", createdAt = "created_at", source, attempts
     }
 }
 
-/// What the tick hands to the store; the store assigns `id`.
-public struct NewMessage: Sendable {
-    public var content: String
-    public var provider: String
-    public var providerName: String
-    public var model: String
-    public var usage: Usage
-    public var finishReason: String?
-    public var responseID: String?
-    public var profile: String
-    public var latencyMs: Double
-    public var createdAt: Date
-    public var source: MessageSource
-    public var attempts: [Attempt]
+/// A stored ticker message (SPEC §2): its id and the fields the tick produced, read as if they
+/// were its own (`message.content`) and encoded as one flat object.
+@dynamicMemberLookup
+public struct Message: Codable, Sendable, Equatable {
+    /// The shape of the encoded record the database keeps beside the columns: raise it with any
+    /// change to the fields or their encoding, and older records are rebuilt from the columns.
+    static let recordVersion = 1
+
+    public var id: Int64
+    public var fields: NewMessage
+
+    public init(id: Int64, fields: NewMessage) {
+        self.id = id
+        self.fields = fields
+    }
+
+    public subscript<T>(dynamicMember keyPath: WritableKeyPath<NewMessage, T>) -> T {
+        get { fields[keyPath: keyPath] }
+        set { fields[keyPath: keyPath] = newValue }
+    }
+
+    private enum CodingKeys: String, CodingKey { case id }
+
+    public init(from decoder: any Decoder) throws {
+        id = try decoder.container(keyedBy: CodingKeys.self).decode(Int64.self, forKey: .id)
+        fields = try NewMessage(from: decoder)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try fields.encode(to: encoder)
+    }
+}
+
+/// A message as just stored, with the record written for it: the canonical encoding of
+/// `Message`, the bytes history pages and the latest-message cache serve. Made once per message.
+public struct StoredMessage: Sendable {
+    public let message: Message
+    public let record: Data
 }
 
 /// A tick as recorded, whatever its outcome.

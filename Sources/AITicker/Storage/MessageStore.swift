@@ -16,8 +16,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Durable storage for messages, ticks and runtime configuration overrides.
 public protocol MessageStore: Sendable {
-    /// Stores a message, prunes beyond `retention`, and returns it with its id.
-    func insert(_ message: NewMessage, retention: Int) async throws -> Message
+    /// Stores a message, prunes beyond `retention`, and returns it with its id and its record.
+    func insert(_ message: NewMessage, retention: Int) async throws -> StoredMessage
     func latest() async throws -> Message?
     /// Throws `StoreError.notFound` for an unknown id.
     func message(id: Int64) async throws -> Message

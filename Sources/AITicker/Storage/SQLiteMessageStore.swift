@@ -214,17 +214,17 @@ public final class SQLiteMessageStore: MessageStore {
         return migrator
     }
 
-    public func insert(_ message: NewMessage, retention: Int) async throws -> Message {
+    public func insert(_ message: NewMessage, retention: Int) async throws -> StoredMessage {
         let stored = try await write { db in
             let stored = try Self.insert(message, in: db)
             try Self.prune(db, retention: retention)
             return stored
         }
-        lock?.record(stored.id)
+        lock?.record(stored.message.id)
         return stored
     }
 
-    private static func insert(_ message: NewMessage, in db: Database) throws -> Message {
+    private static func insert(_ message: NewMessage, in db: Database) throws -> StoredMessage {
         try db.execute(sql: """
             INSERT INTO messages (content, provider, provider_name, model, prompt_tokens, completion_tokens,
                 total_tokens, finish_reason, response_id, profile, latency_ms, created_at, source, attempts)
@@ -235,16 +235,11 @@ public final class SQLiteMessageStore: MessageStore {
                 message.finishReason, message.responseID, message.profile, message.latencyMs,
                 RFC3339.string(from: message.createdAt), message.source.rawValue, try json(message.attempts),
             ])
-        let id = db.lastInsertedRowID
-        let stored = Message(
-            id: id, content: message.content, provider: message.provider, providerName: message.providerName,
-            model: message.model, usage: message.usage, finishReason: message.finishReason,
-            responseID: message.responseID, profile: message.profile, latencyMs: message.latencyMs,
-            createdAt: message.createdAt, source: message.source, attempts: message.attempts
-        )
+        let stored = Message(id: db.lastInsertedRowID, fields: message)
+        let record = try JSONCoding.encoder.encode(stored)
         try db.execute(sql: "UPDATE messages SET record = ?, record_version = ? WHERE id = ?",
-                       arguments: [try json(stored), Message.recordVersion, id])
-        return stored
+                       arguments: [String(decoding: record, as: UTF8.self), Message.recordVersion, stored.id])
+        return StoredMessage(message: stored, record: record)
     }
 
     /// Keeps the newest `retention` messages.
@@ -423,8 +418,8 @@ public final class SQLiteMessageStore: MessageStore {
 
     /// Throws (never traps) on a row a damaged database returns with NULLs or wrong types.
     private static func message(_ row: Row) throws -> Message {
-        Message(
-            id: try row.decode(forColumn: "id"), content: try row.decode(forColumn: "content"),
+        Message(id: try row.decode(forColumn: "id"), fields: NewMessage(
+            content: try row.decode(forColumn: "content"),
             provider: try row.decode(forColumn: "provider"), providerName: try row.decode(forColumn: "provider_name"),
             model: try row.decode(forColumn: "model"),
             usage: Usage(promptTokens: try row.decode(forColumn: "prompt_tokens"), completionTokens: try row.decode(forColumn: "completion_tokens"),
@@ -434,7 +429,7 @@ public final class SQLiteMessageStore: MessageStore {
             createdAt: RFC3339.date(from: try row.decode(forColumn: "created_at")) ?? .distantPast,
             source: MessageSource(rawValue: try row.decode(forColumn: "source")) ?? .generated,
             attempts: try attempts(row)
-        )
+        ))
     }
 
     private static func attempts(_ row: Row) throws -> [Attempt] {

@@ -48,20 +48,16 @@ final class VendorProvider<Dialect: VendorDialect>: AIProvider {
     func generateMessage(systemPrompt: String, userPrompt: String) async throws -> AIResponse {
         let request = try dialect.generationRequest(config, model: model, system: systemPrompt, user: userPrompt)
         let response = try await http.send(request.method, request.url, headers: request.headers + config.extraHeaders.map { ($0, $1) },
-                                           json: request.body, timeout: config.timeout)
+                                           json: request.body)
         guard (200..<300).contains(response.status) else { throw http.classify(response) }
-        let answer = try dialect.parseGeneration(response, http: http, model: model)
-        let content = answer.content.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !content.isEmpty else { throw ProviderError.badResponse("empty content") }
-        return answer
+        return try dialect.parseGeneration(response, http: http, model: model)
     }
 
     func healthCheck() async -> HealthCheckResult {
         let request = dialect.healthRequest(config)
         let start = ContinuousClock.now
         do {
-            let response = try await http.send(request.method, request.url, headers: request.headers + config.extraHeaders.map { ($0, $1) },
-                                               timeout: min(config.timeout, 10))
+            let response = try await http.send(request.method, request.url, headers: request.headers + config.extraHeaders.map { ($0, $1) })
             let latency = start.duration(to: .now).milliseconds
             guard (200..<300).contains(response.status) else {
                 return HealthCheckResult(healthy: false, latencyMs: latency, detail: http.classify(response).message)

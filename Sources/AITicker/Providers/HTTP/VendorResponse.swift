@@ -25,8 +25,10 @@ struct VendorHTTP: Sendable {
         self.redactor = SecretRedactor(secrets: secrets)
     }
 
-    /// Sends a request; a network failure, a timeout or an oversized body becomes a `ProviderError`.
-    func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)], json: Data? = nil, timeout: Double) async throws -> VendorResponse {
+    /// Sends a request; a network failure, a cancellation or an oversized body becomes a
+    /// `ProviderError`. The caller bounds it: the tick's attempt timeout or the router's health
+    /// timeout cancels the request, which closes its connection.
+    func send(_ method: HTTPMethod, _ url: String, headers: [(String, String)], json: Data? = nil) async throws -> VendorResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -37,11 +39,9 @@ struct VendorHTTP: Sendable {
         request.headers.add(name: "user-agent", value: "ai-ticker/1.0")
         let limit = Self.maxBodyBytes
         do {
-            return try await withTimeout(seconds: timeout) { [client, request] in
-                let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
-                let body = try await response.body.collect(upTo: limit)
-                return VendorResponse(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
-            }
+            let response = try await client.execute(request, deadline: .distantFuture)
+            let body = try await response.body.collect(upTo: limit)
+            return VendorResponse(status: Int(response.status.code), headers: response.headers, body: Data(buffer: body))
         } catch let error as ProviderError {
             throw error
         } catch is NIOTooManyBytesError {

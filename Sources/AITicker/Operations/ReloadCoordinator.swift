@@ -8,9 +8,11 @@ public struct ReloadReport: Sendable {
     public var dryRun: Bool
 }
 
-/// Applies configuration changes atomically: reload from file/env/.env, and runtime overrides.
-/// An invalid new configuration is rejected whole and the running one stays.
-public actor ConfigurationService {
+/// Applies configuration changes to the running service: a reload from file, environment and
+/// `.env` (SIGHUP, `POST /api/providers/reload`), and runtime overrides. The new configuration is
+/// loaded and validated whole first (an invalid one is rejected and the running one stays), then
+/// handed to the router, the live configuration, the log level, the timer and systemd.
+public actor ReloadCoordinator {
     private let loader: ConfigurationLoader
     private let store: any MessageStore
     private let live: LiveConfiguration
@@ -38,7 +40,7 @@ public actor ConfigurationService {
         do {
             let overrides = try await store.overrides()
             let configuration = try loader.load(overrides: overrides)
-            if !dryRun { Self.report(configuration.warnings, logger: logger) }
+            if !dryRun { ConfigurationIssue.log(configuration.warnings, logger: logger) }
             let report = try await apply(configuration, dryRun: dryRun)
             if !dryRun { notifier.ready(status: "configuration reloaded: \(report.providers.count) providers") }
             return report
@@ -74,16 +76,9 @@ public actor ConfigurationService {
         return try await apply(configuration, dryRun: false)
     }
 
-    /// Logs what the configuration does not use: each unknown key as a warning, and the original
-    /// AI-Ticker's variables that do not apply in one notice.
-    nonisolated static func report(_ warnings: [ConfigurationIssue], logger: Logger) {
-        let notApplicable = warnings.filter { $0.reason.hasPrefix("not applicable") }
-        for warning in warnings where !notApplicable.contains(warning) {
-            logger.warning("configuration: \(warning)")
-        }
-        if !notApplicable.isEmpty {
-            logger.notice("variables of AI-Ticker that do not apply here: \(notApplicable.map { "\($0.key ?? "?") (\($0.reason.dropFirst("not applicable: ".count)))" }.joined(separator: "; "))")
-        }
+    /// The stored runtime overrides.
+    public func overrides() async throws -> [String: JSONValue] {
+        try await store.overrides()
     }
 
     private func key(in changes: [String: JSONValue?], startsWithUnknownPlugin configuration: AppConfiguration) -> Bool {
