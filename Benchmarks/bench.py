@@ -3,9 +3,13 @@
 a minimal Hummingbird route returning the same bytes (bench-reference) and nginx serving them as
 static files. Run through scripts/bench; --smoke is the short version CI runs (no targets).
 """
-import argparse, json, os, platform, re, shutil, signal, socket, sqlite3, statistics, subprocess, sys, tempfile, time, urllib.request
+import argparse, json, os, platform, re, socket, sqlite3, statistics, subprocess, sys, time, urllib.request
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(root, "scripts"))
+from tickerlib import free_port, get, scratch, stop  # noqa: E402  (processes and files go when the script ends, however)
+import tickerlib  # noqa: E402
+
 parser = argparse.ArgumentParser()
 parser.add_argument("--smoke", action="store_true", help="short runs and a small database: checks the script, not the targets")
 parser.add_argument("--bin", default=os.path.join(root, ".build/release"))
@@ -16,34 +20,14 @@ DURATION = 1 if SMOKE else 10
 LOAD_REQUESTS = 20_000 if SMOKE else 1_000_000
 FANOUT_CLIENTS = 100 if SMOKE else 1000
 ours_bin, reference_bin = os.path.join(args.bin, "ai-ticker"), os.path.join(args.bin, "bench-reference")
-work = tempfile.mkdtemp(prefix="ai-ticker-bench-")
+work = scratch("ai-ticker-bench-")
 os.chmod(work, 0o755)  # nginx workers run as an unprivileged user and must reach the static files
-processes = []
+logs = []
 results = {}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url, timeout=10):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        return response.status, response.read()
-
-
 def wait_for(url, timeout=60):
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        try:
-            return get(url, timeout=1)
-        except Exception:
-            time.sleep(0.002)
-    for name in sorted(os.listdir(work)):
-        if name.endswith(".log"):
-            print(name, open(os.path.join(work, name)).read()[-1500:])
-    raise SystemExit(f"bench: {url} did not answer")
+    return tickerlib.wait_for(url, timeout, logs=logs)
 
 
 def rss_mib(pid):
@@ -52,19 +36,8 @@ def rss_mib(pid):
 
 
 def start(argv, cwd=work, env=None):
-    log = open(os.path.join(work, f"process-{len(processes)}.log"), "w")
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=log, stderr=log)
-    processes.append(process)
-    return process
-
-
-def stop(process):
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    logs.append(os.path.join(work, f"process-{len(logs)}.log"))
+    return tickerlib.start(argv, cwd=cwd, log=logs[-1], env=env)
 
 
 def wrk(url, connections, duration=DURATION):
@@ -107,9 +80,13 @@ def record(i):
     return (i, content, f"seed-{i}", created, attempts, encoded)
 
 
+# A binary whose schema versions its records (record_version) serves these as written only when they say so.
+versioned = any(column[1] == "record_version" for column in db.execute("PRAGMA table_info(messages)"))
 db.executemany("INSERT INTO messages (id, content, provider, provider_name, model, prompt_tokens, completion_tokens, total_tokens,"
-               " finish_reason, response_id, profile, latency_ms, created_at, source, attempts, record)"
-               " VALUES (?, ?, 'zero', 'mock', 'mock-1', 10, 4, 14, 'stop', ?, 'default', 0.1, ?, 'generated', ?, ?)",
+               " finish_reason, response_id, profile, latency_ms, created_at, source, attempts, record"
+               + (", record_version" if versioned else "") + ")"
+               " VALUES (?, ?, 'zero', 'mock', 'mock-1', 10, 4, 14, 'stop', ?, 'default', 0.1, ?, 'generated', ?, ?"
+               + (", 1" if versioned else "") + ")",
                (record(i) for i in range(first, first + MESSAGES)))
 db.commit()
 db.close()
@@ -248,6 +225,5 @@ print(f"- history page (limit=50, before the middle id) at {count:,} messages: {
 print(f"- tick (zero-latency provider, start → stored → published): p50 {results['tick_ms_p50']:.2f} ms, p99 {results['tick_ms_p99']:.2f} ms; "
       f"POST /api/messages/generate + GET /api/message round trip p50 {results['generate_round_trip_ms_p50']:.2f} ms")
 print(f"- SSE fan-out: {fanout}")
-shutil.rmtree(work, ignore_errors=True)
 if SMOKE:
     print("bench-smoke: 1 passed, 0 failed")

@@ -1,38 +1,40 @@
 import CSpawn
 import Foundation
 import Glibc
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// A plugin's process. It starts as the leader of its own process group with default signal
 /// dispositions and an empty signal mask (Foundation's `Process` passes on what the service's
 /// threads block and ignore, so a plugin's own children could not be stopped with SIGTERM).
-/// The parent keeps only its ends of the three pipes; a thread waits for the exit, then ends
-/// whatever the plugin left running in its group and reaps it, so nothing outlives a plugin.
-/// Signals go out only until it is reaped, so a reused process id is never signalled.
+/// The parent's ends of the pipes are NIO channels: stdin and stdout one channel, stderr
+/// another, read on an event loop as the bytes come and written without blocking anyone.
+/// A thread waits for the exit, then ends whatever the plugin left running in its group and
+/// reaps it, so nothing outlives a plugin. Signals go out only until it is reaped, so a reused
+/// process id is never signalled.
 final class ChildProcess: Sendable {
     let pid: pid_t
-    /// Reaped yet, and who waits for that.
-    private let exit = Mutex<(reaped: Bool, waiters: [UUID: CheckedContinuation<Bool, Never>])>((false, [:]))
-    /// The parent's ends: write to `stdin`, read `stdout` and `stderr`.
-    let stdin: FileHandle
-    let stdout: FileHandle
-    let stderr: FileHandle
+    /// Writes go to the child's stdin; reads come from its stdout.
+    private let conversation: any Channel
+    private let errors: any Channel
+    /// The exit status once reaped, and who waits for it.
+    private let exit = Mutex<(status: Int32?, handlers: [@Sendable (Int32) -> Void], waiters: [UUID: CheckedContinuation<Bool, Never>])>((nil, [], [:]))
 
     struct StartError: Error, CustomStringConvertible {
         let description: String
     }
 
-    private init(pid: pid_t, stdin: FileHandle, stdout: FileHandle, stderr: FileHandle) {
+    private init(pid: pid_t, conversation: any Channel, errors: any Channel) {
         self.pid = pid
-        self.stdin = stdin
-        self.stdout = stdout
-        self.stderr = stderr
+        self.conversation = conversation
+        self.errors = errors
     }
 
     /// Runs `command` through `/usr/bin/env` (so `PATH` in `environment` finds it) in `directory`.
-    /// `onExit` gets the exit status (128 + the signal when it was killed), once.
+    /// `output` gets the bytes of stdout (`stderr: false`) and stderr as they arrive.
     static func start(command: [String], directory: URL, environment: [String: String],
-                      onExit: @escaping @Sendable (Int32) -> Void) throws(StartError) -> ChildProcess {
+                      output: @escaping @Sendable (ByteBuffer, _ stderr: Bool) -> Void) async throws(StartError) -> ChildProcess {
         var pipes: [[Int32]] = []
         for _ in 0..<3 {
             var ends: [Int32] = [-1, -1]
@@ -43,7 +45,7 @@ final class ChildProcess: Sendable {
             }
             pipes.append(ends)
         }
-        let (input, output, errors) = (pipes[0], pipes[1], pipes[2])
+        let (input, stdout, stderr) = (pipes[0], pipes[1], pipes[2])
         let argv = (["/usr/bin/env"] + command).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
@@ -51,30 +53,53 @@ final class ChildProcess: Sendable {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = cspawn_start(&pid, "/usr/bin/env", directory.path, argv, envp, input[0], output[1], errors[1])
+        let result = cspawn_start(&pid, "/usr/bin/env", directory.path, argv, envp, input[0], stdout[1], stderr[1])
         // The child's ends belong to the child now (or to nobody, when it did not start).
-        [input[0], output[1], errors[1]].forEach { _ = close($0) }
+        [input[0], stdout[1], stderr[1]].forEach { _ = close($0) }
         guard result == 0 else {
-            [input[1], output[0], errors[0]].forEach { _ = close($0) }
+            [input[1], stdout[0], stderr[0]].forEach { _ = close($0) }
             throw StartError(description: String(cString: strerror(result)))
         }
+        let bootstrap = { (stream: Bool) in
+            NIOPipeBootstrap(group: MultiThreadedEventLoopGroup.singleton).channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(PipeReader(stderr: stream, output: output)) }
+            }
+        }
+        let conversation: any Channel, errors: any Channel
+        do {
+            conversation = try await bootstrap(false).takingOwnershipOfDescriptors(input: stdout[0], output: input[1]).get()
+        } catch {
+            [input[1], stdout[0], stderr[0]].forEach { _ = close($0) }
+            _ = kill(-pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+            throw StartError(description: "no channel for the pipes: \(error)")
+        }
+        do {
+            errors = try await bootstrap(true).takingOwnershipOfDescriptor(input: stderr[0]).get()
+        } catch {
+            _ = close(stderr[0])
+            _ = kill(-pid, SIGKILL)
+            conversation.close(promise: nil)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+            throw StartError(description: "no channel for stderr: \(error)")
+        }
+        let child = ChildProcess(pid: pid, conversation: conversation, errors: errors)
         let started = pid
-        let child = ChildProcess(pid: pid, stdin: FileHandle(fileDescriptor: input[1], closeOnDealloc: true),
-                                 stdout: FileHandle(fileDescriptor: output[0], closeOnDealloc: true),
-                                 stderr: FileHandle(fileDescriptor: errors[0], closeOnDealloc: true))
         let waiter = Thread {
             var info = siginfo_t()
             while waitid(P_PID, id_t(started), &info, WEXITED | WNOWAIT) == -1 && errno == EINTR {}
             // Still a zombie, so its id and group cannot have been reused yet.
             _ = kill(-started, SIGKILL)  // what the plugin started and left behind
-            var status: Int32 = 0
-            let waiters = child.exit.withLock { exit in
+            let (code, handlers, waiters) = child.exit.withLock { exit in
+                var status: Int32 = 0
                 while waitpid(started, &status, 0) == -1 && errno == EINTR {}
-                exit.reaped = true
-                defer { exit.waiters = [:] }
-                return exit.waiters.values
+                let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+                defer { (exit.status, exit.handlers, exit.waiters) = (code, [], [:]) }
+                return (code, exit.handlers, exit.waiters.values)
             }
-            onExit(status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f))
+            handlers.forEach { $0(code) }
             waiters.forEach { $0.resume(returning: true) }
         }
         waiter.name = "plugin-\(started)-waiter"
@@ -82,10 +107,37 @@ final class ChildProcess: Sendable {
         return child
     }
 
+    /// Calls `handler` with the exit status (128 + the signal when it was killed) once the
+    /// process is reaped, at once when it already is.
+    func whenExited(_ handler: @escaping @Sendable (Int32) -> Void) {
+        let status = exit.withLock { exit in
+            if exit.status == nil { exit.handlers.append(handler) }
+            return exit.status
+        }
+        if let status { handler(status) }
+    }
+
+    /// Queues `bytes` for the child's stdin, after what is queued already; never blocks. The
+    /// future fails when the pipe is closed.
+    func write(_ bytes: ByteBuffer) -> EventLoopFuture<Void> {
+        conversation.writeAndFlush(bytes)
+    }
+
+    /// Closes the child's stdin after what is queued, so it reads end of file.
+    func closeInput() {
+        conversation.close(mode: .output, promise: nil)
+    }
+
+    /// Closes the parent's ends of the pipes.
+    func closePipes() {
+        conversation.close(promise: nil)
+        errors.close(promise: nil)
+    }
+
     /// Sends `number` to the plugin and everything it started, unless it is gone.
     func signal(_ number: Int32) {
         exit.withLock { exit in
-            if !exit.reaped { _ = kill(-pid, number) }
+            if exit.status == nil { _ = kill(-pid, number) }
         }
     }
 
@@ -94,13 +146,33 @@ final class ChildProcess: Sendable {
         let id = UUID()
         return await withCheckedContinuation { continuation in
             let reaped = exit.withLock { exit in
-                if !exit.reaped { exit.waiters[id] = continuation }
-                return exit.reaped
+                if exit.status == nil { exit.waiters[id] = continuation }
+                return exit.status != nil
             }
             if reaped { return continuation.resume(returning: true) }
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) { [self] in
                 exit.withLock { $0.waiters.removeValue(forKey: id) }?.resume(returning: false)
             }
         }
+    }
+}
+
+/// Hands the bytes a pipe delivers to the plugin host, on the channel's event loop.
+private final class PipeReader: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+    let stderr: Bool
+    let output: @Sendable (ByteBuffer, Bool) -> Void
+
+    init(stderr: Bool, output: @escaping @Sendable (ByteBuffer, Bool) -> Void) {
+        self.stderr = stderr
+        self.output = output
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        output(unwrapInboundIn(data), stderr)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)  // the child is gone or closed its end
     }
 }

@@ -102,8 +102,8 @@ final class ExternalProvider: AIProvider {
     /// is bounded by its caller (the router's start and health timeouts, the tick's attempt
     /// timeout): a caller that gives up cancels the handshake, which stops the process.
     private func ready() async throws {
-        let task = try state.withLock { state -> Task<Void, any Error> in
-            let generation = try process.startIfNeeded()
+        let generation = try await process.startIfNeeded()
+        let task = state.withLock { state -> Task<Void, any Error> in
             if let ready = state.ready, ready.generation == generation { return ready.task }
             let task = Task { try await self.handshake() }
             state.ready = (generation, task)

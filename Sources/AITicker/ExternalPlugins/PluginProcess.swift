@@ -1,19 +1,21 @@
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 
 /// One external plugin's child process and the JSON-RPC 2.0 conversation with it: one JSON object
 /// per line on stdin/stdout, stderr lines to the log. A crashed process is started again on the
-/// next use, after a backoff that doubles with each crash (at most a minute). Lines go to stdin
-/// from one writer queue, never under the lock the stdout reader needs, so a plugin that stops
-/// reading cannot stall its own answers or anyone else's.
+/// next use, after a backoff that doubles with each crash (at most a minute). The pipes are NIO
+/// channels (`ChildProcess`): a request is queued on the channel, never written under the lock
+/// the stdout reader needs, so a plugin that stops reading cannot stall its own answers.
 final class PluginProcess: Sendable {
     /// Lines longer than this are dropped whole, so a flooding plugin cannot exhaust memory.
     static let maxLineBytes = 1 << 20
 
     private struct State {
         var process: ChildProcess?
-        var stdin: FileHandle?
+        /// A start under way, which every caller that finds no process waits for.
+        var starting: Task<Int, any Error>?
         var generation = 0
         var exited = true
         var stopping = false
@@ -36,9 +38,6 @@ final class PluginProcess: Sendable {
     /// Hides the plugin's API key and header values from logged stderr lines and its errors.
     let redactor: SecretRedactor
     private let state = Mutex(State())
-    /// Writes to the child's stdin, in order, off the lock and off the cooperative pool (a
-    /// write blocks while the pipe is full).
-    private let writer = DispatchQueue(label: "ai-ticker.plugin-stdin")
     var name: String { launch.name }
 
     init(launch: PluginLaunch, logger: Logger, secrets: [String]) {
@@ -48,35 +47,42 @@ final class PluginProcess: Sendable {
     }
 
     /// The generation of the running process, starting one if none runs and the backoff allows.
-    func startIfNeeded() throws -> Int {
-        try state.withLock { state in
-            if !state.exited { return state.generation }
+    func startIfNeeded() async throws -> Int {
+        let starting: Task<Int, any Error> = try state.withLock { state in
+            if !state.exited { return Task { [generation = state.generation] in generation } }
+            if let starting = state.starting { return starting }
             if let restartAt = state.restartAt, ContinuousClock.now < restartAt {
                 let wait = ContinuousClock.now.duration(to: restartAt).components.seconds + 1
                 throw ProviderError.unavailable("plugin \(name) crashed; restarting in \(wait) s")
             }
             let generation = state.generation + 1
-            let process: ChildProcess
-            do {
-                process = try ChildProcess.start(command: launch.command, directory: launch.directory, environment: launch.environment) { [weak self] status in
-                    self?.exited(generation: generation, status: status)
-                }
-            } catch {
+            (state.stdout, state.stderr) = (LineBuffer(), LineBuffer())
+            let task = Task { try await self.start(generation) }
+            state.starting = task
+            return task
+        }
+        return try await starting.value
+    }
+
+    private func start(_ generation: Int) async throws -> Int {
+        let process: ChildProcess
+        do {
+            process = try await ChildProcess.start(command: launch.command, directory: launch.directory, environment: launch.environment) { [weak self] bytes, stderr in
+                self?.received(bytes, stderr: stderr)
+            }
+        } catch {
+            state.withLock { state in
+                state.starting = nil
                 state.crashes += 1
                 state.restartAt = ContinuousClock.now + Self.backoff(state.crashes)
-                throw ProviderError.unavailable("plugin \(name) could not start: \(error)")
             }
-            process.stdout.readabilityHandler = { [weak self] handle in self?.received(handle.availableData, stderr: false) }
-            process.stderr.readabilityHandler = { [weak self] handle in self?.received(handle.availableData, stderr: true) }
-            state.process = process
-            state.stdin = process.stdin
-            state.generation = generation
-            state.exited = false
-            state.stopping = false
-            state.stdout = LineBuffer()
-            state.stderr = LineBuffer()
-            return generation
+            throw ProviderError.unavailable("plugin \(name) could not start: \(error)")
         }
+        state.withLock { state in
+            (state.process, state.generation, state.exited, state.stopping, state.starting) = (process, generation, false, false, nil)
+        }
+        process.whenExited { [weak self] status in self?.exited(generation: generation, status: status) }
+        return generation
     }
 
     static func backoff(_ crashes: Int) -> Duration {
@@ -106,19 +112,15 @@ final class PluginProcess: Sendable {
             return continuation.resume(throwing: ProviderError.badRequest("the request could not be encoded"))
         }
         line.append(UInt8(ascii: "\n"))
-        let (stdin, failure): (FileHandle?, ProviderError?) = state.withLock { state in
+        let (process, failure): (ChildProcess?, ProviderError?) = state.withLock { state in
             if state.cancelled.remove(id) != nil { return (nil, .timeout) }
-            guard !state.exited, let stdin = state.stdin else { return (nil, .unavailable("plugin \(name) is not running")) }
+            guard !state.exited, let process = state.process else { return (nil, .unavailable("plugin \(name) is not running")) }
             state.pending[id] = continuation
-            return (stdin, nil)
+            return (process, nil)
         }
-        guard let stdin else { return continuation.resume(throwing: failure ?? .timeout) }
-        writer.async { [self, line] in
-            do {
-                try stdin.write(contentsOf: line)
-            } catch {
-                state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: ProviderError.unavailable("plugin \(name) closed its input"))
-            }
+        guard let process else { return continuation.resume(throwing: failure ?? .timeout) }
+        process.write(ByteBuffer(bytes: line)).whenFailure { [self] _ in
+            state.withLock { $0.pending.removeValue(forKey: id) }?.resume(throwing: ProviderError.unavailable("plugin \(name) closed its input"))
         }
     }
 
@@ -134,7 +136,8 @@ final class PluginProcess: Sendable {
         continuation.resume(throwing: ProviderError.timeout)
     }
 
-    private func received(_ data: Data, stderr: Bool) {
+    private func received(_ bytes: ByteBuffer, stderr: Bool) {
+        let data = Data(bytes.readableBytesView)
         guard !data.isEmpty else { return }
         let (lines, dropped) = state.withLock { state in
             stderr ? state.stderr.append(data, limit: Self.maxLineBytes) : state.stdout.append(data, limit: Self.maxLineBytes)
@@ -220,16 +223,9 @@ final class PluginProcess: Sendable {
     private func exited(generation: Int, status: Int32) {
         let pending = state.withLock { state -> [CheckedContinuation<JSONValue, any Error>] in
             guard generation == state.generation else { return [] }
-            if let process = state.process {
-                process.stdout.readabilityHandler = nil
-                process.stderr.readabilityHandler = nil
-                try? process.stdout.close()
-                try? process.stderr.close()
-                writer.async { try? process.stdin.close() }  // after any write still queued
-            }
+            state.process?.closePipes()
             state.exited = true
             state.process = nil
-            state.stdin = nil
             if !state.stopping {
                 state.crashes += 1
                 state.restartAt = ContinuousClock.now + Self.backoff(state.crashes)
@@ -263,10 +259,8 @@ final class PluginProcess: Sendable {
             return process
         }
         guard let process else { return }
-        writer.async {
-            try? process.stdin.write(contentsOf: Data(#"{"jsonrpc":"2.0","method":"shutdown","id":0}"#.utf8 + [UInt8(ascii: "\n")]))
-            try? process.stdin.close()
-        }
+        // End of file after the request, once it is written (a plugin not reading gets SIGTERM below).
+        process.write(ByteBuffer(string: #"{"jsonrpc":"2.0","method":"shutdown","id":0}"# + "\n")).whenComplete { _ in process.closeInput() }
         if await process.exited(within: 1) { return }
         process.signal(SIGTERM)
         if await process.exited(within: 2) { return }

@@ -1,0 +1,77 @@
+"""What the Python scripts share: a free loopback port, waiting for a URL, child processes that
+are stopped whatever happens to the script (an exception, Ctrl-C, SIGTERM), and a scratch
+directory removed with them. Import it from scripts/ (bench.py adds the folder to sys.path)."""
+import atexit, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+
+_processes = []
+_directories = []
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, timeout=10, headers=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def wait_for(url, timeout=60, logs=()):
+    """The first answer of `url` (status, body); exits with the tail of `logs` when none comes."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            return get(url, timeout=1)
+        except Exception:
+            time.sleep(0.005)
+    for path in logs:
+        if os.path.exists(path):
+            print(f"--- {path}\n{open(path, errors='replace').read()[-1500:]}", file=sys.stderr)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+def scratch(prefix="ai-ticker-"):
+    """A temporary directory, removed when the script ends."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    _directories.append(path)
+    return path
+
+
+def start(argv, cwd=None, log=None, env=None):
+    """A child process, stopped when the script ends; output to the file `log`, or discarded."""
+    out = open(log, "w") if log else subprocess.DEVNULL
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT if log else subprocess.DEVNULL)
+    _processes.append(process)
+    return process
+
+
+def stop(process, timeout=30):
+    """SIGTERM, then SIGKILL after `timeout`; returns the exit status."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+def cleanup():
+    for process in reversed(_processes):
+        stop(process, timeout=10)
+    _processes.clear()
+    for path in _directories:
+        shutil.rmtree(path, ignore_errors=True)
+    _directories.clear()
+
+
+def _terminated(number, frame):
+    raise SystemExit(128 + number)
+
+
+atexit.register(cleanup)
+signal.signal(signal.SIGTERM, _terminated)
