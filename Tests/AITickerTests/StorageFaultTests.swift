@@ -32,6 +32,17 @@ struct StorageFaultTests {
         #expect(try await service.exitStatus() == 0)
     }
 
+    /// A workspace whose database holds one generated message, written by a service that then
+    /// stopped cleanly; the message's id.
+    func workspaceWithOneMessage() async throws -> (TestWorkspace, Int64) {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugin_config.json", Self.config)
+        let (service, base) = try await start(workspace)
+        let id = try #require(try await generatedID(base))
+        try await stop(service)
+        return (workspace, id)
+    }
+
     @Test func aRemovedDatabaseRefusesWritesAndNoAcknowledgedMessageIsLost() async throws {
         let workspace = try TestWorkspace()
         try workspace.write("plugin_config.json", Self.config)
@@ -101,11 +112,7 @@ struct StorageFaultTests {
     }
 
     @Test func aDamagedDatabaseIsReportedAndServedDegradedWithoutACrash() async throws {
-        let workspace = try TestWorkspace()
-        try workspace.write("plugin_config.json", Self.config)
-        let (service, base) = try await start(workspace)
-        _ = try await generatedID(base)
-        try await stop(service)
+        let (workspace, _) = try await workspaceWithOneMessage()
         let path = workspace.path("ticker.sqlite")
         let root = try await DatabaseQueue(path: path).read { db in
             try Int.fetchOne(db, sql: "SELECT rootpage FROM sqlite_master WHERE name = 'messages'")
@@ -128,14 +135,7 @@ struct StorageFaultTests {
 
     /// A read-only bind mount of the workspace, as systemd's `ReadOnlyPaths=` gives.
     @Test func aReadOnlyDatabaseAtStartIsServedDegraded() async throws {
-        let workspace = try TestWorkspace()
-        try workspace.write("plugin_config.json", Self.config)
-        let (service, base) = try await start(workspace)
-        _ = try await generatedID(base)
-        try await stop(service)
-        let stored = try #require(try await DatabaseQueue(path: workspace.path("ticker.sqlite")).read { db in
-            try Int.fetchOne(db, sql: "SELECT MAX(id) FROM messages")
-        })
+        let (workspace, stored) = try await workspaceWithOneMessage()
 
         let directory = workspace.url.path
         let (readOnly, readOnlyBase) = try await start(workspace, wrapper: [
