@@ -48,8 +48,8 @@ final class PluginProcess: Sendable {
 
     /// The generation of the running process, starting one if none runs and the backoff allows.
     func startIfNeeded() async throws -> Int {
-        let starting: Task<Int, any Error> = try state.withLock { state in
-            if !state.exited { return Task { [generation = state.generation] in generation } }
+        let starting: Task<Int, any Error>? = try state.withLock { state in
+            if !state.exited { return nil }
             if let starting = state.starting { return starting }
             if let restartAt = state.restartAt, ContinuousClock.now < restartAt {
                 let wait = ContinuousClock.now.duration(to: restartAt).components.seconds + 1
@@ -61,6 +61,7 @@ final class PluginProcess: Sendable {
             state.starting = task
             return task
         }
+        guard let starting else { return state.withLock { $0.generation } }
         return try await starting.value
     }
 

@@ -268,15 +268,27 @@ public final class SQLiteMessageStore: MessageStore {
 
     public func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT id, record, record_version FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
-                             arguments: [before ?? Int64.max, limit]).map { row -> (id: Int64, json: Data) in
-                let id: Int64 = try row.decode(forColumn: "id")
-                let version: Int = try row.decode(forColumn: "record_version")
-                if version == Message.recordVersion, let record: Data = try row.decode(forColumn: "record") { return (id, record) }
-                // Written before the record column existed, or in an older shape: encode it now.
-                let full = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id])!
-                return (id, try JSONCoding.encoder.encode(Self.message(full)))
+            // A cursor and column indexes: the page is read without copying rows or looking
+            // columns up by name, and a damaged value still throws rather than traps.
+            var page: [(id: Int64, json: Data)] = []
+            var stale: [Int64] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, record_version, record FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
+                                           arguments: [before ?? Int64.max, limit])
+            while let row = try rows.next() {
+                let id = try row.decode(Int64.self, atIndex: 0)
+                if try row.decode(Int.self, atIndex: 1) == Message.recordVersion, let record = try row.decode(Data?.self, atIndex: 2) {
+                    page.append((id, record))
+                } else {
+                    stale.append(id)
+                    page.append((id, Data()))
+                }
             }
+            // Written before the record column existed, or in an older shape: encode it now.
+            for id in stale {
+                let full = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id])!
+                page[page.firstIndex { $0.id == id }!].json = try JSONCoding.encoder.encode(Self.message(full))
+            }
+            return page
         }
     }
 
