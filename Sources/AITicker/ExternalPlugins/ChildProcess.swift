@@ -65,25 +65,25 @@ final class ChildProcess: Sendable {
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(PipeReader(stderr: stream, output: output)) }
             }
         }
+        // Without its pipes the child is of no use: it and its group are ended and reaped.
+        func abandon(_ reason: String, closing descriptors: [Int32]) -> StartError {
+            descriptors.forEach { _ = close($0) }
+            _ = kill(-pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+            return StartError(description: reason)
+        }
         let conversation: any Channel, errors: any Channel
         do {
             conversation = try await bootstrap(false).takingOwnershipOfDescriptors(input: stdout[0], output: input[1]).get()
         } catch {
-            [input[1], stdout[0], stderr[0]].forEach { _ = close($0) }
-            _ = kill(-pid, SIGKILL)
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, 0)
-            throw StartError(description: "no channel for the pipes: \(error)")
+            throw abandon("no channel for the pipes: \(error)", closing: [input[1], stdout[0], stderr[0]])
         }
         do {
             errors = try await bootstrap(true).takingOwnershipOfDescriptor(input: stderr[0]).get()
         } catch {
-            _ = close(stderr[0])
-            _ = kill(-pid, SIGKILL)
             conversation.close(promise: nil)
-            var status: Int32 = 0
-            _ = waitpid(pid, &status, 0)
-            throw StartError(description: "no channel for stderr: \(error)")
+            throw abandon("no channel for stderr: \(error)", closing: [stderr[0]])
         }
         let child = ChildProcess(pid: pid, conversation: conversation, errors: errors)
         let started = pid

@@ -271,7 +271,7 @@ public final class SQLiteMessageStore: MessageStore {
             // A cursor and column indexes: the page is read without copying rows or looking
             // columns up by name, and a damaged value still throws rather than traps.
             var page: [(id: Int64, json: Data)] = []
-            var stale: [Int64] = []
+            var stale: [Int] = []  // positions in `page`
             let rows = try Row.fetchCursor(db, sql: "SELECT id, record_version, record FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
                                            arguments: [before ?? Int64.max, limit])
             while let row = try rows.next() {
@@ -279,14 +279,14 @@ public final class SQLiteMessageStore: MessageStore {
                 if try row.decode(Int.self, atIndex: 1) == Message.recordVersion, let record = try row.decode(Data?.self, atIndex: 2) {
                     page.append((id, record))
                 } else {
-                    stale.append(id)
+                    stale.append(page.count)
                     page.append((id, Data()))
                 }
             }
             // Written before the record column existed, or in an older shape: encode it now.
-            for id in stale {
-                let full = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id])!
-                page[page.firstIndex { $0.id == id }!].json = try JSONCoding.encoder.encode(Self.message(full))
+            for index in stale {
+                let full = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [page[index].id])!
+                page[index].json = try JSONCoding.encoder.encode(Self.message(full))
             }
             return page
         }
