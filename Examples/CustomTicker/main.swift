@@ -4,18 +4,24 @@ import AITicker
 import Logging
 import ServiceLifecycle
 
-/// A plugin: metadata plus a factory that checks the settings and builds a provider.
+/// A plugin: metadata, a check of the settings, and a factory that builds a provider.
 struct ShoutPlugin: AIProviderPlugin {
     let metadata = PluginMetadata(
         name: "shout", displayName: "Shout", version: "1.0.0", author: "you",
         description: "Repeats a configured phrase in capitals.", category: .custom
     )
 
+    func validate(_ config: ProviderConfig) throws { _ = try phrase(config) }
+
     func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
+        ShoutProvider(phrase: try phrase(config))
+    }
+
+    private func phrase(_ config: ProviderConfig) throws -> String {
         guard let phrase = config.extraParams["phrase"]?.stringValue, !phrase.isEmpty else {
             throw ProviderError.misconfigured("extra_params.phrase is required")
         }
-        return ShoutProvider(phrase: phrase)
+        return phrase
     }
 }
 

@@ -32,16 +32,18 @@ public struct TickerOptions: Sendable {
     }
 }
 
-/// Loads configuration, opens the database and starts the providers, without any HTTP.
+/// Loads configuration, opens the database and configures the providers, without any HTTP; the
+/// providers start when the application's `ProviderService` runs or at the first tick.
 /// `ai-ticker generate`, `providers` and `messages` use this directly.
 /// `asService`: the service (not the CLI) creates the admin token file when none is configured,
 /// and holds the database's lock and checks it.
 public func buildServices(_ options: TickerOptions, asService: Bool = false) async throws -> TickerServices {
     var loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
     loader.createsAdminToken = asService
-    let files = try loader.load()
-    let store = asService ? try SQLiteMessageStore.openForService(path: files.databasePath) : try SQLiteMessageStore(path: files.databasePath)
-    let configuration = try await applyingOverrides(files, from: store, loader: loader, logger: options.logger)
+    let files = try loader.loadWithPlugins()
+    let store = asService ? try SQLiteMessageStore.openForService(path: files.configuration.databasePath)
+                          : try SQLiteMessageStore(path: files.configuration.databasePath)
+    let (configuration, plugins) = try await applyingOverrides(files, from: store, loader: loader, logger: options.logger)
     let levels = LogLevelControl(configuration.logLevel)
     let logger = levels.controlling(options.logger)
     do {
@@ -54,7 +56,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     if asService, configuration.adminToken.value != nil {
         logger.notice("admin routes need the bearer token from \(configuration.adminToken.origin ?? "")")
     }
-    let live = LiveConfiguration(configuration)
+    let live = LiveConfiguration(configuration, plugins: plugins)
     let metrics = TickerMetrics()
     metrics.streamClients(0)
     let ownsClient = options.httpClient == nil
@@ -63,7 +65,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
         (try? await store.recentContents(limit: limit)) ?? []
     }
     let router = ProviderRouter(registry: options.registry, context: context)
-    _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry, redactor: configuration.redactor)
+    _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: plugins.registry, redactor: configuration.redactor)
     let latest = LatestMessageCache()
     var newest = await latestStored(store, logger: logger)
     if newest == nil, store.problem == nil, let file = configuration.importFile, FileManager.default.fileExists(atPath: file) {
@@ -86,23 +88,24 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
 /// any provider (`ai-ticker config`).
 public func effectiveConfiguration(_ options: TickerOptions) async throws -> AppConfiguration {
     let loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
-    let files = try loader.load()
-    let configuration = try await applyingOverrides(files, from: try SQLiteMessageStore(path: files.databasePath), loader: loader, logger: options.logger)
+    let files = try loader.loadWithPlugins()
+    let (configuration, _) = try await applyingOverrides(files, from: try SQLiteMessageStore(path: files.configuration.databasePath),
+                                                         loader: loader, logger: options.logger)
     ConfigurationIssue.log(configuration.warnings, logger: options.logger)
     return configuration
 }
 
 /// `configuration` with the stored runtime overrides on top; unchanged (logged) when they no
 /// longer fit it.
-private func applyingOverrides(_ configuration: AppConfiguration, from store: any MessageStore, loader: ConfigurationLoader,
-                               logger: Logger) async throws -> AppConfiguration {
+private func applyingOverrides(_ loaded: (configuration: AppConfiguration, plugins: PluginCatalog), from store: any MessageStore,
+                               loader: ConfigurationLoader, logger: Logger) async throws -> (AppConfiguration, PluginCatalog) {
     let overrides = try await store.overrides()
-    guard !overrides.isEmpty else { return configuration }
+    guard !overrides.isEmpty else { return loaded }
     do {
-        return try loader.load(overrides: overrides)
+        return try loader.loadWithPlugins(overrides: overrides)
     } catch {
         logger.error("runtime overrides ignored: they no longer fit the configuration", metadata: ["error": "\(error)"])
-        return configuration
+        return loaded
     }
 }
 
@@ -155,7 +158,7 @@ public func buildApplication(
                              availableConnectionsDelegate: ConnectionLimit(maximum: server.maxConnections, idle: idle,
                                                                            metrics: services.metrics, logger: logger)),
         services: [
-            ProviderShutdownService(services: services),
+            ProviderService(services: services),
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics),
             ReloadSignalService(configuration: services.reloads, logFile: options.logFile, logger: logger),
             SchedulerService(source: options.tickSource, ticks: services.ticks, store: services.store,
@@ -193,11 +196,13 @@ func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
     return router
 }
 
-/// Shuts providers and the HTTP client down once the rest of the service has stopped.
-struct ProviderShutdownService: Service {
+/// Starts the providers when the service runs (the HTTP server does not wait for them), and
+/// shuts them and the HTTP client down once the rest of the service has stopped.
+struct ProviderService: Service {
     let services: TickerServices
 
     func run() async throws {
+        await services.startProviders()
         try? await gracefulShutdown()
         await services.shutdown()
     }

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Logging
 
-/// The parts of a running ai-ticker, wired once by `buildServiceGroup` and handed to the HTTP
+/// The parts of a running ai-ticker, wired once by `buildServices` and handed to the HTTP
 /// controllers and the command line.
 public struct TickerServices: Sendable {
     public let configuration: LiveConfiguration
@@ -17,7 +17,12 @@ public struct TickerServices: Sendable {
     /// Set when `buildServices` created the client, so `shutdown()` closes it.
     let ownedHTTPClient: HTTPClient?
 
-    /// Every configured provider with its health, best first.
+    /// Starts every configured provider (once; the first tick or health check does it too).
+    public func startProviders() async {
+        await router.start()
+    }
+
+    /// Every configured provider with its health, best first; one not started yet says "starting".
     public func providerStatuses() async -> [ProviderStatus] {
         await router.statuses()
     }

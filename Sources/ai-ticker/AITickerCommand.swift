@@ -156,12 +156,12 @@ struct Plugins: AsyncParsableCommand {
 
         func run() async throws {
             let options = common.options
-            let configuration = try await reportingErrors {
-                try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+            let plugins = try await reportingErrors {
+                try ConfigurationLoader(sources: options.sources, registry: options.registry).loadWithPlugins().plugins
             }
             print(Table.render(
                 header: ["NAME", "VERSION", "SOURCE", "STATUS", "PATH / ERRORS"],
-                rows: configuration.pluginListings.map { listing in
+                rows: plugins.listings.map { listing in
                     [listing.name, listing.metadata?.version ?? "-", listing.source, listing.status,
                      listing.errors.isEmpty ? listing.path ?? "" : listing.errors.joined(separator: "; ")]
                 }))

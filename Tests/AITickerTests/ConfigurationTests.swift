@@ -127,6 +127,24 @@ struct ConfigurationTests {
         #expect(text.contains("global_settings.fallback_behavior: must be one of use_cache, keep_last"))
     }
 
+    @Test func settingsAPluginCannotUseRejectTheWholeConfigurationWithEachReason() throws {
+        let workspace = try TestWorkspace()
+        let error = #expect(throws: ConfigurationError.self) {
+            try workspace.load(config: pluginConfig("""
+                {"m": {"plugin": "mock", "config": {"extra_params": {"failure": "sometimes"}}},
+                 "local": {"plugin": "ollama"},
+                 "g": {"plugin": "gemini", "config": {"api_key": "k", "model": "models/x?y"}},
+                 "fine": {"plugin": "offline"}}
+                """))
+        }
+        let issues = Dictionary(uniqueKeysWithValues: (error?.issues ?? []).map { ($0.source, $0.reason) })
+        #expect(issues["plugins.m"]?.contains(#"unknown kind "sometimes""#) == true)
+        #expect(issues["plugins.local"]?.contains("model is required") == true)
+        #expect(issues["plugins.g"]?.contains("is not a Gemini model name") == true)
+        #expect(issues["plugins.fine"] == nil)
+        #expect(issues.count == 3)
+    }
+
     @Test func aBadEnvironmentValueNamesTheVariable() throws {
         let workspace = try TestWorkspace()
         let error = #expect(throws: ConfigurationError.self) { try workspace.load(environment: ["SERVER_PORT": "eighty"]) }

@@ -36,7 +36,7 @@ struct DocsTests {
         let services = try await workspace.guideServices(#"{"moon_phase": {"config": {"name": "Moon", "model": "synodic-1"}}}"#)
         guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.content.hasPrefix("The moon is "))
-        #expect(services.configuration.value.pluginListings.first { $0.name == "moon_phase" }?.metadata?.displayName == "Moon phase")
+        #expect(services.configuration.plugins.listings.first { $0.name == "moon_phase" }?.metadata?.displayName == "Moon phase")
         await services.shutdown()
     }
 

@@ -62,7 +62,7 @@ struct PluginManifestTests {
         try writePythonPlugin(workspace, name: "offline")
         try writePythonPlugin(workspace, name: "fine")
         let services = try await workspace.externalServices(#"{"a": {"plugin": "twin"}, "b": {"plugin": "fine"}}"#)
-        let listings = Dictionary(grouping: services.configuration.value.pluginListings.filter { $0.source == "external" }, by: \.name)
+        let listings = Dictionary(grouping: services.configuration.plugins.listings.filter { $0.source == "external" }, by: \.name)
         #expect(listings["twin"]?.count == 2)
         #expect(listings["twin"]?.allSatisfy { $0.status == "invalid" } == true)
         #expect(listings["twin"]?.first?.errors.first?.contains("is also used by \(workspace.path("plugins/twin-copy"))") == true)

@@ -133,9 +133,9 @@ struct LegacyConfigurationTests {
         let workspace = try TestWorkspace()
         try workspace.write("plugins/custom/unused.py", "from plugins.base_provider import BaseAIProvider\n")
         let config = #"{"plugins": {"offline": {}}, "global_settings": {"custom_plugin_paths": ["\#(workspace.path("plugins/custom"))"]}}"#
-        #expect(try workspace.load(config: config).pluginListings.contains { $0.name == "unused" })
+        #expect(try workspace.loadPlugins(config: config).listings.contains { $0.name == "unused" })
         try workspace.write(".env", "PLUGIN_AUTO_DISCOVERY=False\n")
-        #expect(try !workspace.load(config: config).pluginListings.contains { $0.name == "unused" }, "only plugins that entries name are loaded")
+        #expect(try !workspace.loadPlugins(config: config).listings.contains { $0.name == "unused" }, "only plugins that entries name are loaded")
         try workspace.write(".env", "BUILTIN_PLUGINS_ENABLED=false\n")
         let offline = try workspace.load(config: config).providers.first { $0.id == "offline" }
         #expect(offline?.unavailableReason?.hasPrefix("built-in plugins are switched off") == true)

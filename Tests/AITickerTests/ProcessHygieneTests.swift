@@ -116,6 +116,25 @@ struct ProcessHygieneTests {
         await services.shutdown()
     }
 
+    /// Building the services starts nothing: a plugin process starts when the service runs or,
+    /// for a caller that never runs it, at the first tick; until then its status says so.
+    @Test func providersStartWithTheServiceOrTheFirstTickNotWhenBuilt() async throws {
+        let workspace = try TestWorkspace()
+        _ = try writePythonPlugin(workspace, name: "lazy", startup: #"open("starts.txt", "a").write("start\n")"#)
+        let config = #"{"plugins": {"lazy": {}}, "global_settings": {"custom_plugin_paths": ["\#(workspace.path("plugins"))"]}}"#
+        let (services, _) = try await workspace.services(config: config, started: false)
+        let starts = workspace.path("plugins/lazy/starts.txt")
+        #expect(!FileManager.default.fileExists(atPath: starts), "no process before the service runs")
+        let status = await services.providerStatuses().first { $0.id == "lazy" }
+        #expect(status?.available == false && status?.reason == "starting")
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("the first tick stored nothing"); return }
+        #expect(message.content.hasPrefix("hello from lazy"))
+        await services.startProviders()
+        #expect(try String(contentsOfFile: starts, encoding: .utf8) == "start\n", "started once, by the tick; the later start call shares it")
+        #expect(await services.providerStatuses().first { $0.id == "lazy" }?.available == true)
+        await services.shutdown()
+    }
+
     func eventually(_ condition: () -> Bool) async -> Bool {
         for _ in 0..<100 {
             if condition() { return true }

@@ -123,7 +123,7 @@ struct PythonPluginTests {
             #expect(provider.health.status == .healthy)
             #expect(provider.info?["config_name"] == .string("My Custom Provider"))
             #expect(provider.info?["supported_models"] == .array([.string("guide-1"), .string("guide-2")]))
-            let listing = try #require(services.configuration.value.pluginListings.first { $0.name == "my_provider" })
+            let listing = try #require(services.configuration.plugins.listings.first { $0.name == "my_provider" })
             #expect(listing.status == "loaded")
             #expect(listing.metadata?.displayName == "Guide provider")
             #expect(listing.metadata?.version == "2.1.0")
@@ -182,7 +182,7 @@ struct PythonPluginTests {
         guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.content == "Plain fact 2026-01-02")
         #expect(message.usage.totalTokens == 5)
-        let names = services.configuration.value.pluginListings.filter { $0.source == "external" }.map(\.name)
+        let names = services.configuration.plugins.listings.filter { $0.source == "external" }.map(\.name)
         #expect(names == ["plain_facts"], "helpers without a provider class and _private files are not plugins")
         await services.shutdown()
     }
@@ -243,7 +243,7 @@ struct PythonPluginTests {
         try workspace.write("plugins/custom/needs_httpx.py", guidePlugin(top: "import httpx", generate: "return None"))
         let services = try await workspace.guideServices(#"{"needs_httpx": {"priority": 1}, "offline": {"priority": 2}}"#,
                                                          global: #", "python": "\#(bare)/bin/python""#)
-        let listing = try #require(services.configuration.value.pluginListings.first { $0.name == "needs_httpx" })
+        let listing = try #require(services.configuration.plugins.listings.first { $0.name == "needs_httpx" })
         #expect(listing.status == "unavailable")
         #expect(listing.errors.first?.contains("ModuleNotFoundError: No module named 'httpx' (needs_httpx.py line 3)") == true)
         #expect(listing.errors.first?.contains("bare-venv/bin/python") == true)
@@ -299,8 +299,8 @@ struct PythonPluginTests {
         _ = try loader.load()
         #expect(count() == 3, "the plugin that loaded is remembered; the one that failed is tried again")
         try workspace.write("plugins/custom/missing.py", guidePlugin(top: top, generate: "return None"))
-        let fixed = try loader.load()
-        #expect(fixed.pluginListings.first { $0.name == "missing" }?.status == "loaded")
+        let fixed = try loader.loadWithPlugins().plugins
+        #expect(fixed.listings.first { $0.name == "missing" }?.status == "loaded")
         #expect(count() == 4)
         try workspace.write("plugins/custom/counted.py", guidePlugin(top: top + "\n# edited", generate: "return None"))
         _ = try loader.load()
@@ -311,7 +311,7 @@ struct PythonPluginTests {
         let workspace = try TestWorkspace()
         try workspace.write("plugins/custom/broken.py", "from plugins.base_provider import BaseAIProvider\nclass Broken(BaseAIProvider:\n    pass\n")
         let services = try await workspace.guideServices(#"{"broken": {}}"#)
-        let listing = try #require(services.configuration.value.pluginListings.first { $0.name == "broken" })
+        let listing = try #require(services.configuration.plugins.listings.first { $0.name == "broken" })
         #expect(listing.status == "invalid")
         #expect(listing.errors.first?.contains("cannot load broken.py: SyntaxError") == true)
         #expect(await providerStatus(services, "broken")?.reason?.contains("SyntaxError") == true)
@@ -327,7 +327,7 @@ struct PythonPluginTests {
                     return True
             """)
         let services = try await workspace.guideServices(#"{"half": {}}"#)
-        let listing = try #require(services.configuration.value.pluginListings.first { $0.name == "half" })
+        let listing = try #require(services.configuration.plugins.listings.first { $0.name == "half" })
         #expect(listing.status == "invalid")
         #expect(listing.errors == ["Half does not implement generate_message, health_check, provider_name, supported_models"])
         #expect(await providerStatus(services, "half")?.reason?.hasSuffix("Half does not implement generate_message, health_check, provider_name, supported_models") == true)

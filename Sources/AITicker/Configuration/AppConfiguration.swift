@@ -11,10 +11,8 @@ public struct AppConfiguration: Sendable {
     /// refuse every request.
     public var adminToken: AdminToken
     public var providers: [ProviderEntry]
-    /// Built-in, Swift-registered and valid external plugins, by name.
-    public var registry: PluginRegistry
-    /// Every plugin, external ones with their path, status and errors (`GET /api/plugins`).
-    public var pluginListings: [PluginListing]
+    /// Which plugins are on offer and where external ones are found.
+    public var plugins: PluginSettings
     /// Every effective value with its layer, secrets masked (`ai-ticker config`, `GET /api/config`).
     public var effective: [EffectiveSetting]
     /// The `plugin_config.json` path in use, whether or not it exists.

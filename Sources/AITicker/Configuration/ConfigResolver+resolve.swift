@@ -1,11 +1,12 @@
 import Configuration
-import AsyncHTTPClient
 import Foundation
 import Logging
 
 extension ConfigResolver {
-    /// Reads every global key and provider entry; nil only when nothing could be resolved.
-    mutating func resolve(file: ConfigFile, configPath: String, registry: PluginRegistry, descriptions: PythonDescriptions? = nil) -> AppConfiguration? {
+    /// Reads every global key, asks `plugins` for what the plugin settings offer, then reads the
+    /// provider entries against it; nil only when nothing could be resolved.
+    mutating func resolve<Plugins: PluginLookup>(file: ConfigFile, configPath: String,
+                                                 plugins find: (PluginSettings) -> Plugins) -> (AppConfiguration, Plugins)? {
         let server = ServerConfiguration(host: string("server.host") ?? "127.0.0.1", port: int("server.port"),
                                          maxStreamClients: int("server.max_stream_clients"),
                                          streamHeartbeatSeconds: int("server.stream_heartbeat_seconds"),
@@ -30,45 +31,30 @@ extension ConfigResolver {
         }
         let access = AccessConfiguration(listensOnLoopback: AccessConfiguration.isLoopback(server.host),
                                          allowedHosts: strings("server.allowed_hosts"), allowedOrigins: strings("server.allowed_origins"))
-        let pluginsEnabled = bool("global_settings.plugins_enabled"), discoverAll = bool("global_settings.plugin_discovery")
-        let builtinEnabled = bool("global_settings.auto_load_builtin")
-        var discovery = PluginDiscovery.Settings(paths: pluginsEnabled ? routing.customPluginPaths : [], environment: variables,
-                                                 timeout: Double(routing.pluginTimeout), python: string("global_settings.python") ?? "python3",
-                                                 descriptions: descriptions)
-        if !discoverAll { discovery.only = [] }
+        var pluginSettings = PluginSettings(
+            builtinEnabled: bool("global_settings.auto_load_builtin"), customEnabled: bool("global_settings.plugins_enabled"),
+            paths: routing.customPluginPaths, discoverAll: bool("global_settings.plugin_discovery"), named: [],
+            python: string("global_settings.python") ?? "python3", pythonByPlugin: [:],
+            loadTimeout: Double(routing.pluginTimeout), environment: variables)
         for id in file.pluginIDs ?? [] {
-            if let python = instanceString(id, "python") { discovery.pythonByPlugin[instanceString(id, "plugin") ?? id] = python }
-            discovery.only?.insert(instanceString(id, "plugin") ?? id)
+            let plugin = instanceString(id, "plugin") ?? id
+            if let python = instanceString(id, "python") { pluginSettings.pythonByPlugin[plugin] = python }
+            pluginSettings.named.insert(plugin)
         }
-        let (external, externalListings) = PluginDiscovery.discover(discovery, builtin: registry)
-        var registry = registry
-        if !builtinEnabled {
-            for plugin in PluginRegistry.builtin.all { registry.remove(named: plugin.metadata.name) }
-        }
-        for plugin in external { registry.register(plugin) }
-        let listings = registry.all.filter { !($0 is ExternalPlugin || $0 is PythonPlugin) }.map {
-            PluginListing(metadata: $0.metadata, name: $0.metadata.name, source: "builtin", path: nil, status: "loaded", errors: [])
-        } + externalListings
+        let plugins = find(pluginSettings)
         let ids = file.pluginIDs ?? ["offline"]
-        var providers = ids.map { resolveProvider(id: $0, file: file, registry: registry, defaultTimeout: routing.pluginTimeout) }
-        for index in providers.indices where registry.plugin(named: providers[index].plugin) == nil {
-            if !builtinEnabled, PluginRegistry.builtin.plugin(named: providers[index].plugin) != nil {
-                providers[index].unavailableReason = "built-in plugins are switched off (global_settings.auto_load_builtin, BUILTIN_PLUGINS_ENABLED)"
-            } else if !pluginsEnabled {
-                providers[index].unavailableReason = "custom plugins are switched off (global_settings.plugins_enabled, PLUGINS_ENABLED)"
-            }
-        }
+        let providers = ids.map { resolveProvider(id: $0, file: file, plugins: plugins, defaultTimeout: routing.pluginTimeout) }
         guard let ticker else { return nil }
         let secrets = (providers.map(\.config.apiKey) + [adminToken.value]).compactMap { $0 }
         var configuration = AppConfiguration(
             server: server, databasePath: databasePath, ticker: ticker, routing: routing, logLevel: logLevel,
-            adminToken: adminToken, providers: providers, registry: registry, pluginListings: listings,
+            adminToken: adminToken, providers: providers, plugins: pluginSettings,
             effective: effective, configFile: configPath, logFile: logFile, importFile: string("ticker.import_file"),
             compression: CompressionConfiguration(level: int("server.compress_level"), minimumSize: int("server.compress_min_size")),
             rateLimit: string("server.rate_limit_api").flatMap(RateLimit.init), access: access
         )
         configuration.redactor = SecretRedactor(secrets: secrets)
-        return configuration
+        return (configuration, plugins)
     }
 
     private mutating func resolveTicker() -> TickerConfiguration? {
@@ -108,22 +94,12 @@ extension ConfigResolver {
         return nil
     }
 
-    private mutating func resolveProvider(id: String, file: ConfigFile, registry: PluginRegistry, defaultTimeout: Int) -> ProviderEntry {
+    private mutating func resolveProvider(id: String, file: ConfigFile, plugins: some PluginLookup, defaultTimeout: Int) -> ProviderEntry {
         let named = instanceString(id, "plugin")
-        var pluginName = named ?? id
-        var plugin = registry.plugin(named: pluginName)
-        // The original's guide pairs my_provider.py (class MyCustomProvider) with an entry
-        // "my_custom_provider": an entry named after a Python plugin's class finds that plugin.
-        if plugin == nil, named == nil,
-           let found = registry.all.compactMap({ $0 as? PythonPlugin }).first(where: { $0.classAlias == id }) {
-            plugin = found
-            pluginName = found.name
-        }
+        let plugin = plugins.plugin(entry: id, named: named)
+        let pluginName = plugin?.name ?? named ?? id
         var reasons: [String] = []
-        if plugin == nil {
-            let hint = ConfigFileCheck.suggestion(for: pluginName, among: Set(registry.plugins.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
-            reasons.append("unknown plugin \"\(pluginName)\"\(hint)")
-        }
+        if plugin == nil { reasons.append(plugins.missing(pluginName)) }
         var config = ProviderConfig(name: id)
         var enabled = true
         if case .bool(let value) = instance(id, "enabled") { enabled = value }
@@ -151,16 +127,6 @@ extension ConfigResolver {
             if let text = value.stringValue { config.extraHeaders[name] = interpolate(text, missing: &missing) }
         }
         reasons += missing.map { "variable not set: \($0)" }
-        if let plugin, reasons.isEmpty {
-            do {
-                // Building does no I/O, so the shared client only satisfies the signature here.
-                _ = try plugin.makeProvider(config: config, context: ProviderContext(httpClient: .shared, logger: Logger(label: "ai-ticker")))
-            } catch let error as ProviderError {
-                issues.append(.init(source: "plugins.\(id)", key: "config", reason: error.message))
-            } catch {
-                issues.append(.init(source: "plugins.\(id)", key: "config", reason: "\(error)"))
-            }
-        }
         return ProviderEntry(id: id, plugin: pluginName, enabled: enabled, priority: priority, config: config,
                              unavailableReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
     }

@@ -18,6 +18,11 @@ public struct ConfigurationLoader: Sendable {
 
     /// Reads every layer now; `overrides` is the runtime layer (persisted in SQLite).
     public func load(overrides: [String: JSONValue] = [:]) throws(ConfigurationError) -> AppConfiguration {
+        try loadWithPlugins(overrides: overrides).configuration
+    }
+
+    /// `load`, and the plugins the configuration found.
+    public func loadWithPlugins(overrides: [String: JSONValue] = [:]) throws(ConfigurationError) -> (configuration: AppConfiguration, plugins: PluginCatalog) {
         var issues: [ConfigurationIssue] = []
         let dotenvPath = sources.envFile ?? ".env"
         var dotenv: [String: String] = [:]
@@ -54,9 +59,14 @@ public struct ConfigurationLoader: Sendable {
         layers.append(defaultsLayer())
 
         var resolver = ConfigResolver(layers: LayeredConfig(layers: layers), variables: variables, issues: issues)
-        guard var configuration = resolver.resolve(file: file, configPath: configPath, registry: registry, descriptions: pythonDescriptions), resolver.issues.isEmpty else {
-            throw ConfigurationError(resolver.issues)
+        let resolved = resolver.resolve(file: file, configPath: configPath) { settings in
+            PluginCatalog(settings: settings, offered: registry, descriptions: pythonDescriptions)
         }
+        guard let resolved else { throw ConfigurationError(resolver.issues) }
+        var configuration = resolved.0
+        let plugins = resolved.1
+        let problems = resolver.issues + plugins.problems(configuration.providers)
+        guard problems.isEmpty else { throw ConfigurationError(problems) }
         if createsAdminToken, configuration.adminToken.origin == nil {
             do {
                 configuration.adminToken.value = try AdminToken.create(at: configuration.adminToken.generatedPath)
@@ -73,7 +83,7 @@ public struct ConfigurationLoader: Sendable {
             guard variables[name] != nil else { return nil }
             return ConfigurationIssue(source: environment[name] != nil ? "environment" : dotenvPath, key: name, reason: "not applicable: \(reason)")
         }
-        return configuration
+        return (configuration, plugins)
     }
 
     private func readDotEnv(path: String, required: Bool) throws(ConfigurationError) -> [String: String] {

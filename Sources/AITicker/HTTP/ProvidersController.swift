@@ -82,7 +82,7 @@ struct ProvidersController {
     }
 
     private func pluginList() -> [String: JSONValue] {
-        let plugins = configuration.value.pluginListings.map(PluginEntry.init)
+        let plugins = configuration.plugins.listings.map(PluginEntry.init)
         return ["plugins": MessagesController.json(plugins), "total": .number(Double(plugins.count))]
     }
 }

@@ -39,9 +39,9 @@ public actor ReloadCoordinator {
         if !dryRun { notifier.reloading() }
         do {
             let overrides = try await store.overrides()
-            let configuration = try loader.load(overrides: overrides)
+            let (configuration, plugins) = try loader.loadWithPlugins(overrides: overrides)
             if !dryRun { ConfigurationIssue.log(configuration.warnings, logger: logger) }
-            let report = try await apply(configuration, dryRun: dryRun)
+            let report = try await apply(configuration, plugins: plugins, dryRun: dryRun)
             if !dryRun { notifier.ready(status: "configuration reloaded: \(report.providers.count) providers") }
             return report
         } catch {
@@ -71,9 +71,9 @@ public actor ReloadCoordinator {
         if !issues.isEmpty { throw ConfigurationError(issues) }
         var overrides = try await store.overrides()
         for (key, value) in changes { overrides[key] = value }
-        let configuration = try loader.load(overrides: overrides)
+        let (configuration, plugins) = try loader.loadWithPlugins(overrides: overrides)
         try await store.setOverrides(changes)
-        return try await apply(configuration, dryRun: false)
+        return try await apply(configuration, plugins: plugins, dryRun: false)
     }
 
     /// The stored runtime overrides.
@@ -88,13 +88,13 @@ public actor ReloadCoordinator {
         }
     }
 
-    private func apply(_ configuration: AppConfiguration, dryRun: Bool) async throws -> ReloadReport {
+    private func apply(_ configuration: AppConfiguration, plugins: PluginCatalog, dryRun: Bool) async throws -> ReloadReport {
         if dryRun {
             return ReloadReport(providers: await router.statuses(), diff: ProviderDiff(), dryRun: true)
         }
         let previous = live.value
-        let diff = await router.replace(with: configuration.providers, routing: configuration.routing, registry: configuration.registry, redactor: configuration.redactor)
-        live.value = configuration
+        let diff = await router.replace(with: configuration.providers, routing: configuration.routing, registry: plugins.registry, redactor: configuration.redactor)
+        live.replace(with: configuration, plugins: plugins)
         levels.level = configuration.logLevel
         if previous.adminToken.value != configuration.adminToken.value {
             logger.notice("admin token changed: routes now need the one from \(configuration.adminToken.origin ?? "nowhere: admin routes are off")")

@@ -50,8 +50,10 @@ public protocol AIProviderPlugin: Sendable {
     /// Environment variables that hold the key when `api_key` is null or missing; empty when
     /// the plugin needs no key.
     var apiKeyVariables: [String] { get }
-    /// Builds a provider without doing any I/O, throwing `ProviderError.misconfigured` with a
-    /// clear reason when the settings cannot work.
+    /// Throws `ProviderError.misconfigured` with a clear reason when the settings cannot work;
+    /// loading a configuration calls it for every entry, so a bad one is rejected before it runs.
+    func validate(_ config: ProviderConfig) throws
+    /// Builds a provider without doing any I/O, throwing as `validate` does.
     func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider
     /// For a plugin whose providers run a process: what that process would be started with now
     /// (command, environment, files). A reload keeps a running provider while its
@@ -61,5 +63,6 @@ public protocol AIProviderPlugin: Sendable {
 
 extension AIProviderPlugin {
     public var apiKeyVariables: [String] { [] }
+    public func validate(_ config: ProviderConfig) throws {}
     public var launchFingerprint: String? { nil }
 }

@@ -13,6 +13,10 @@ public struct AnthropicPlugin: AIProviderPlugin {
 
     public var apiKeyVariables: [String] { ["ANTHROPIC_API_KEY"] }
 
+    public func validate(_ config: ProviderConfig) throws {
+        _ = try validatedBaseURL(config.baseURL, default: "https://api.anthropic.com")
+    }
+
     public func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
         var config = config
         config.baseURL = try validatedBaseURL(config.baseURL, default: "https://api.anthropic.com")

@@ -14,14 +14,21 @@ public struct GeminiPlugin: AIProviderPlugin {
 
     public var apiKeyVariables: [String] { ["GEMINI_API_KEY", "GOOGLE_AI_API_KEY"] }
 
+    public func validate(_ config: ProviderConfig) throws { _ = try settled(config) }
+
     public func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
+        let (config, model) = try settled(config)
+        return VendorProvider(dialect: GeminiDialect(), config: config, model: model, context: context)
+    }
+
+    private func settled(_ config: ProviderConfig) throws -> (ProviderConfig, model: String) {
         var config = config
         config.baseURL = try validatedBaseURL(config.baseURL, default: "https://generativelanguage.googleapis.com")
         let model = config.model ?? "gemini-2.0-flash"
         guard !model.isEmpty, !model.contains("/"), !model.contains("?") else {
             throw ProviderError.misconfigured("model \"\(model)\" is not a Gemini model name (e.g. gemini-2.0-flash)")
         }
-        return VendorProvider(dialect: GeminiDialect(), config: config, model: model, context: context)
+        return (config, model)
     }
 }
 

@@ -27,16 +27,11 @@ public struct MockPlugin: AIProviderPlugin {
         "unauthorized", "rate_limited", "quota_exhausted", "unavailable", "timeout", "bad_response", "hang", "empty",
     ]
 
+    public func validate(_ config: ProviderConfig) throws { _ = try failure(config.extraParams) }
+
     public func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
         let params = config.extraParams
-        let failure = params["failure"]?.stringValue
-        if let failure, !Self.failureKinds.contains(failure) {
-            throw ProviderError.misconfigured("extra_params.failure: unknown kind \"\(failure)\"; expected one of \(Self.failureKinds.sorted().joined(separator: ", "))")
-        }
-        let rate = params["failure_rate"]?.doubleValue ?? (failure == nil ? 0 : 1)
-        guard (0...1).contains(rate) else {
-            throw ProviderError.misconfigured("extra_params.failure_rate: \(rate) is outside 0–1")
-        }
+        let (failure, rate) = try failure(params)
         return MockProvider(
             model: config.model ?? "mock-1",
             content: params["content"]?.stringValue,
@@ -45,6 +40,18 @@ public struct MockPlugin: AIProviderPlugin {
             retryAfter: params["retry_after"]?.doubleValue,
             healthy: params["healthy"]?.boolValue ?? true
         )
+    }
+
+    private func failure(_ params: [String: JSONValue]) throws -> (kind: String?, rate: Double) {
+        let failure = params["failure"]?.stringValue
+        if let failure, !Self.failureKinds.contains(failure) {
+            throw ProviderError.misconfigured("extra_params.failure: unknown kind \"\(failure)\"; expected one of \(Self.failureKinds.sorted().joined(separator: ", "))")
+        }
+        let rate = params["failure_rate"]?.doubleValue ?? (failure == nil ? 0 : 1)
+        guard (0...1).contains(rate) else {
+            throw ProviderError.misconfigured("extra_params.failure_rate: \(rate) is outside 0–1")
+        }
+        return (failure, rate)
     }
 }
 

@@ -11,11 +11,18 @@ public struct OllamaPlugin: AIProviderPlugin {
         homepage: "https://ollama.com", license: "MIT"
     )
 
+    public func validate(_ config: ProviderConfig) throws { _ = try settled(config) }
+
     public func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
+        let (config, model) = try settled(config)
+        return VendorProvider(dialect: OllamaDialect(), config: config, model: model, context: context)
+    }
+
+    private func settled(_ config: ProviderConfig) throws -> (ProviderConfig, model: String) {
         var config = config
         config.baseURL = try validatedBaseURL(config.baseURL, default: "http://127.0.0.1:11434")
         guard let model = config.model, !model.isEmpty else { throw ProviderError.misconfigured("model is required (e.g. llama3.2)") }
-        return VendorProvider(dialect: OllamaDialect(), config: config, model: model, context: context)
+        return (config, model)
     }
 }
 

@@ -59,12 +59,18 @@ public struct OpenAICompatiblePlugin: AIProviderPlugin {
 
     public var apiKeyVariables: [String] { preset.keyVariables }
 
+    public func validate(_ config: ProviderConfig) throws { _ = try settled(config) }
+
     public func makeProvider(config: ProviderConfig, context: ProviderContext) throws -> any AIProvider {
-        let base = try validatedBaseURL(config.baseURL, default: preset.baseURL)
-        guard let model = config.model ?? preset.model, !model.isEmpty else { throw ProviderError.misconfigured("model is required") }
-        var config = config
-        config.baseURL = base
+        let (config, model) = try settled(config)
         return VendorProvider(dialect: OpenAIDialect(providerName: preset.name), config: config, model: model, context: context)
+    }
+
+    private func settled(_ config: ProviderConfig) throws -> (ProviderConfig, model: String) {
+        var config = config
+        config.baseURL = try validatedBaseURL(config.baseURL, default: preset.baseURL)
+        guard let model = config.model ?? preset.model, !model.isEmpty else { throw ProviderError.misconfigured("model is required") }
+        return (config, model)
     }
 }
 

@@ -24,6 +24,8 @@ actor ProviderRouter {
 
         var successRate: Double? { recent.isEmpty ? nil : Double(recent.filter { $0 }.count) / Double(recent.count) }
         var usable: Bool { entry.enabled && provider != nil && reason == nil }
+        /// Enabled and configured well enough to be started.
+        var wanted: Bool { entry.enabled && entry.unavailableReason == nil }
 
         /// Why a tick passes this enabled slot over now, or nil when it may be asked: the one
         /// rule that planning and `/api/providers`' `selected` share.
@@ -37,6 +39,8 @@ actor ProviderRouter {
     }
 
     private var slots: [Slot] = []
+    /// The one start of the configured providers, begun by the service or the first tick.
+    private var starting: Task<Void, Never>?
     private var registry: PluginRegistry
     /// Hides configured keys in the errors and details this router keeps for `/api/providers`.
     private var redactor = SecretRedactor(secrets: [])
@@ -52,9 +56,12 @@ actor ProviderRouter {
     /// settings are unchanged, then swaps them in at once and shuts the replaced ones down. Only
     /// enabled, available entries get a provider: a disabled one starts nothing. A plugin process
     /// is restarted only when its command, environment or files changed (then its health and
-    /// circuit state carry over like the others').
+    /// circuit state carry over like the others'). Before `start`, only the entries are taken:
+    /// nothing is started until the service runs or a tick asks.
     func replace(with entries: [ProviderEntry], routing: RoutingConfiguration, registry: PluginRegistry? = nil,
                  redactor: SecretRedactor = SecretRedactor(secrets: [])) async -> ProviderDiff {
+        await starting?.value  // a reload during the first start waits for it
+        let live = starting != nil
         if let registry { self.registry = registry }
         self.redactor = redactor
         var diff = ProviderDiff()
@@ -68,7 +75,7 @@ actor ProviderRouter {
             var slot = old ?? Slot(entry: entry, breaker: breaker)
             if old == nil {
                 if slots.contains(where: { $0.entry.id == entry.id }) { diff.changed.append(entry.id) } else { diff.added.append(entry.id) }
-            } else if keepsProvider || (!wanted && old?.provider == nil), entry.priority == old?.entry.priority, entry.enabled == old?.entry.enabled {
+            } else if keepsProvider || (old?.provider == nil && !(wanted && live)), entry.priority == old?.entry.priority, entry.enabled == old?.entry.enabled {
                 diff.unchanged.append(entry.id)
             } else {
                 diff.changed.append(entry.id)
@@ -79,7 +86,7 @@ actor ProviderRouter {
             if keepsProvider {
                 kept.insert(entry.id)
             } else if wanted {
-                (slot.provider, slot.reason) = await build(entry)
+                (slot.provider, slot.reason) = live ? await build(entry) : (nil, nil)
             } else {
                 (slot.provider, slot.reason) = (nil, entry.unavailableReason)
             }
@@ -90,6 +97,30 @@ actor ProviderRouter {
         slots = newSlots
         for provider in retired { await provider.shutdown() }
         return diff
+    }
+
+    /// Starts every configured provider, side by side, once: the service calls it when it runs,
+    /// and so does the first tick or health check of a caller that never runs the service (the
+    /// CLI, a library user). Every caller waits for the same start.
+    func start() async {
+        if starting == nil {
+            let entries = slots.filter { $0.wanted && $0.provider == nil && $0.reason == nil }.map(\.entry)
+            starting = Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for entry in entries { group.addTask { await self.startSlot(entry) } }
+                }
+            }
+        }
+        await starting?.value
+    }
+
+    private func startSlot(_ entry: ProviderEntry) async {
+        let built = await build(entry)
+        guard let index = slots.firstIndex(where: { $0.entry == entry && $0.provider == nil && $0.reason == nil }) else {
+            await built.provider?.shutdown()
+            return
+        }
+        (slots[index].provider, slots[index].reason) = built
     }
 
     /// True unless the provider runs a process that its plugin would now start differently
@@ -135,7 +166,8 @@ actor ProviderRouter {
 
     /// The providers to try this tick, best first, and those passed over with the reason.
     /// When none is eligible, the best usable one is tried anyway rather than nothing.
-    func plan(now: Date) -> (candidates: [Candidate], skipped: [Attempt]) {
+    func plan(now: Date) async -> (candidates: [Candidate], skipped: [Attempt]) {
+        await start()
         var candidates: [Candidate] = []
         var skipped: [Attempt] = []
         for index in orderedIndices() where slots[index].entry.enabled {
@@ -201,6 +233,7 @@ actor ProviderRouter {
 
     /// Probes every enabled provider concurrently with its free health check.
     func checkHealth() async {
+        await start()
         // A probe is cheap: it gets the attempt timeout, ten seconds at most.
         let targets = slots.filter(\.usable).map { ($0.entry.id, $0.provider!, min($0.entry.config.timeout, 10)) }
         let results = await withTaskGroup(of: (String, HealthCheckResult).self) { group in
@@ -233,7 +266,7 @@ actor ProviderRouter {
                 id: slot.entry.id, plugin: slot.entry.plugin, name: slot.provider?.providerName ?? slot.entry.plugin,
                 model: slot.entry.config.model, baseURL: slot.entry.config.baseURL, priority: slot.entry.priority,
                 enabled: slot.entry.enabled, available: slot.reason == nil && slot.provider != nil,
-                reason: slot.reason ?? (slot.entry.enabled ? nil : "disabled (enabled: false): not started"),
+                reason: slot.reason ?? (!slot.entry.enabled ? "disabled (enabled: false): not started" : slot.provider == nil ? "starting" : nil),
                 health: slot.health, selected: index == selected, successRate: slot.successRate, info: slot.provider?.info
             )
         }
@@ -246,6 +279,7 @@ actor ProviderRouter {
 
     /// Stops every provider; used at shutdown.
     func shutdownAll() async {
+        await starting?.value
         let providers = slots.compactMap(\.provider)
         slots = []
         for provider in providers { await provider.shutdown() }

@@ -19,6 +19,7 @@ extension TestWorkspace {
         if live { environment["SERVER_PORT"] = "0" }
         let options = TickerOptions(sources: try sources(config: config, environment: environment), tickSource: source, logger: logger, httpClient: testHTTPClient)
         let (application, services) = try await buildApplication(options)
+        await services.startProviders()  // as the running service's ProviderService does
         return try await application.test(live ? .live : .router) { client in try await body(services, source, client) }
     }
 }

@@ -49,13 +49,23 @@ final class TestWorkspace: Sendable {
         return try ConfigurationLoader(sources: try sources(config: config, environment: environment), registry: .builtin).load(overrides: overrides)
     }
 
-    /// The service's parts, with ticks fired by hand.
-    func services(config: String? = nil, environment: [String: String] = [:], logger: Logger? = nil) async throws -> (TickerServices, ManualTickSource) {
+    /// The plugins a configuration finds.
+    func loadPlugins(config: String? = nil) throws -> PluginCatalog {
+        if !FileManager.default.fileExists(atPath: path(".env")) { try write(".env", "") }
+        return try ConfigurationLoader(sources: try sources(config: config), registry: .builtin).loadWithPlugins().plugins
+    }
+
+    /// The service's parts with their providers started, as the running service has them; ticks
+    /// fired by hand.
+    func services(config: String? = nil, environment: [String: String] = [:], logger: Logger? = nil,
+                  started: Bool = true) async throws -> (TickerServices, ManualTickSource) {
         if !FileManager.default.fileExists(atPath: path(".env")) { try write(".env", "") }
         let source = ManualTickSource()
         let logger = logger ?? Logger(label: "test")
         let options = TickerOptions(sources: try sources(config: config, environment: environment), tickSource: source, logger: logger, httpClient: testHTTPClient)
-        return (try await buildServices(options), source)
+        let services = try await buildServices(options)
+        if started { await services.startProviders() }
+        return (services, source)
     }
 }
 

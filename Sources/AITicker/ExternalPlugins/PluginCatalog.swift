@@ -1,0 +1,65 @@
+import Foundation
+
+/// The plugins one configuration can use: the registry's (unless built-ins are switched off) and
+/// the external ones discovered on its paths, with a listing of each for `/api/plugins`. Built
+/// once per load, between the global keys (which say where to look) and the provider entries
+/// (which name plugins); answers what resolving an entry needs to know, and checks the resolved
+/// settings against their plugin.
+public struct PluginCatalog: PluginLookup, Sendable {
+    public private(set) var registry: PluginRegistry
+    public private(set) var listings: [PluginListing]
+    private let settings: PluginSettings
+
+    init(settings: PluginSettings, offered: PluginRegistry, descriptions: PythonDescriptions? = nil) {
+        self.settings = settings
+        var discovery = PluginDiscovery.Settings(paths: settings.customEnabled ? settings.paths : [], environment: settings.environment,
+                                                 timeout: settings.loadTimeout, python: settings.python, descriptions: descriptions,
+                                                 pythonByPlugin: settings.pythonByPlugin)
+        if !settings.discoverAll { discovery.only = settings.named }
+        let (external, externalListings) = PluginDiscovery.discover(discovery, builtin: offered)
+        registry = offered
+        if !settings.builtinEnabled {
+            for plugin in PluginRegistry.builtin.all { registry.remove(named: plugin.metadata.name) }
+        }
+        listings = registry.all.map {
+            PluginListing(metadata: $0.metadata, name: $0.metadata.name, source: "builtin", path: nil, status: "loaded", errors: [])
+        } + externalListings
+        for plugin in external { registry.register(plugin) }
+    }
+
+    public func plugin(entry id: String, named: String?) -> PluginFacts? {
+        if let plugin = registry.plugin(named: named ?? id) {
+            return PluginFacts(name: plugin.metadata.name, apiKeyVariables: plugin.apiKeyVariables)
+        }
+        // The original's guide pairs my_provider.py (class MyCustomProvider) with an entry
+        // "my_custom_provider": an entry named after a Python plugin's class finds that plugin.
+        guard named == nil, let python = registry.all.compactMap({ $0 as? PythonPlugin }).first(where: { $0.classAlias == id }) else { return nil }
+        return PluginFacts(name: python.name, apiKeyVariables: [])
+    }
+
+    public func missing(_ name: String) -> String {
+        if !settings.builtinEnabled, PluginRegistry.builtin.plugin(named: name) != nil {
+            return "built-in plugins are switched off (global_settings.auto_load_builtin, BUILTIN_PLUGINS_ENABLED)"
+        }
+        if !settings.customEnabled {
+            return "custom plugins are switched off (global_settings.plugins_enabled, PLUGINS_ENABLED)"
+        }
+        let hint = ConfigFileCheck.suggestion(for: name, among: Set(registry.plugins.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
+        return "unknown plugin \"\(name)\"\(hint)"
+    }
+
+    /// What each usable entry's plugin says is wrong with its settings.
+    func problems(_ providers: [ProviderEntry]) -> [ConfigurationIssue] {
+        providers.compactMap { entry in
+            guard entry.unavailableReason == nil, let plugin = registry.plugin(named: entry.plugin) else { return nil }
+            do {
+                try plugin.validate(entry.config)
+                return nil
+            } catch let error as ProviderError {
+                return ConfigurationIssue(source: "plugins.\(entry.id)", key: "config", reason: error.message)
+            } catch {
+                return ConfigurationIssue(source: "plugins.\(entry.id)", key: "config", reason: "\(error)")
+            }
+        }
+    }
+}

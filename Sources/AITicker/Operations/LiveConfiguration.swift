@@ -1,0 +1,20 @@
+import Synchronization
+
+/// The configuration in force and the plugins it found, swapped together on reload; readers take
+/// a consistent copy.
+public final class LiveConfiguration: Sendable {
+    private let current: Mutex<(configuration: AppConfiguration, plugins: PluginCatalog)>
+
+    public init(_ configuration: AppConfiguration, plugins: PluginCatalog) {
+        current = Mutex((configuration, plugins))
+    }
+
+    public var value: AppConfiguration { current.withLock { $0.configuration } }
+
+    /// Every plugin on offer, external ones with their path, status and errors (`GET /api/plugins`).
+    public var plugins: PluginCatalog { current.withLock { $0.plugins } }
+
+    func replace(with configuration: AppConfiguration, plugins: PluginCatalog) {
+        current.withLock { $0 = (configuration, plugins) }
+    }
+}
