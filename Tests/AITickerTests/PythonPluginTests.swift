@@ -332,5 +332,10 @@ struct PythonPluginTests {
         #expect(listing.errors == ["Half does not implement generate_message, health_check, provider_name, supported_models"])
         #expect(await providerStatus(services, "half")?.reason?.hasSuffix("Half does not implement generate_message, health_check, provider_name, supported_models") == true)
         await services.shutdown()
+        // An entry named after the class (the guide's pairing) cannot find a class that did not
+        // load: it says which plugins failed rather than only "unknown".
+        let byClass = try await workspace.guideServices(#"{"half_provider": {}}"#)
+        #expect(await providerStatus(byClass, "half_provider")?.reason == #"unknown plugin "half_provider"; Python plugins that did not load: half (invalid) (ai-ticker plugins list)"#)
+        await byClass.shutdown()
     }
 }

@@ -44,7 +44,14 @@ public struct PluginCatalog: PluginLookup, Sendable {
         if !settings.customEnabled {
             return "custom plugins are switched off (global_settings.plugins_enabled, PLUGINS_ENABLED)"
         }
-        let hint = ConfigFileCheck.suggestion(for: name, among: Set(registry.plugins.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
+        let failed = listings.filter { $0.status != "loaded" }
+        if let same = failed.first(where: { $0.name == name }) {
+            return "plugin \"\(name)\" did not load: \(same.errors.joined(separator: "; "))"
+        }
+        var hint = ConfigFileCheck.suggestion(for: name, among: Set(registry.plugins.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
+        // An entry named after a Python class finds its plugin only once the class has loaded.
+        let python = failed.filter { $0.interpreter != nil }.map { "\($0.name) (\($0.status))" }
+        if hint.isEmpty, !python.isEmpty { hint = "; Python plugins that did not load: \(python.joined(separator: ", ")) (ai-ticker plugins list)" }
         return "unknown plugin \"\(name)\"\(hint)"
     }
 
