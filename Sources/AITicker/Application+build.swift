@@ -41,8 +41,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     var loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
     loader.createsAdminToken = asService
     let files = try loader.loadWithPlugins()
-    let store = asService ? try SQLiteMessageStore.openForService(path: files.configuration.databasePath)
-                          : try SQLiteMessageStore(path: files.configuration.databasePath)
+    let store = try await openStore(files.configuration, asService: asService, logger: options.logger)
     let (configuration, plugins) = try await applyingOverrides(files, from: store, loader: loader, logger: options.logger)
     let levels = LogLevelControl(configuration.logLevel)
     let logger = levels.controlling(options.logger)
@@ -89,8 +88,9 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
 public func effectiveConfiguration(_ options: TickerOptions) async throws -> AppConfiguration {
     let loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
     let files = try loader.loadWithPlugins()
-    let (configuration, _) = try await applyingOverrides(files, from: try SQLiteMessageStore(path: files.configuration.databasePath),
-                                                         loader: loader, logger: options.logger)
+    let store = try await openStore(files.configuration, logger: options.logger)
+    let (configuration, _) = try await applyingOverrides(files, from: store, loader: loader, logger: options.logger)
+    await store.close()
     ConfigurationIssue.log(configuration.warnings, logger: options.logger)
     return configuration
 }

@@ -259,9 +259,10 @@ struct Config: AsyncParsableCommand {
             let options = common.options
             let (configuration, removed) = try await reportingErrors {
                 let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
-                let store = try SQLiteMessageStore(path: configuration.databasePath)
+                let store = try await openStore(configuration)
                 let keys = try await store.overrides().keys.sorted()
                 try await store.setOverrides(Dictionary(uniqueKeysWithValues: keys.map { ($0, nil) }))
+                await store.close()
                 return (configuration, keys)
             }
             print(removed.isEmpty ? "no runtime overrides were set" : "removed \(removed.count) runtime override(s): \(removed.joined(separator: ", "))")
@@ -320,7 +321,10 @@ struct Messages: AsyncParsableCommand {
         let options = common.options
         let messages = try await reportingErrors {
             let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
-            return try await SQLiteMessageStore(path: configuration.databasePath).messages(limit: limit, before: nil)
+            let store = try await openStore(configuration)
+            let messages = try await store.messages(limit: limit, before: nil)
+            await store.close()
+            return messages
         }
         print(Table.render(header: ["ID", "CREATED", "PROVIDER", "MODEL", "MESSAGE"],
                            rows: messages.map { [String($0.id), RFC3339.string(from: $0.createdAt), $0.provider, $0.model, $0.content] }))
@@ -340,10 +344,12 @@ struct Import: AsyncParsableCommand {
         let report = try await reportingErrors {
             let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
             let path = file ?? configuration.importFile ?? "message_cache.json"
-            let store = try SQLiteMessageStore(path: configuration.databasePath)
+            let store = try await openStore(configuration)
             do {
-                return (path, try await MessageImport.run(path: path, store: store, profile: configuration.ticker.profile,
-                                                           retention: configuration.ticker.retention))
+                let report = try await MessageImport.run(path: path, store: store, profile: configuration.ticker.profile,
+                                                         retention: configuration.ticker.retention)
+                await store.close()
+                return (path, report)
             } catch let error as MessageImport.ImportError {
                 FileHandle.standardError.write(Data("ai-ticker: \(error)\n".utf8))
                 throw ExitCode(2)

@@ -6,20 +6,6 @@ import Testing
 /// acting on the running service without anyone copying the token.
 @Suite("Admin access, end to end", .serialized)
 struct AdminAccessEndToEndTests {
-    /// A port nobody listens on right now.
-    static func freePort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Starts the service in `workspace` with no configured token, on `port`, and waits for it.
     func startService(_ workspace: TestWorkspace, port: Int) async throws -> ServiceProcess {
         try workspace.write("plugin_config.json", #"{"plugins": {"offline": {}}, "server": {"port": \#(port)}, "ticker": {"interval_seconds": 3600}}"#)
@@ -43,9 +29,9 @@ struct AdminAccessEndToEndTests {
         let nginx = "/usr/sbin/nginx"
         try #require(FileManager.default.isExecutableFile(atPath: nginx), "nginx-light is installed by .ci/run")
         let workspace = try TestWorkspace()
-        let port = try Self.freePort()
+        let port = try freeLoopbackPort()
         let service = try await startService(workspace, port: port)
-        let proxyPort = try Self.freePort()
+        let proxyPort = try freeLoopbackPort()
         let prefix = workspace.path("nginx")
         try workspace.write("nginx/nginx.conf", """
             daemon off;
@@ -108,7 +94,7 @@ struct AdminAccessEndToEndTests {
 
     @Test func theCLIFindsTheServiceAndItsTokenByItselfAndRotationTakesEffectOnReload() async throws {
         let workspace = try TestWorkspace()
-        let port = try Self.freePort()
+        let port = try freeLoopbackPort()
         let service = try await startService(workspace, port: port)
         let base = "http://127.0.0.1:\(port)"
 
@@ -146,7 +132,7 @@ struct AdminAccessEndToEndTests {
         let workspace = try TestWorkspace()
         let store = try SQLiteMessageStore(path: workspace.path("ticker.sqlite"))
         try await store.setOverrides(["global_settings.custom_plugin_paths": .array([.string("/tmp")]), "ticker.interval_seconds": .number(90)])
-        let port = try Self.freePort()
+        let port = try freeLoopbackPort()
         let service = try await startService(workspace, port: port)
         #expect(service.log.contains("global_settings.custom_plugin_paths") && service.log.contains("ignored"), "\(service.log)")
         let reset = try await cli(workspace, ["config", "reset"])

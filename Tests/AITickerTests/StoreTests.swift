@@ -1,29 +1,167 @@
 import Foundation
 import GRDB
+import Logging
 import Testing
 @testable import AITicker
 
-@Suite("SQLite message store")
-struct StoreTests {
-    func draft(_ content: String, source: MessageSource = .generated) -> NewMessage {
-        NewMessage(content: content, provider: "p1", providerName: "mock", model: "m", usage: Usage(promptTokens: 3, completionTokens: 4),
-                   finishReason: "stop", responseID: "r", profile: "default", latencyMs: 1.5, createdAt: Date(),
-                   source: source, attempts: [Attempt(provider: "p1", outcome: .success, durationMs: 1.5)])
-    }
+/// A fresh store of each kind, and a way to open the same database again.
+enum StoreKind: String, CaseIterable, Sendable {
+    case sqlite, postgres
 
-    @Test func aStoredMessageReadsBackWithItsAttempts() async throws {
+    func open() async throws -> OpenedStore {
         let workspace = try TestWorkspace()
-        let store = try SQLiteMessageStore(path: workspace.path("t.sqlite"))
-        let stored = try await store.insert(draft("hello"), retention: 100).message
-        let read = try await store.message(id: stored.id)
+        switch self {
+        case .sqlite:
+            let path = workspace.path("contract.sqlite")
+            return OpenedStore(workspace: workspace, store: try SQLiteMessageStore(path: path)) { try SQLiteMessageStore(path: path) }
+        case .postgres:
+            let settings = try #require(try PostgresSettings.parse(try await cluster().database()))
+            let open: @Sendable () async throws -> any MessageStore = { try await PostgresMessageStore(settings: settings, logger: quietLogger) }
+            return OpenedStore(workspace: workspace, store: try await open(), reopen: open)
+        }
+    }
+}
+
+/// A store under test and the directory it may live in, kept until `close`.
+struct OpenedStore: Sendable {
+    let workspace: TestWorkspace
+    let store: any MessageStore
+    let reopen: @Sendable () async throws -> any MessageStore
+
+    func close() async {
+        await store.close()
+        withExtendedLifetime(workspace) {}
+    }
+}
+
+let quietLogger: Logger = {
+    var logger = Logger(label: "store-test")
+    logger.logLevel = .critical
+    return logger
+}()
+
+func draft(_ content: String, source: MessageSource = .generated) -> NewMessage {
+    NewMessage(content: content, provider: "p1", providerName: "mock", model: "m", usage: Usage(promptTokens: 3, completionTokens: 4),
+               finishReason: "stop", responseID: "r", profile: "default", latencyMs: 1.5, createdAt: Date(),
+               source: source, attempts: [Attempt(provider: "p1", outcome: .success, durationMs: 1.5)])
+}
+
+/// The store contract, run against SQLite and against a private PostgreSQL cluster.
+@Suite("Message store contract", .postgres)
+struct StoreContractTests {
+    @Test(arguments: StoreKind.allCases) func aStoredMessageReadsBackWithItsAttempts(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        let stored = try await store.insert(draft("hello"), retention: 100)
+        let read = try await store.message(id: stored.message.id)
         #expect(read.content == "hello")
         #expect(read.usage.totalTokens == 7)
         #expect(read.attempts == [Attempt(provider: "p1", outcome: .success, durationMs: 1.5)])
-        #expect(abs(read.createdAt.timeIntervalSince(stored.createdAt)) < 0.001)
-        #expect(try await store.latest()?.id == stored.id)
+        #expect(abs(read.createdAt.timeIntervalSince(stored.message.createdAt)) < 0.001)
+        #expect(try await store.latest()?.id == stored.message.id)
+        #expect(try await store.encodedMessages(limit: 1, before: nil).first?.json == stored.record, "the page serves the record written")
+        await opened.close()
     }
 
-    /// A record written in an older shape of `Message` is not served: it is rebuilt from the columns.
+    @Test(arguments: StoreKind.allCases) func anUnknownIDIsNotFound(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        await #expect(throws: StoreError.notFound(42)) { try await store.message(id: 42) }
+        await opened.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func historyPagesNewestFirstWithACursor(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        for index in 1...5 { _ = try await store.insert(draft("m\(index)"), retention: 100) }
+        let first = try await store.messages(limit: 2, before: nil)
+        #expect(first.map(\.content) == ["m5", "m4"])
+        let second = try await store.messages(limit: 2, before: first.last!.id)
+        #expect(second.map(\.content) == ["m3", "m2"])
+        let encoded = try await store.encodedMessages(limit: 2, before: first.last!.id)
+        #expect(try encoded.map { try JSONCoding.decoder.decode(Message.self, from: $0.json) } == second)
+        #expect(try await store.messages(after: second.last!.id, limit: 2).map(\.content) == ["m3", "m4"])
+        #expect(try await store.recentContents(limit: 3) == ["m5", "m4", "m3"])
+        await opened.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func retentionBoundsTheTable(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        for index in 1...15 { _ = try await store.insert(draft("m\(index)"), retention: 10) }
+        let all = try await store.messages(limit: 100, before: nil)
+        #expect(all.count == 10)
+        #expect(all.last?.content == "m6")
+        await opened.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func anEmptyMessageIsRefusedByTheDatabase(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        await #expect(throws: StoreError.self) { try await store.insert(draft("   "), retention: 10) }
+        #expect(try await store.latest() == nil)
+        #expect(store.isWritable, "a refused row is not a broken database")
+        await opened.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func overridesPersistAndNullRemoves(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        try await store.setOverrides(["ticker.interval_seconds": .number(60), "ticker.prompt_profile": .string("tech")])
+        try await store.setOverrides(["ticker.prompt_profile": nil, "ticker.interval_seconds": .number(90)])
+        await store.close()
+        let reopened = try await opened.reopen()
+        #expect(try await reopened.overrides() == ["ticker.interval_seconds": .number(90)])
+        await reopened.close()
+        withExtendedLifetime(opened) {}
+    }
+
+    @Test(arguments: StoreKind.allCases) func theArchiveCandidateIsOlderThanTheNewestShown(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        for index in 1...12 { _ = try await store.insert(draft("m\(index)"), retention: 100) }
+        for _ in 0..<20 {
+            let candidate = try #require(try await store.archiveCandidate(excludingNewest: 10))
+            #expect(candidate.id <= 2)
+        }
+        await opened.close()
+        let few = try await kind.open()
+        _ = try await few.store.insert(draft("only"), retention: 100)
+        #expect(try await few.store.archiveCandidate(excludingNewest: 10) == nil)
+        await few.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func importIsAllOrNothingAndSkipsWhatIsStored(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        _ = try await store.insert(draft("already here"), retention: 100)
+        let result = try await store.importMessages(["one", "already here", "two", "one"], profile: "default", retention: 100)
+        #expect(result.imported == 2 && result.skipped == 2)
+        #expect(try await store.messages(limit: 10, before: nil).map(\.content) == ["two", "one", "already here"])
+        await #expect(throws: StoreError.self) { try await store.importMessages(["three", "  "], profile: "default", retention: 100) }
+        #expect(try await store.messages(limit: 10, before: nil).count == 3, "nothing of a failed import is kept")
+        await opened.close()
+    }
+
+    @Test(arguments: StoreKind.allCases) func ticksAreKeptNewestFirstWithinTheirRetention(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        for index in 0..<5 {
+            let start = Date(timeIntervalSince1970: 1_700_000_000 + Double(index))
+            try await store.recordTick(TickRecord(startedAt: start, finishedAt: start.addingTimeInterval(0.5), trigger: .manual, outcome: .stored,
+                                                  messageID: Int64(index), attempts: [Attempt(provider: "p", outcome: .success)]), retention: 3)
+        }
+        let ticks = try await store.recentTicks(limit: 10)
+        #expect(ticks.map(\.messageID) == [4, 3, 2])
+        #expect(ticks.first?.attempts == [Attempt(provider: "p", outcome: .success)])
+        #expect(ticks.first?.startedAt == Date(timeIntervalSince1970: 1_700_000_004))
+        #expect(await store.ping())
+        await opened.close()
+    }
+}
+
+@Suite("SQLite message store")
+struct StoreTests {
     @Test func aRecordOfAnOlderVersionIsRebuiltFromTheColumns() async throws {
         let workspace = try TestWorkspace()
         let path = workspace.path("v.sqlite")
@@ -53,33 +191,6 @@ struct StoreTests {
         #expect(decoded[1].attempts == first.attempts)
     }
 
-    @Test func anUnknownIDIsNotFound() async throws {
-        let store = try SQLiteMessageStore(path: ":memory:")
-        await #expect(throws: StoreError.notFound(42)) { try await store.message(id: 42) }
-    }
-
-    @Test func historyPagesNewestFirstWithACursor() async throws {
-        let store = try SQLiteMessageStore(path: ":memory:")
-        for index in 1...5 { _ = try await store.insert(draft("m\(index)"), retention: 100) }
-        let first = try await store.messages(limit: 2, before: nil)
-        #expect(first.map(\.content) == ["m5", "m4"])
-        let second = try await store.messages(limit: 2, before: first.last!.id)
-        #expect(second.map(\.content) == ["m3", "m2"])
-    }
-
-    @Test func retentionBoundsTheTable() async throws {
-        let store = try SQLiteMessageStore(path: ":memory:")
-        for index in 1...15 { _ = try await store.insert(draft("m\(index)"), retention: 10) }
-        let all = try await store.messages(limit: 100, before: nil)
-        #expect(all.count == 10)
-        #expect(all.last?.content == "m6")
-    }
-
-    @Test func anEmptyMessageIsRefusedByTheDatabase() async throws {
-        let store = try SQLiteMessageStore(path: ":memory:")
-        await #expect(throws: StoreError.self) { try await store.insert(draft("   "), retention: 10) }
-    }
-
     @Test func theFileIsInWALModeWithFullSync() async throws {
         let workspace = try TestWorkspace()
         let path = workspace.path("wal.sqlite")
@@ -89,25 +200,88 @@ struct StoreTests {
         #expect(mode == "wal")
     }
 
-    @Test func overridesPersistAndNullRemoves() async throws {
-        let workspace = try TestWorkspace()
-        let path = workspace.path("o.sqlite")
-        let store = try SQLiteMessageStore(path: path)
-        try await store.setOverrides(["ticker.interval_seconds": .number(60), "ticker.prompt_profile": .string("tech")])
-        try await store.setOverrides(["ticker.prompt_profile": nil])
-        let reopened = try SQLiteMessageStore(path: path)
-        #expect(try await reopened.overrides() == ["ticker.interval_seconds": .number(60)])
+}
+
+@Suite("PostgreSQL message store", .postgres)
+struct PostgresStoreTests {
+    @Test func aRecordOfAnOlderShapeIsRebuiltFromTheColumns() async throws {
+        let url = try await cluster().database()
+        let store = try await PostgresMessageStore(settings: try #require(try PostgresSettings.parse(url)), logger: quietLogger)
+        let stored = try await store.insert(draft("current shape"), retention: 100).message
+        try await cluster().psql(#"UPDATE messages SET record = '{"id":1,"old":"shape"}', record_version = 0"#, database: try #require(URLComponents(string: url)).path.trimmingCharacters(in: ["/"]))
+        let page = try await store.encodedMessages(limit: 10, before: nil)
+        let json = String(decoding: try #require(page.first).json, as: UTF8.self)
+        #expect(!json.contains(#""old""#), "the stale record is not served: \(json)")
+        #expect(json == String(decoding: try JSONCoding.encoder.encode(try await store.message(id: stored.id)), as: UTF8.self))
+        await store.close()
     }
 
-    @Test func theArchiveCandidateIsOlderThanTheNewestShown() async throws {
-        let store = try SQLiteMessageStore(path: ":memory:")
-        for index in 1...12 { _ = try await store.insert(draft("m\(index)"), retention: 100) }
-        for _ in 0..<20 {
-            let candidate = try #require(try await store.archiveCandidate(excludingNewest: 10))
-            #expect(candidate.id <= 2)
+    /// Instances starting together: one migrates, the others wait for it and find the tables.
+    @Test func instancesOpeningAtOnceMigrateOnce() async throws {
+        let settings = try #require(try PostgresSettings.parse(try await cluster().database()))
+        let stores = try await withThrowingTaskGroup(of: PostgresMessageStore.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresMessageStore(settings: settings, logger: quietLogger) } }
+            return try await group.reduce(into: []) { $0.append($1) }
         }
-        let few = try SQLiteMessageStore(path: ":memory:")
-        _ = try await few.insert(draft("only"), retention: 100)
-        #expect(try await few.archiveCandidate(excludingNewest: 10) == nil)
+        _ = try await stores[0].insert(draft("from one"), retention: 100)
+        #expect(try await stores[3].latest()?.content == "from one")
+        for store in stores { await store.close() }
+    }
+
+    @Test func passwordAuthenticationOverTCPAndAClearErrorWithoutThePassword() async throws {
+        let url = try await cluster().database(tcp: true)
+        let store = try await PostgresMessageStore(settings: try #require(try PostgresSettings.parse(url)), logger: quietLogger)
+        #expect(await store.ping())
+        await store.close()
+        let wrong = url.replacingOccurrences(of: try cluster().password, with: "not-the-password-4711")
+        let error = await #expect(throws: StoreError.self) {
+            try await PostgresMessageStore(settings: try #require(try PostgresSettings.parse(wrong)), logger: quietLogger)
+        }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.contains("postgres://postgres@127.0.0.1:\(try cluster().port)/"), "names the server: \(text)")
+        #expect(!text.contains("not-the-password-4711"))
+    }
+
+    @Test func aServerThatIsNotThereFailsWithinTheCallTimeout() async throws {
+        let port = try freeLoopbackPort()
+        let started = ContinuousClock.now
+        await #expect(throws: StoreError.self) {
+            try await PostgresMessageStore(settings: try #require(try PostgresSettings.parse("postgres://u:p@127.0.0.1:\(port)/x?sslmode=disable")), logger: quietLogger)
+        }
+        #expect(ContinuousClock.now - started < .seconds(PostgresMessageStore.callTimeout + 5))
+    }
+}
+
+@Suite("database.url")
+struct DatabaseURLTests {
+    @Test func urlsAreReadAsLibpqReadsThem() throws {
+        let tcp = try #require(try PostgresSettings.parse("postgresql://ticker:s%40cret@db.example:6432/ticks?sslmode=verify-full&sslrootcert=/etc/ca.pem"))
+        #expect(tcp == PostgresSettings(host: "db.example", port: 6432, socketPath: nil, user: "ticker", password: "s@cret", database: "ticks",
+                                        tls: .verifyFull, rootCertificate: "/etc/ca.pem"))
+        #expect(tcp.display == "postgres://ticker@db.example:6432/ticks")
+        let socket = try #require(try PostgresSettings.parse("postgres:///ticks?host=/run/postgresql"))
+        #expect(socket.socketPath == "/run/postgresql/.s.PGSQL.5432" && socket.user == "postgres" && socket.tls == .disable)
+        #expect(try PostgresSettings.parse("postgres://h/db")?.tls == .prefer)
+        #expect(try PostgresSettings.parse("ticker.sqlite") == nil)
+    }
+
+    @Test func aBadURLNamesWhatIsWrongAndNeverThePassword() throws {
+        let workspace = try TestWorkspace()
+        for (url, reason) in [("mysql://u:pw@h/db", "only postgres:// URLs"), ("postgres://u:pw@h:99999/db", "is not a port number"),
+                              ("postgres://u:pw@h/db?sslmode=maybe", "sslmode \"maybe\""), ("postgres://u:pw@h/db?colour=red", "unknown URL parameter \"colour\"")] {
+            let error = #expect(throws: ConfigurationError.self) { try workspace.load(environment: ["DATABASE_URL": url]) }
+            let text = error?.description ?? ""
+            #expect(text.contains("DATABASE_URL") && text.contains(reason), "\(text)")
+            #expect(!text.contains("pw"), "\(text)")
+        }
+    }
+
+    @Test func thePasswordComesFromAFileWhenTheURLHasNone() throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("db_password", "from-the-file\n")
+        let configuration = try workspace.load(environment: ["DATABASE_URL": "postgres://ticker@db/ticks", "DATABASE_PASSWORD_FILE": workspace.path("db_password")])
+        #expect(configuration.postgres?.password == "from-the-file")
+        #expect(configuration.effective.first { $0.key == "database.url" }?.value == .string("***"))
+        #expect(configuration.redactor.redact("oops from-the-file") == "oops ***")
     }
 }

@@ -4,6 +4,9 @@ import Logging
 public struct AppConfiguration: Sendable {
     public var server: ServerConfiguration
     public var databasePath: String
+    /// `database.url` naming PostgreSQL: the shared database of several instances; nil for SQLite
+    /// at `databasePath`.
+    public var postgres: PostgresSettings?
     public var ticker: TickerConfiguration
     public var routing: RoutingConfiguration
     public var logLevel: Logger.Level

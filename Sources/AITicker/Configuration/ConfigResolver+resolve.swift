@@ -13,6 +13,7 @@ extension ConfigResolver {
                                          maxStreamsPerClient: int("server.max_streams_per_client"), maxConnections: int("server.max_connections"), idleTimeoutSeconds: int("server.idle_timeout_seconds"),
                                          readTimeoutSeconds: int("server.read_timeout_seconds"), shutdownGraceSeconds: int("server.shutdown_grace_seconds"))
         let databasePath = string("database.path") ?? "ticker.sqlite"
+        let postgres = resolvePostgres()
         let routing = RoutingConfiguration(
             customPluginPaths: strings("global_settings.custom_plugin_paths"),
             pluginTimeout: int("global_settings.plugin_timeout"),
@@ -45,9 +46,9 @@ extension ConfigResolver {
         let ids = file.pluginIDs ?? ["offline"]
         let providers = ids.map { resolveProvider(id: $0, file: file, plugins: plugins, defaultTimeout: routing.pluginTimeout) }
         guard let ticker else { return nil }
-        let secrets = (providers.map(\.config.apiKey) + [adminToken.value]).compactMap { $0 }
+        let secrets = (providers.map(\.config.apiKey) + [adminToken.value, postgres?.password]).compactMap { $0 }
         var configuration = AppConfiguration(
-            server: server, databasePath: databasePath, ticker: ticker, routing: routing, logLevel: logLevel,
+            server: server, databasePath: databasePath, postgres: postgres, ticker: ticker, routing: routing, logLevel: logLevel,
             adminToken: adminToken, providers: providers, plugins: pluginSettings,
             effective: effective, configFile: configPath, logFile: logFile, importFile: string("ticker.import_file"),
             compression: CompressionConfiguration(level: int("server.compress_level"), minimumSize: int("server.compress_min_size")),
@@ -55,6 +56,28 @@ extension ConfigResolver {
         )
         configuration.redactor = SecretRedactor(secrets: secrets)
         return (configuration, plugins)
+    }
+
+    /// `database.url` with its password from the URL, `database.password_file` or the systemd
+    /// credential `database_password`, in that order.
+    private mutating func resolvePostgres() -> PostgresSettings? {
+        guard let url = string("database.url"), !url.isEmpty else { return nil }
+        var settings: PostgresSettings
+        do {
+            guard let parsed = try PostgresSettings.parse(url) else { return nil }
+            settings = parsed
+        } catch {
+            return nil  // the key's format check has reported it
+        }
+        guard settings.password == nil else { return settings }
+        var reasons: [String] = []
+        if let file = string("database.password_file") {
+            settings.password = readKeyFile(file, key: "database.password_file", source: "database.password_file", reasons: &reasons)
+        } else if let directory = variables["CREDENTIALS_DIRECTORY"], FileManager.default.fileExists(atPath: "\(directory)/database_password") {
+            settings.password = readKeyFile("\(directory)/database_password", key: "database.password_file", source: "systemd credential", reasons: &reasons)
+        }
+        for reason in reasons { issues.append(.init(source: "database.password_file", key: "database.password_file", reason: reason)) }
+        return settings
     }
 
     private mutating func resolveTicker() -> TickerConfiguration? {

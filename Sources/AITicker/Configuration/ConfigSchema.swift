@@ -39,6 +39,11 @@ enum ConfigSchema {
             RateLimit(text) == nil ? "expected a limit such as \"10 per minute\" or \"100/hour\", got \"\(text)\"" : nil
         }),
         .init(key: "database.path", type: .string, defaultValue: .string("ticker.sqlite")),
+        // Secret: a URL may carry the password.
+        .init(key: "database.url", type: .string, defaultValue: nil, secret: true, format: { text in
+            do throws(ConfigurationIssue) { _ = try PostgresSettings.parse(text); return nil } catch { return error.reason }
+        }),
+        .init(key: "database.password_file", type: .string, defaultValue: nil),
         .init(key: "ticker.interval_seconds", type: .int, defaultValue: .int(300), runtime: true, range: 1...86_400),
         .init(key: "ticker.prompt_profile", type: .string, defaultValue: .string("default")),
         .init(key: "ticker.prompts_file", type: .string, defaultValue: .string("prompts.json")),

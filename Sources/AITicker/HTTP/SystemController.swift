@@ -55,7 +55,7 @@ struct SystemController {
             : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == .failed ? .degraded : .ok)
         let body = Health(
             status: status,
-            database: .init(ok: databaseOK, writable: writable, path: configuration.databasePath, problem: store.problem),
+            database: .init(ok: databaseOK, writable: writable, path: store.display, problem: store.problem),
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
                              nextTickAt: tickSource.nextFireDate, skippedTicks: await ticks.skippedTicks),
             providers: .init(total: statuses.count, available: usable.count, healthy: healthy.count, selected: statuses.first(where: \.selected)?.id),

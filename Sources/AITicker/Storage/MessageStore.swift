@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// Errors of the storage layer.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -47,6 +48,22 @@ public protocol MessageStore: Sendable {
     /// Why nothing can be stored until the service restarts or the database is repaired
     /// (read-only, damaged, its file removed or replaced); nil when writes can go ahead.
     var problem: String? { get }
-    /// Releases what the store holds for the service (the SQLite lock), at shutdown.
+    /// Releases what the store holds for the service (the SQLite lock, the PostgreSQL
+    /// connections), at shutdown.
     func close() async
+    /// What the service must tell the operator about this database at start (messages lost).
+    var startReport: [String] { get }
+    /// The database in words, for the health and logs: a path, or a URL without its password.
+    var display: String { get }
+}
+
+extension MessageStore {
+    public var startReport: [String] { [] }
+}
+
+/// The configured database: PostgreSQL at `database.url`, else SQLite at `database.path`.
+/// `asService`: SQLite's lock is taken and the file checked (the CLI only reads and writes).
+public func openStore(_ configuration: AppConfiguration, asService: Bool = false, logger: Logger = Logger(label: "ai-ticker")) async throws -> any MessageStore {
+    if let postgres = configuration.postgres { return try await PostgresMessageStore(settings: postgres, logger: logger) }
+    return asService ? try SQLiteMessageStore.openForService(path: configuration.databasePath) : try SQLiteMessageStore(path: configuration.databasePath)
 }

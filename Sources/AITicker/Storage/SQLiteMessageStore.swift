@@ -15,8 +15,8 @@ public final class SQLiteMessageStore: MessageStore {
     /// Why this store stores nothing since it opened (read-only, failed integrity check).
     private let refusal: String?
     private let lastWriteFailed = Atomic<Bool>(false)
-    /// What the service must tell the operator about this database at start (messages lost).
-    let startReport: [String]
+    public let startReport: [String]
+    public var display: String { path }
 
     public var isWritable: Bool { problem == nil && !lastWriteFailed.load(ordering: .acquiring) }
 
