@@ -73,7 +73,18 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     }
     if let newest { latest.publish(newest) }
     let notifier = options.notifier
-    let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger) { record in
+    // Several instances share a PostgreSQL database and one of them leads; the CLI's manual
+    // ticks and a SQLite database's one instance always may tick.
+    let leadership = asService && configuration.postgres != nil
+        ? Leadership(instance: Leadership.defaultInstanceName(), role: .standby) { state in
+            metrics.leader(state.role == .leader)
+            notifier.status(state.role == .leader ? "leading" : "standing by; the leader is \(state.leader ?? "not known yet")")
+            logger.notice("role: \(state.role.rawValue)", metadata: ["leader": "\(state.leader ?? "-")"])
+        }
+        : Leadership.solo()
+    metrics.leader(leadership.isLeader)
+    let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger,
+                            leadership: leadership) { record in
         notifier.status(record.summary)
     }
     let reloads = ReloadCoordinator(loader: loader, store: store, live: live, router: router,
@@ -143,7 +154,7 @@ public func buildApplication(
     let configuration = services.configuration.value
     let logger = services.logger
     let router = buildRouter(services)
-    let liveness = SchedulerLiveness()
+    let liveness = SharedFlag()
     let server = configuration.server
     DescriptorLimit.check(server, logger: logger)
     let limits = ConnectionLimits(idle: .seconds(Int64(server.idleTimeoutSeconds)), read: .seconds(Int64(server.readTimeoutSeconds)),
@@ -165,7 +176,15 @@ public func buildApplication(
                              configuration: services.configuration, logger: logger, liveness: liveness),
             StreamHeartbeatService(latest: services.latest, configuration: services.configuration, metrics: services.metrics),
             NotifyService(notifier: options.notifier, scheduler: liveness),
-        ],
+        ] + (configuration.postgres.map { settings -> [any Service] in [
+            LeaderElectionService(settings: settings, leadership: services.ticks.leadership, logger: logger) {
+                Task {
+                    let interval = Double(services.configuration.value.ticker.intervalSeconds)
+                    options.tickSource.resume(after: await SchedulerService.delay(interval: interval, store: services.store))
+                }
+            },
+            MessageFollowerService(settings: settings, store: services.store, latest: services.latest, logger: logger),
+        ] } ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.server.port
             logger.notice("listening on http://\(configuration.server.host):\(port)")
@@ -189,7 +208,8 @@ func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
     ProvidersController(router: services.router, configuration: services.configuration, coordinator: services.reloads).register(on: table)
     ConfigController(configuration: services.configuration, coordinator: services.reloads).register(on: table)
     SystemController(configuration: services.configuration, router: services.router, store: services.store, ticks: services.ticks,
-                     tickSource: services.tickSource, latest: services.latest, metrics: services.metrics).register(on: table)
+                     tickSource: services.tickSource, latest: services.latest, metrics: services.metrics,
+                     leadership: services.ticks.leadership).register(on: table)
     StreamController(latest: services.latest, store: services.store, configuration: services.configuration, metrics: services.metrics).register(on: table)
     TickerPageController().register(on: table)
     routes.fill(from: router)

@@ -196,6 +196,8 @@ struct HTTPTests {
             #expect(health.json["database"]?["ok"] == .bool(true))
             #expect(health.json["scheduler"]?["last_tick"]?["outcome"] == .string("stored"))
             #expect(health.json["providers"]?["selected"] == .string("offline"))
+            #expect(health.json["cluster"]?["role"] == .string("leader"), "one instance on SQLite always leads")
+            #expect(health.json["cluster"]?["leader"] == health.json["cluster"]?["instance"])
         }
     }
 

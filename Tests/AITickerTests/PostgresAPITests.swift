@@ -18,7 +18,10 @@ struct PostgresAPITests {
     func responses(environment: [String: String]) async throws -> [String] {
         let workspace = try TestWorkspace()
         let config = pluginConfig(#"{"m": {"plugin": "mock", "config": {"extra_params": {"content": "Message number {n} from the mock"}}}}"#)
-        return try await workspace.withApp(config: config, environment: environment.merging(["TICKER_ADMIN_TOKEN": adminToken]) { $1 }) { services, _, client in
+        return try await workspace.withApp(config: config, environment: environment.merging(["TICKER_ADMIN_TOKEN": adminToken]) { $1 },
+                                           live: true) { services, _, client in
+            // On PostgreSQL the running service first takes the leader lock.
+            for _ in 0..<200 where !services.ticks.leadership.isLeader { try await Task.sleep(for: .milliseconds(50)) }
             var bodies: [String] = []
             for _ in 0..<3 {
                 let generated = try await client.execute(uri: "/api/messages/generate", method: .post, headers: adminHeaders)

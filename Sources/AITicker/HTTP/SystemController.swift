@@ -10,6 +10,7 @@ struct SystemController {
     let tickSource: any TickSource
     let latest: LatestMessageCache
     let metrics: TickerMetrics
+    let leadership: Leadership
 
     func register(on table: RouteTable) {
         table.add(.get, "/api/health") { _, _ in try await health() }
@@ -33,16 +34,19 @@ struct SystemController {
             }
         }
         struct Providers: Encodable { let total: Int; let available: Int; let healthy: Int; let selected: String? }
+        /// This instance's role: always `leader` on SQLite; on PostgreSQL the lock holder leads.
+        struct Cluster: Encodable { let role: Leadership.Role; let instance: String; let leader: String? }
         enum Status: String, Encodable { case ok, degraded, down }
         let status: Status
         let database: Database
         let scheduler: Scheduler
         let providers: Providers
+        let cluster: Cluster
         let latestMessageID: Int64?
-        enum CodingKeys: String, CodingKey { case status, database, scheduler, providers, latestMessageID = "latest_message_id" }
+        enum CodingKeys: String, CodingKey { case status, database, scheduler, providers, cluster, latestMessageID = "latest_message_id" }
     }
 
-    /// Never calls a provider: reads the router's last known state and pings SQLite.
+    /// Never calls a provider: reads the router's last known state and pings the database.
     private func health() async throws -> Response {
         let configuration = configuration.value
         let statuses = await router.statuses()
@@ -59,6 +63,7 @@ struct SystemController {
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
                              nextTickAt: tickSource.nextFireDate, skippedTicks: await ticks.skippedTicks),
             providers: .init(total: statuses.count, available: usable.count, healthy: healthy.count, selected: statuses.first(where: \.selected)?.id),
+            cluster: .init(role: leadership.current.role, instance: leadership.instance, leader: leadership.current.leader),
             latestMessageID: latest.snapshot?.message.id
         )
         return Response.json(body, status: status == .down ? .serviceUnavailable : .ok)

@@ -6,7 +6,7 @@ import Synchronization
 /// alive, and says `STOPPING=1` as soon as shutdown begins.
 struct NotifyService: Service {
     let notifier: SystemdNotifier
-    let scheduler: SchedulerLiveness
+    let scheduler: SharedFlag
 
     func run() async throws {
         guard notifier.isEnabled else {
@@ -32,8 +32,9 @@ struct NotifyService: Service {
     }
 }
 
-/// Whether the scheduler loop is running; the watchdog only pings while it is.
-final class SchedulerLiveness: Sendable {
+/// A Boolean that tasks share: whether the scheduler loop runs (the watchdog pings only then),
+/// whether the message follower is listening.
+final class SharedFlag: Sendable {
     private let alive = Atomic<Bool>(false)
 
     var isAlive: Bool { alive.load(ordering: .acquiring) }

@@ -73,6 +73,11 @@ public struct TickerMetrics: Sendable {
         Counter(label: "ai_ticker_connection_limit_reached_total", factory: factory).increment()
     }
 
+    /// 1 while this instance leads (and so runs the ticks), 0 while it stands by.
+    func leader(_ leading: Bool) {
+        Gauge(label: "ai_ticker_leader", factory: factory).record(leading ? 1 : 0)
+    }
+
     func streamClients(_ count: Int) {
         Gauge(label: "ai_ticker_stream_clients", factory: factory).record(count)
     }

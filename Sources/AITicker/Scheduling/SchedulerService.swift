@@ -11,17 +11,13 @@ struct SchedulerService: Service {
     let store: any MessageStore
     let configuration: LiveConfiguration
     let logger: Logger
-    var liveness = SchedulerLiveness()
+    var liveness = SharedFlag()
 
     func run() async throws {
         liveness.set(true)
         defer { liveness.set(false) }
         let interval = Double(configuration.value.ticker.intervalSeconds)
-        let age = (try? await store.latest()).map {
-            // Imported messages carry the import's time, not their own: they are never fresh.
-            $0.source == .imported ? .infinity : Date().timeIntervalSince($0.createdAt)
-        } ?? .infinity
-        let initialDelay = age >= interval ? 0 : interval - age
+        let initialDelay = await Self.delay(interval: interval, store: store)
         let ticks = self.ticks
         await ticks.timer(running: true)
         source.start(interval: interval, initialDelay: initialDelay) {
@@ -32,6 +28,15 @@ struct SchedulerService: Service {
         source.stop()
         await ticks.timer(running: false)
         logger.info("scheduler stopped")
+    }
+
+    /// Seconds until the next tick is due: none when the latest message is older than the interval.
+    static func delay(interval: Double, store: any MessageStore) async -> Double {
+        let age = (try? await store.latest()).map {
+            // Imported messages carry the import's time, not their own: they are never fresh.
+            $0.source == .imported ? .infinity : Date().timeIntervalSince($0.createdAt)
+        } ?? .infinity
+        return age >= interval ? 0 : interval - age
     }
 }
 

@@ -23,6 +23,8 @@ public actor TickService {
     private let latest: LatestMessageCache
     private let metrics: TickerMetrics
     private let logger: Logger
+    /// Only the leader ticks; on SQLite this instance always leads.
+    nonisolated let leadership: Leadership
     /// Told about every finished tick (systemd's STATUS= line).
     private let onTick: @Sendable (TickRecord) -> Void
     /// The tick under way, so a manual one can wait for it instead of failing.
@@ -31,7 +33,9 @@ public actor TickService {
     public private(set) var lastTick: TickRecord?
 
     init(store: any MessageStore, router: ProviderRouter, configuration: LiveConfiguration,
-         latest: LatestMessageCache, metrics: TickerMetrics, logger: Logger, onTick: @escaping @Sendable (TickRecord) -> Void = { _ in }) {
+         latest: LatestMessageCache, metrics: TickerMetrics, logger: Logger, leadership: Leadership = .solo(),
+         onTick: @escaping @Sendable (TickRecord) -> Void = { _ in }) {
+        self.leadership = leadership
         self.onTick = onTick
         self.store = store
         self.router = router
@@ -50,6 +54,13 @@ public actor TickService {
     /// which its deadline bounds) and returns its outcome.
     public func tick(trigger: TickRecord.Trigger, only: String? = nil, join: Bool = false) async -> TickOutcome {
         if timerStopped, trigger == .timer { return .skipped }
+        let state = leadership.current
+        guard state.role == .leader else {
+            // A standby never ticks: its timer firings pass, and a manual tick says who ticks.
+            if trigger == .timer { return .skipped }
+            let detail = "this instance stands by; the leader (\(state.leader ?? "not known yet")) runs the ticks"
+            return .failed(attempts: [Attempt(provider: "leader", outcome: .skipped, errorClass: .unavailable, detail: detail)], noProvider: true)
+        }
         if let current {
             guard join else {
                 skippedTicks += 1
@@ -78,6 +89,18 @@ public actor TickService {
             // Asking a vendor for a message that cannot be stored would only cost money.
             let attempt = Attempt(provider: "storage", outcome: .skipped, errorClass: .storage, detail: problem)
             return await finish(.refused, started: started, trigger: trigger, attempts: [attempt], config: config)
+        }
+        if trigger == .timer {
+            let slot = Int64(started.timeIntervalSince1970) / Int64(config.ticker.intervalSeconds)
+            do {
+                guard try await store.claim(slot: slot, instance: leadership.instance) else {
+                    logger.notice("tick skipped: this timer slot was ticked already (by this or another instance)", metadata: ["slot": "\(slot)"])
+                    return .skipped
+                }
+            } catch {
+                let attempt = Attempt(provider: "storage", outcome: .skipped, errorClass: .storage, detail: "\(error)")
+                return await finish(.refused, started: started, trigger: trigger, attempts: [attempt], config: config)
+            }
         }
         let deadline = ContinuousClock.now + .seconds(config.ticker.tickDeadlineSeconds)
         var (candidates, attempts) = await router.plan(now: started)

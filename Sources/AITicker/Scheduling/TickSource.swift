@@ -9,6 +9,9 @@ public protocol TickSource: Sendable {
     func start(interval: Double, initialDelay: Double, handler: @escaping @Sendable () -> Void)
     /// Changes the period at once; the next tick comes one new interval from now.
     func reschedule(interval: Double)
+    /// The next tick comes after `delay` seconds, then one every interval: a new leader taking
+    /// up the schedule where the last one left it.
+    func resume(after delay: Double)
     func stop()
     /// When the next tick is due, if scheduled.
     var nextFireDate: Date? { get }
@@ -49,6 +52,13 @@ public final class DispatchTickSource: TickSource {
         }
     }
 
+    public func resume(after delay: Double) {
+        state.withLock { state in
+            state.timer?.schedule(deadline: .now() + max(delay, 0), repeating: state.interval, leeway: .milliseconds(50))
+            state.nextFire = Date().addingTimeInterval(max(delay, 0))
+        }
+    }
+
     public func stop() {
         state.withLock { state in
             state.timer?.cancel()
@@ -74,6 +84,11 @@ public final class ManualTickSource: TickSource {
 
     public func reschedule(interval: Double) {
         state.withLock { $0.interval = interval }
+    }
+
+    /// Records the delay; the caller still fires by hand.
+    public func resume(after delay: Double) {
+        state.withLock { $0.initialDelay = delay }
     }
 
     public func stop() {

@@ -55,10 +55,16 @@ public protocol MessageStore: Sendable {
     var startReport: [String] { get }
     /// The database in words, for the health and logs: a path, or a URL without its password.
     var display: String { get }
+    /// Records that `instance` ticks the timer slot `slot`; false when another instance has, so
+    /// a slot is never generated twice even by two instances that both believe they lead.
+    func claim(slot: Int64, instance: String) async throws -> Bool
 }
 
 extension MessageStore {
     public var startReport: [String] { [] }
+
+    /// One instance per database (SQLite's lock): every slot is this instance's.
+    public func claim(slot: Int64, instance: String) async throws -> Bool { true }
 }
 
 /// The configured database: PostgreSQL at `database.url`, else SQLite at `database.path`.

@@ -18,6 +18,8 @@ public final class PostgresMessageStore: MessageStore {
     private let lastWriteFailed = Atomic<Bool>(false)
     /// Seconds one call may take before it fails as unavailable.
     static let callTimeout = 5.0
+    /// Where every stored message's id is announced, on commit, to the other instances.
+    static let messagesChannel = "ai_ticker_messages"
     /// Key of the advisory lock that keeps two instances from migrating at once.
     static let migrationLock: Int64 = 0x61_69_74_69_63_6B_01
 
@@ -28,7 +30,7 @@ public final class PostgresMessageStore: MessageStore {
     /// password) when it cannot.
     public init(settings: PostgresSettings, logger: Logger) async throws {
         do {
-            try await Self.probe(settings, logger: logger)
+            try await Self.withConnection(settings, logger: logger) { _ in }
         } catch {
             throw StoreError.unavailable("cannot open database \(settings.display): \(Self.reason(error))")
         }
@@ -51,7 +53,8 @@ public final class PostgresMessageStore: MessageStore {
         display = settings.display
         runner = Task { await client.run() }
         do {
-            try await bounded { try await Self.migrate(client, logger: logger) }
+            // Longer than a call: it may wait for another instance's migration.
+            try await withTimeout(seconds: 60) { try await Self.migrate(client, logger: logger) }
         } catch {
             runner.cancel()
             throw StoreError.unavailable("cannot open database \(settings.display): \(Self.reason(error))")
@@ -72,10 +75,11 @@ public final class PostgresMessageStore: MessageStore {
         return (settings.tls != .prefer, tls)
     }
 
-    /// One connection made before the pool starts, so a start that cannot connect fails with
-    /// the server's own reason (no such role or database, wrong password, TLS refused) where the
-    /// pool would retry until the call timeout.
-    private static func probe(_ settings: PostgresSettings, logger: Logger) async throws {
+    /// A connection of its own, closed after `body`: the leader lock's, and one made before the
+    /// pool starts so that a start that cannot connect fails with the server's own reason (no
+    /// such role or database, wrong password, TLS refused) where the pool would retry until the
+    /// call timeout.
+    static func withConnection<T>(_ settings: PostgresSettings, logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         var configuration: PostgresConnection.Configuration
         if let socket = settings.socketPath {
             configuration = .init(unixSocketPath: socket, username: settings.user, password: settings.password, database: settings.database)
@@ -89,7 +93,14 @@ public final class PostgresMessageStore: MessageStore {
         }
         configuration.options.connectTimeout = .seconds(Int64(callTimeout))
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-        try await connection.close()
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     public func close() async {
@@ -135,6 +146,13 @@ public final class PostgresMessageStore: MessageStore {
             """,
             "CREATE TABLE config_overrides (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)",
         ]),
+        ("v2: leader and tick slots", [
+            // Who holds the leader lock, as it named itself when it took it.
+            "CREATE TABLE leader (id INTEGER PRIMARY KEY CHECK (id = 1), instance TEXT NOT NULL, since TEXT NOT NULL)",
+            // One row per timer slot that was ticked: the key that keeps two instances that both
+            // believe they lead from generating the same slot.
+            "CREATE TABLE tick_slots (slot BIGINT PRIMARY KEY, instance TEXT NOT NULL, claimed_at TEXT NOT NULL)",
+        ]),
     ]
 
     private static func migrate(_ client: PostgresClient, logger: Logger) async throws {
@@ -160,6 +178,7 @@ public final class PostgresMessageStore: MessageStore {
             try await client.withTransaction(logger: logger) { connection in
                 let stored = try await Self.insert(message, on: connection, logger: logger)
                 try await Self.prune(connection, retention: retention, logger: logger)
+                try await Self.announce(stored.message.id, on: connection, logger: logger)
                 return stored
             }
         }
@@ -181,6 +200,11 @@ public final class PostgresMessageStore: MessageStore {
                 \(String(decoding: record, as: UTF8.self)), \(Message.recordVersion))
             """, logger: logger)
         return StoredMessage(message: stored, record: record)
+    }
+
+    /// Delivered to every listening instance when the transaction commits, never before.
+    private static func announce(_ id: Int64, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_notify(\(messagesChannel), \(String(id)))", logger: logger)
     }
 
     private static func prune(_ connection: PostgresConnection, retention: Int, logger: Logger) async throws {
@@ -253,13 +277,15 @@ public final class PostgresMessageStore: MessageStore {
                 }
                 let now = Date()
                 var imported = 0
+                var last: Int64?
                 for content in contents where seen.insert(content).inserted {
                     let record = NewMessage(content: content, provider: "import", providerName: "AI-Ticker", model: "unknown", usage: Usage(),
                                             profile: profile, latencyMs: 0, createdAt: now, source: .imported, attempts: [])
-                    _ = try await Self.insert(record, on: connection, logger: logger)
+                    last = try await Self.insert(record, on: connection, logger: logger).message.id
                     imported += 1
                 }
                 try await Self.prune(connection, retention: retention, logger: logger)
+                if let last { try await Self.announce(last, on: connection, logger: logger) }
                 return (imported, contents.count - imported)
             }
         }
@@ -316,6 +342,19 @@ public final class PostgresMessageStore: MessageStore {
                         try await connection.query("DELETE FROM config_overrides WHERE key = \(key)", logger: logger)
                     }
                 }
+            }
+        }
+    }
+
+    public func claim(slot: Int64, instance: String) async throws -> Bool {
+        try await write { [logger] client in
+            try await client.withTransaction(logger: logger) { connection in
+                let claimed = try await connection.query("""
+                    INSERT INTO tick_slots (slot, instance, claimed_at) VALUES (\(slot), \(instance), \(RFC3339.string(from: Date())))
+                    ON CONFLICT (slot) DO NOTHING RETURNING slot
+                    """, logger: logger).decode(Int64.self).first { _ in true } != nil
+                try await connection.query("DELETE FROM tick_slots WHERE slot < \(slot - 10_000)", logger: logger)
+                return claimed
             }
         }
     }

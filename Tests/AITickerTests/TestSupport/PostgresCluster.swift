@@ -32,7 +32,7 @@ final class PostgresCluster: Sendable {
 
     private func create() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: "\(directory)/pw", contents: Data(password.utf8))
+        _ = FileManager.default.createFile(atPath: "\(directory)/pw", contents: Data(password.utf8))
         if let user { try await run("/bin/chown", ["-R", user, directory]) }
         try await postgres("initdb", ["-D", "\(directory)/data", "-U", "postgres", "--pwfile=\(directory)/pw", "-E", "UTF8", "--no-sync",
                                       "--auth-local=trust", "--auth-host=scram-sha-256"])
@@ -47,8 +47,15 @@ final class PostgresCluster: Sendable {
                    : "postgres://postgres@/\(name)?host=\(directory)&port=\(port)"
     }
 
-    func psql(_ sql: String, database: String = "postgres") async throws {
-        try await run("/usr/bin/psql", ["-h", directory, "-p", "\(port)", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-q", "-c", sql])
+    /// The first column of the first row, as psql prints it.
+    func query(_ sql: String, database url: String) async throws -> String {
+        let name = URLComponents(string: url)?.path.trimmingCharacters(in: ["/"]) ?? "postgres"
+        return try await psql(sql, database: name, arguments: ["-tA"]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @discardableResult
+    func psql(_ sql: String, database: String = "postgres", arguments: [String] = []) async throws -> String {
+        try await run("/usr/bin/psql", ["-h", directory, "-p", "\(port)", "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-q"] + arguments + ["-c", sql])
     }
 
     func stop() async {
@@ -78,7 +85,8 @@ final class PostgresCluster: Sendable {
     /// Runs a program to its end; its output goes to a file (not a pipe: the server that
     /// `pg_ctl start` leaves running would hold a pipe open), quoted when it fails. Spawned and
     /// reaped here with `waitpid` on a Dispatch thread.
-    private func run(_ program: String, _ arguments: [String]) async throws {
+    @discardableResult
+    private func run(_ program: String, _ arguments: [String]) async throws -> String {
         let outputPath = "/tmp/ai-ticker-pg-output-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let status = try await offThePool { () throws -> Int32 in
@@ -97,10 +105,9 @@ final class PostgresCluster: Sendable {
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
             return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         }
-        guard status == 0 else {
-            let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            throw ClusterError("\(program) \(arguments.joined(separator: " ")) exited \(status): \(text)")
-        }
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw ClusterError("\(program) \(arguments.joined(separator: " ")) exited \(status): \(text)") }
+        return text
     }
 
     /// Debian keeps the server programs in /usr/lib/postgresql/<version>/bin, off PATH.
