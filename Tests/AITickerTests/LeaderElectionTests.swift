@@ -111,4 +111,39 @@ struct LeaderElectionTests {
         let slots = try await cluster().query("SELECT count(*) FROM tick_slots", database: url)
         #expect((Int(slots) ?? 0) > 0 && (Int(stored) ?? .max) <= (Int(slots) ?? 0), "stored \(stored), slots \(slots)")
     }
+
+    /// PostgreSQL stops: every instance keeps serving its last message from memory and says
+    /// `degraded`; nobody ticks. It returns: a leader again, and new messages reach every instance.
+    @Test func theDatabaseStoppingAndReturningLosesNothingAndRecovers() async throws {
+        let workspace = try TestWorkspace()
+        let url = try await cluster().database()
+        let instances = try await start(2, url: url, workspace: workspace)
+        defer { for instance in instances { instance.service.signal(SIGKILL) } }
+        _ = try await leader(among: instances)
+        try await Task.sleep(for: .seconds(2))
+        let before = try #require(try await latestID(instances[0]))
+
+        try await cluster().pause()
+        try await Task.sleep(for: .seconds(2))
+        for instance in instances {
+            let response = try await httpGet("http://127.0.0.1:\(instance.port)/api/message")
+            #expect(response.status == 200, "the last message is served from memory")
+            let health = try await instance.health()
+            #expect(health["status"] == .string("degraded") && health["database"]?["ok"] == .bool(false), "\(health)")
+            #expect(health["cluster"]?["role"] == .string("standby"), "nobody leads without the database")
+        }
+        let served = try await latestID(instances[1]) ?? 0
+        #expect(served >= before)
+
+        try await cluster().resume()
+        _ = try await leader(among: instances, within: 30)
+        let deadline = ContinuousClock.now + .seconds(20)
+        var ids: [Int] = []
+        repeat {
+            try await Task.sleep(for: .milliseconds(200))
+            ids = []
+            for instance in instances { ids.append(try await latestID(instance) ?? 0) }
+        } while (ids.min() ?? 0) <= served && ContinuousClock.now < deadline
+        #expect((ids.min() ?? 0) > served, "new messages reach every instance again: \(ids), before \(served)")
+    }
 }

@@ -98,7 +98,7 @@ struct LeaderElectionService: Service {
         // is gone with it: step down then, not at the next heartbeat. A query on a closed
         // connection would wait forever, so none is sent on one.
         connection.closeFuture.whenComplete { [leadership, logger] _ in
-            guard leadership.isLeader, !Task.isShuttingDownGracefully else { return }
+            guard leadership.isLeader else { return }
             leadership.set(.standby, leader: nil)
             logger.error("leader lock lost: its connection closed; stopped ticking")
         }
@@ -125,7 +125,12 @@ struct LeaderElectionService: Service {
                     leadership.set(.standby, leader: holder)
                 }
             }
-            try await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.period) }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.period) }
+            } catch {
+                leadership.set(.standby, leader: nil)  // stopping: before the connection closes, so that is no loss
+                throw error
+            }
         }
     }
 }

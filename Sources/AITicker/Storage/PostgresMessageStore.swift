@@ -359,24 +359,25 @@ public final class PostgresMessageStore: MessageStore {
         }
     }
 
+    /// Within a second: a health probe must answer quickly while the database is away.
     public func ping() async -> Bool {
-        (try? await rows("SELECT 1 AS one").first.map { try $0["one"].decode(Int.self) }) == 1
+        (try? await rows("SELECT 1 AS one", within: 1).first.map { try $0["one"].decode(Int.self) }) == 1
     }
 
     // MARK: - Helpers
 
     /// The call, failed as unavailable after `callTimeout`.
-    private func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    private func bounded<T: Sendable>(within seconds: Double = callTimeout, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await withTimeout(seconds: Self.callTimeout, body)
+            return try await withTimeout(seconds: seconds, body)
         } catch ProviderError.timeout {
-            throw StoreError.unavailable("database \(display) did not answer within \(Int(Self.callTimeout)) s")
+            throw StoreError.unavailable("database \(display) did not answer within \(Int(seconds)) s")
         }
     }
 
-    private func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
+    private func rows(_ query: PostgresQuery, within seconds: Double = callTimeout) async throws -> [PostgresRandomAccessRow] {
         do {
-            return try await bounded { [client, logger] in
+            return try await bounded(within: seconds) { [client, logger] in
                 var rows: [PostgresRandomAccessRow] = []
                 for try await row in try await client.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
                 return rows
