@@ -225,15 +225,19 @@ public final class PostgresMessageStore: MessageStore {
     }
 
     public func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
-        let rows = try await rows("SELECT * FROM messages WHERE id < \(before ?? Int64.max) ORDER BY id DESC LIMIT \(limit)")
-        return try rows.map { row in
+        // Only the record columns: a page is the stored records joined.
+        let rows = try await rows("SELECT id, record_version, record FROM messages WHERE id < \(before ?? Int64.max) ORDER BY id DESC LIMIT \(limit)")
+        var page: [(id: Int64, json: Data)] = []
+        for row in rows {
             let id = try row["id"].decode(Int64.self)
             if try row["record_version"].decode(Int.self) == Message.recordVersion, let record = try row["record"].decode(String?.self) {
-                return (id, Data(record.utf8))
+                page.append((id, Data(record.utf8)))
+            } else {
+                // Written in an older shape: encode it from its columns now.
+                page.append((id, try JSONCoding.encoder.encode(try await message(id: id))))
             }
-            // Written in an older shape: encode it from the columns now.
-            return (id, try JSONCoding.encoder.encode(Self.message(row)))
         }
+        return page
     }
 
     public func messages(after: Int64, limit: Int) async throws -> [Message] {
