@@ -42,7 +42,8 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     loader.createsAdminToken = asService
     let files = try loader.loadWithPlugins()
     let store = try await openStore(files.configuration, asService: asService, logger: options.logger)
-    let (configuration, plugins) = try await applyingOverrides(files, from: store, loader: loader, logger: options.logger)
+    let overrides = try await store.overrides()
+    let (configuration, plugins) = applyingOverrides(overrides, to: files, loader: loader, logger: options.logger)
     let levels = LogLevelControl(configuration.logLevel)
     let logger = levels.controlling(options.logger)
     do {
@@ -87,8 +88,8 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
                             leadership: leadership) { record in
         notifier.status(record.summary)
     }
-    let reloads = ReloadCoordinator(loader: loader, store: store, live: live, router: router,
-                                                    tickSource: options.tickSource, notifier: notifier, logger: logger, levels: levels)
+    let reloads = ReloadCoordinator(loader: loader, store: store, live: live, router: router, tickSource: options.tickSource,
+                                    notifier: notifier, logger: logger, levels: levels, instance: leadership.instance, applied: overrides)
     return TickerServices(configuration: live, reloads: reloads, store: store, ticks: ticks,
                           latest: latest, metrics: metrics, tickSource: options.tickSource, router: router, logger: logger,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
@@ -100,17 +101,17 @@ public func effectiveConfiguration(_ options: TickerOptions) async throws -> App
     let loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
     let files = try loader.loadWithPlugins()
     let store = try await openStore(files.configuration, logger: options.logger)
-    let (configuration, _) = try await applyingOverrides(files, from: store, loader: loader, logger: options.logger)
+    let overrides = try await store.overrides()
     await store.close()
+    let (configuration, _) = applyingOverrides(overrides, to: files, loader: loader, logger: options.logger)
     ConfigurationIssue.log(configuration.warnings, logger: options.logger)
     return configuration
 }
 
 /// `configuration` with the stored runtime overrides on top; unchanged (logged) when they no
 /// longer fit it.
-private func applyingOverrides(_ loaded: (configuration: AppConfiguration, plugins: PluginCatalog), from store: any MessageStore,
-                               loader: ConfigurationLoader, logger: Logger) async throws -> (AppConfiguration, PluginCatalog) {
-    let overrides = try await store.overrides()
+private func applyingOverrides(_ overrides: [String: JSONValue], to loaded: (configuration: AppConfiguration, plugins: PluginCatalog),
+                               loader: ConfigurationLoader, logger: Logger) -> (AppConfiguration, PluginCatalog) {
     guard !overrides.isEmpty else { return loaded }
     do {
         return try loader.loadWithPlugins(overrides: overrides)
@@ -170,7 +171,8 @@ public func buildApplication(
                                                                            metrics: services.metrics, logger: logger)),
         services: [
             ProviderService(services: services),
-            HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics),
+            HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics,
+                               store: services.store, leadership: services.ticks.leadership, logger: logger),
             ReloadSignalService(configuration: services.reloads, logFile: options.logFile, logger: logger),
             SchedulerService(source: options.tickSource, ticks: services.ticks, store: services.store,
                              configuration: services.configuration, logger: logger, liveness: liveness),
@@ -183,7 +185,8 @@ public func buildApplication(
                     options.tickSource.resume(after: await SchedulerService.delay(interval: interval, store: services.store))
                 }
             },
-            MessageFollowerService(settings: settings, store: services.store, latest: services.latest, logger: logger),
+            FollowerService(settings: settings, store: services.store, latest: services.latest, instance: services.ticks.leadership.instance,
+                            logger: logger) { change in await services.reloads.follow(change) },
         ] } ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.server.port

@@ -11,7 +11,9 @@ int cspawn_pipe(int fds[2]) {
 }
 
 // posix_spawn_file_actions_addchdir_np (glibc 2.29+) is not visible to Swift's Glibc module,
-// and Foundation's Process passes on the blocked signals of the thread that starts it.
+// and Foundation's Process passes on the blocked signals of the thread that starts it. Only the
+// three pipes reach the child: every other descriptor the service holds without close-on-exec
+// (inherited from whoever started it) is closed, so a plugin cannot keep one open.
 int cspawn_start(pid_t *pid, const char *path, const char *directory,
                  char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd) {
     posix_spawn_file_actions_t actions;
@@ -29,6 +31,7 @@ int cspawn_start(pid_t *pid, const char *path, const char *directory,
     if ((result = posix_spawn_file_actions_adddup2(&actions, in_fd, 0)) == 0
         && (result = posix_spawn_file_actions_adddup2(&actions, out_fd, 1)) == 0
         && (result = posix_spawn_file_actions_adddup2(&actions, err_fd, 2)) == 0
+        && (result = posix_spawn_file_actions_addclosefrom_np(&actions, 3)) == 0
         && (result = posix_spawn_file_actions_addchdir_np(&actions, directory)) == 0
         && (result = posix_spawnattr_setsigmask(&attributes, &none)) == 0
         && (result = posix_spawnattr_setsigdefault(&attributes, &all)) == 0

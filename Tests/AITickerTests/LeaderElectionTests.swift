@@ -134,6 +134,13 @@ struct LeaderElectionTests {
         }
         let served = try await latestID(instances[1]) ?? 0
         #expect(served >= before)
+        for instance in instances {
+            let paused = await eventually { ((try? await instance.health())?["scheduler"]?["paused_ticks"]?.doubleValue ?? 0) > 0 }
+            let health = (try? await instance.health()) ?? .null
+            #expect(paused, "timer firings without a leader are counted: \(health)")
+            let metrics = try await httpGet("http://127.0.0.1:\(instance.port)/metrics")
+            #expect(metrics.body.contains("ai_ticker_ticks_paused_total"))
+        }
 
         try await cluster().resume()
         _ = try await leader(among: instances, within: 30)
@@ -145,5 +152,91 @@ struct LeaderElectionTests {
             for instance in instances { ids.append(try await latestID(instance) ?? 0) }
         } while (ids.min() ?? 0) <= served && ContinuousClock.now < deadline
         #expect((ids.min() ?? 0) > served, "new messages reach every instance again: \(ids), before \(served)")
+    }
+
+    /// Polls `condition` every 200 ms for up to `seconds`.
+    func eventually(within seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        repeat {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(200))
+        } while ContinuousClock.now < deadline
+        return try await condition()
+    }
+
+    /// The effective value of `key` in an instance's `/api/config`.
+    func setting(_ key: String, of instance: Instance) async throws -> JSONValue? {
+        let response = try await httpPost("http://127.0.0.1:\(instance.port)/api/config", method: .GET)
+        let body = try JSONDecoder().decode(JSONValue.self, from: Data(response.body.utf8))
+        return body["config"]?.arrayValue.first { $0["key"] == .string(key) }?["value"]
+    }
+
+    func providers(of instance: Instance) async throws -> [JSONValue] {
+        let response = try await httpGet("http://127.0.0.1:\(instance.port)/api/providers")
+        return try JSONDecoder().decode(JSONValue.self, from: Data(response.body.utf8))["providers"]?.arrayValue ?? []
+    }
+
+    @Test func overridesReloadsAndHealthResultsReachEveryInstance() async throws {
+        let url = try await cluster().database()
+        let vendors = [FakeVendor(), FakeVendor()]
+        try await vendors[0].run { first in
+            try await vendors[1].run { second in
+                // Two hosts, each with its own files and its own vendor endpoint, one database.
+                var instances: [Instance] = []
+                var workspaces: [TestWorkspace] = []
+                defer { for instance in instances { instance.service.signal(SIGKILL) } }
+                for base in [first, second] {
+                    let workspace = try TestWorkspace()
+                    try workspace.write("plugin_config.json", """
+                        {"plugins": {"v": {"plugin": "openai", "config": {"base_url": "\(base)/v1", "model": "gpt-test"}}},
+                         "global_settings": {"health_check_interval": 1}, "server": {"port": 0}}
+                        """)
+                    let service = try ServiceProcess(arguments: [], directory: workspace.url,
+                                                     environment: ["DATABASE_URL": url, "OPENAI_API_KEY": testKey])
+                    instances.append(Instance(service: service, port: try await service.port()))
+                    workspaces.append(workspace)
+                    if instances.count == 1 { #expect(try await leader(among: instances) == 0) }
+                }
+                let (a, b) = (instances[0], instances[1])
+                #expect(try await leader(among: instances) == 0)
+
+                // Only the leader probes; the standby shows the leader's results.
+                let shared = await eventually {
+                    (try? await providers(of: b).first?["health"]?["status"]) == .string("healthy")
+                }
+                let shown = try await providers(of: b)
+                #expect(shared, "the standby takes the leader's health results: \(shown)")
+                #expect(vendors[0].requests.contains { $0.method == "GET" })
+                #expect(!vendors[1].requests.contains { $0.method == "GET" }, "a standby never probes")
+
+                // A runtime override set on one instance applies on the other, and a removal too.
+                let patched = try await httpPost("http://127.0.0.1:\(a.port)/api/config", body: #"{"ticker.interval_seconds": 77}"#, method: .PATCH)
+                #expect(patched.status == 200, "\(patched.body)")
+                #expect(await eventually { (try? await setting("ticker.interval_seconds", of: b)) == .number(77) }, "\(b.service.log)")
+                let removed = try await httpPost("http://127.0.0.1:\(b.port)/api/config/ticker.interval_seconds", method: .DELETE)
+                #expect(removed.status == 200, "\(removed.body)")
+                #expect(await eventually { (try? await setting("ticker.interval_seconds", of: a)) != .number(77) })
+
+                // A reload asked of one instance reloads every instance from its own files.
+                try workspaces[1].write("plugin_config.json", """
+                    {"plugins": {"v": {"plugin": "openai", "config": {"base_url": "\(second)/v1", "model": "gpt-test"}},
+                                 "w": {"plugin": "mock"}},
+                     "global_settings": {"health_check_interval": 1}, "server": {"port": 0}}
+                    """)
+                let reloaded = try await httpPost("http://127.0.0.1:\(a.port)/api/providers/reload")
+                #expect(reloaded.status == 200, "\(reloaded.body)")
+                #expect(await eventually { (try? await providers(of: b).contains { $0["id"] == .string("w") }) == true }, "\(b.service.log)")
+
+                // A change made while an instance is not listening is caught up on its return.
+                let name = try #require(try await b.health()["cluster"]?["instance"]?.stringValue)
+                try await cluster().psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = left('ai-ticker follower: \(name)', 63)")
+                _ = try await httpPost("http://127.0.0.1:\(a.port)/api/config", body: #"{"ticker.interval_seconds": 88}"#, method: .PATCH)
+                #expect(await eventually { (try? await setting("ticker.interval_seconds", of: b)) == .number(88) }, "\(b.service.log)")
+
+                // The standby that takes over probes for itself.
+                a.service.signal(SIGKILL)
+                #expect(await eventually(within: 20) { vendors[1].requests.contains { $0.method == "GET" } }, "the new leader probes")
+            }
+        }
     }
 }

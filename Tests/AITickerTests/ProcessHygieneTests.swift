@@ -48,6 +48,25 @@ struct ProcessHygieneTests {
         #expect(helpers("3601") == 0, "stopping a plugin ends its whole process group")
     }
 
+    @Test func aPluginGetsOnlyItsThreePipesOfTheServicesDescriptors() async throws {
+        let workspace = try TestWorkspace()
+        try writePythonPlugin(workspace, name: "lister", generate: """
+            return {"content": "open " + " ".join(sorted(os.listdir("/proc/self/fd"), key=int)) + " " + str(calls())}
+            """, startup: "import os")
+        // What the service was started with and did not mark close-on-exec (a socket-activation
+        // descriptor, a supervisor's pipe) must not reach a plugin.
+        let inherited = open("/dev/null", O_RDONLY)
+        defer { close(inherited) }
+        #expect(inherited > 2 && fcntl(inherited, F_GETFD) & FD_CLOEXEC == 0)
+        let config = #"{"plugins": {"lister": {}}, "global_settings": {"custom_plugin_paths": ["\#(workspace.path("plugins"))"]}, "ticker": {"dedupe_window": 0}}"#
+        let (services, _) = try await workspace.services(config: config)
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("expected a message"); return }
+        let open = message.content.split(separator: " ").dropFirst().dropLast().compactMap { Int32($0) }
+        #expect(open.prefix(3) == [0, 1, 2], "\(message.content)")
+        #expect(!open.contains(inherited), "\(message.content)")
+        await services.shutdown()
+    }
+
     @Test func a100ReloadsLeaveNoDescriptorAndNoProcessBehindAndRestartNothingUnchanged() async throws {
         let workspace = try TestWorkspace()
         let marker = "3602"

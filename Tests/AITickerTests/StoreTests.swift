@@ -216,6 +216,21 @@ struct PostgresStoreTests {
         await store.close()
     }
 
+    @Test func sharedHealthResultsReadBackAndTheNewestReplacesTheLast() async throws {
+        let url = try await cluster().database()
+        let store = try await PostgresMessageStore(settings: try #require(try PostgresSettings.parse(url)), logger: quietLogger)
+        let checked = try #require(RFC3339.date(from: "2026-12-02T08:00:00Z"))
+        try await store.shareHealth([HealthProbe(provider: "a", result: HealthCheckResult(healthy: true, latencyMs: 12.5), checkedAt: checked),
+                                     HealthProbe(provider: "b", result: HealthCheckResult(healthy: false, latencyMs: 3, detail: "401 from upstream"), checkedAt: checked)],
+                                    by: "host pid 1")
+        try await store.shareHealth([HealthProbe(provider: "a", result: HealthCheckResult(healthy: false, latencyMs: 7, detail: "timed out"),
+                                                 checkedAt: checked.addingTimeInterval(60))], by: "host pid 2")
+        let shared = try await store.sharedHealth().sorted { $0.provider < $1.provider }
+        #expect(shared == [HealthProbe(provider: "a", result: HealthCheckResult(healthy: false, latencyMs: 7, detail: "timed out"), checkedAt: checked.addingTimeInterval(60)),
+                           HealthProbe(provider: "b", result: HealthCheckResult(healthy: false, latencyMs: 3, detail: "401 from upstream"), checkedAt: checked)])
+        await store.close()
+    }
+
     /// Instances starting together: one migrates, the others wait for it and find the tables.
     @Test func instancesOpeningAtOnceMigrateOnce() async throws {
         let settings = try #require(try PostgresSettings.parse(try await cluster().database()))

@@ -29,8 +29,10 @@ struct SystemController {
             let lastTick: TickRecord?
             let nextTickAt: Date?
             let skippedTicks: Int
+            let pausedTicks: Int
             enum CodingKeys: String, CodingKey {
                 case intervalSeconds = "interval_seconds", lastTick = "last_tick", nextTickAt = "next_tick_at", skippedTicks = "skipped_ticks"
+                case pausedTicks = "paused_ticks"
             }
         }
         struct Providers: Encodable { let total: Int; let available: Int; let healthy: Int; let selected: String? }
@@ -61,7 +63,8 @@ struct SystemController {
             status: status,
             database: .init(ok: databaseOK, writable: writable, path: store.display, problem: store.problem),
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
-                             nextTickAt: tickSource.nextFireDate, skippedTicks: await ticks.skippedTicks),
+                             nextTickAt: tickSource.nextFireDate, skippedTicks: await ticks.skippedTicks,
+                             pausedTicks: await ticks.pausedTicks),
             providers: .init(total: statuses.count, available: usable.count, healthy: healthy.count, selected: statuses.first(where: \.selected)?.id),
             cluster: .init(role: leadership.current.role, instance: leadership.instance, leader: leadership.current.leader),
             latestMessageID: latest.snapshot?.message.id

@@ -74,7 +74,7 @@ struct LeaderElectionService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await PostgresMessageStore.withConnection(settings, logger: logger) { connection in try await hold(connection) }
+                try await PostgresMessageStore.withConnection(settings, purpose: "leader lock", logger: logger) { connection in try await hold(connection) }
             } catch {
                 if leadership.isLeader, !Task.isShuttingDownGracefully {
                     logger.error("leader lock lost: stopped ticking", metadata: ["error": "\(PostgresMessageStore.reason(error))"])
@@ -104,7 +104,7 @@ struct LeaderElectionService: Service {
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             guard !connection.isClosed else { throw StoreError.unavailable("the leader lock's connection closed") }
-            try await withTimeout(seconds: 2) { [logger] in
+            try await PostgresMessageStore.closing(connection, unlessDoneWithin: 2) {
                 if leadership.isLeader {
                     try await connection.query("SELECT 1", logger: logger)
                     return

@@ -11,7 +11,9 @@ public struct ReloadReport: Sendable {
 /// Applies configuration changes to the running service: a reload from file, environment and
 /// `.env` (SIGHUP, `POST /api/providers/reload`), and runtime overrides. The new configuration is
 /// loaded and validated whole first (an invalid one is rejected and the running one stays), then
-/// handed to the router, the live configuration, the log level, the timer and systemd.
+/// handed to the router, the live configuration, the log level, the timer and systemd. On a
+/// shared PostgreSQL database each applied change is announced, and every other instance
+/// reloads as well (`follow`).
 public actor ReloadCoordinator {
     private let loader: ConfigurationLoader
     private let store: any MessageStore
@@ -21,9 +23,16 @@ public actor ReloadCoordinator {
     private let notifier: SystemdNotifier
     private let logger: Logger
     private let levels: LogLevelControl
+    /// This instance's name, in its announcements.
+    private let instance: String
+    /// The runtime overrides the running configuration was built with.
+    private var applied: [String: JSONValue]
 
     init(loader: ConfigurationLoader, store: any MessageStore, live: LiveConfiguration, router: ProviderRouter,
-         tickSource: any TickSource, notifier: SystemdNotifier, logger: Logger, levels: LogLevelControl) {
+         tickSource: any TickSource, notifier: SystemdNotifier, logger: Logger, levels: LogLevelControl,
+         instance: String, applied: [String: JSONValue]) {
+        self.instance = instance
+        self.applied = applied
         self.levels = levels
         self.notifier = notifier
         self.loader = loader
@@ -34,15 +43,26 @@ public actor ReloadCoordinator {
         self.logger = logger
     }
 
-    /// Re-reads every layer and rebuilds providers; with `dryRun` only validates.
+    /// Re-reads every layer and rebuilds providers, and tells the other instances (which reload
+    /// too); with `dryRun` only validates. SIGHUP and `POST /api/providers/reload`.
     public func reload(dryRun: Bool = false) async throws -> ReloadReport {
+        let report = try await reloadHere(dryRun: dryRun)
+        if !dryRun { await announce() }
+        return report
+    }
+
+    /// A reload of this instance alone.
+    private func reloadHere(dryRun: Bool = false) async throws -> ReloadReport {
         if !dryRun { notifier.reloading() }
         do {
             let overrides = try await store.overrides()
             let (configuration, plugins) = try loader.loadWithPlugins(overrides: overrides)
             if !dryRun { ConfigurationIssue.log(configuration.warnings, logger: logger) }
             let report = try await apply(configuration, plugins: plugins, dryRun: dryRun)
-            if !dryRun { notifier.ready(status: "configuration reloaded: \(report.providers.count) providers") }
+            if !dryRun {
+                applied = overrides
+                notifier.ready(status: "configuration reloaded: \(report.providers.count) providers")
+            }
             return report
         } catch {
             if !dryRun { notifier.ready(status: "reload rejected; the running configuration stays") }
@@ -73,7 +93,38 @@ public actor ReloadCoordinator {
         for (key, value) in changes { overrides[key] = value }
         let (configuration, plugins) = try loader.loadWithPlugins(overrides: overrides)
         try await store.setOverrides(changes)
-        return try await apply(configuration, plugins: plugins, dryRun: false)
+        applied = overrides
+        let report = try await apply(configuration, plugins: plugins, dryRun: false)
+        await announce()
+        return report
+    }
+
+    /// Follows what another instance did: reloads when it announced a change, or when the
+    /// stored overrides differ from the running ones after this instance lost the database for
+    /// a while. Never announces (the change was not this instance's); a configuration that
+    /// does not load here is logged and the running one stays.
+    func follow(_ change: FollowerService.Change) async {
+        switch change {
+        case .announced(let sender):
+            logger.notice("configuration changed by another instance: reloading", metadata: ["by": "\(sender)"])
+        case .reconnected:
+            guard let stored = try? await store.overrides(), stored != applied else { return }
+            logger.notice("runtime overrides changed while this instance was away from the database: reloading")
+        }
+        do {
+            _ = try await reloadHere()
+        } catch {
+            logger.error("configuration change not applied here; the running configuration stays", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Tells the other instances on the database; one that misses it catches up on reconnect.
+    private func announce() async {
+        do {
+            try await store.announceConfigurationChange(by: instance)
+        } catch {
+            logger.warning("configuration change not announced to the other instances", metadata: ["error": "\(error)"])
+        }
     }
 
     /// The stored runtime overrides.

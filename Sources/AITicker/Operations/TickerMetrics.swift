@@ -27,6 +27,11 @@ public struct TickerMetrics: Sendable {
         }
     }
 
+    /// A timer firing that passed because nobody could lead (the shared database unreachable).
+    func tickPaused() {
+        Counter(label: "ai_ticker_ticks_paused_total", factory: factory).increment()
+    }
+
     /// One provider attempt; `outcome`: success or an error class.
     func generation(provider: String, outcome: String, seconds: Double) {
         Counter(label: "ai_ticker_generations_total", dimensions: [("provider", provider), ("outcome", outcome)], factory: factory).increment()

@@ -231,8 +231,10 @@ actor ProviderRouter {
         slots[index].health.cooldownUntil = slots[index].breaker.cooldownUntil
     }
 
-    /// Probes every enabled provider concurrently with its free health check.
-    func checkHealth() async {
+    /// Probes every enabled provider concurrently with its free health check, applies the
+    /// results and returns them (their details redacted) for the standbys.
+    @discardableResult
+    func checkHealth() async -> [HealthProbe] {
         await start()
         // A probe is cheap: it gets the attempt timeout, ten seconds at most.
         let targets = slots.filter(\.usable).map { ($0.entry.id, $0.provider!, min($0.entry.config.timeout, 10)) }
@@ -246,12 +248,23 @@ actor ProviderRouter {
             return await group.reduce(into: [(String, HealthCheckResult)]()) { $0.append($1) }
         }
         let now = Date()
-        for (id, result) in results {
-            update(id) { slot in
-                slot.health.status = result.healthy ? .healthy : .unhealthy
-                slot.health.checkedAt = now
-                slot.health.latencyMs = result.latencyMs
-                if !result.healthy { slot.health.lastError = redactor.redact(result.detail ?? "health check failed") }
+        let probes = results.map { id, result in
+            var result = result
+            if !result.healthy { result.detail = redactor.redact(result.detail ?? "health check failed") }
+            return HealthProbe(provider: id, result: result, checkedAt: now)
+        }
+        apply(probes)
+        return probes
+    }
+
+    /// Takes health results as the providers' state: this instance's own, or the leader's.
+    func apply(_ probes: [HealthProbe]) {
+        for probe in probes {
+            update(probe.provider) { slot in
+                slot.health.status = probe.result.healthy ? .healthy : .unhealthy
+                slot.health.checkedAt = probe.checkedAt
+                slot.health.latencyMs = probe.result.latencyMs
+                if !probe.result.healthy { slot.health.lastError = probe.result.detail }
             }
         }
     }

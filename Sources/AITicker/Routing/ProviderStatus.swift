@@ -51,3 +51,12 @@ public struct ProviderDiff: Codable, Sendable, Equatable {
     public var changed: [String] = []
     public var unchanged: [String] = []
 }
+
+/// A provider's health check result and when it was taken, as the leader shares it.
+public struct HealthProbe: Sendable, Equatable {
+    /// The provider instance's id.
+    public var provider: String
+    /// Its `detail` already redacted.
+    public var result: HealthCheckResult
+    public var checkedAt: Date
+}

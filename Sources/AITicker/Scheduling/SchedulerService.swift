@@ -41,18 +41,36 @@ struct SchedulerService: Service {
 }
 
 /// Probes provider health every `health_check_interval` with the providers' free endpoints.
+/// Only the leader probes (one set of probes per database, not one per instance) and shares
+/// the results through the store; an instance standing by takes the shared results every few
+/// seconds, and probes at once when it becomes the leader.
 struct HealthCheckService: Service {
     let router: ProviderRouter
     let configuration: LiveConfiguration
     let metrics: TickerMetrics
+    let store: any MessageStore
+    let leadership: Leadership
+    let logger: Logger
 
     func run() async throws {
+        var lastProbe: ContinuousClock.Instant?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await router.checkHealth()
+            let interval = Duration.seconds(configuration.value.routing.healthCheckInterval)
+            if !leadership.isLeader {
+                lastProbe = nil
+                if let shared = try? await store.sharedHealth() { await router.apply(shared) }
+            } else if lastProbe.map({ $0 + interval <= .now }) ?? true {
+                lastProbe = .now
+                let probes = await router.checkHealth()
+                do {
+                    try await store.shareHealth(probes, by: leadership.instance)
+                } catch {
+                    logger.warning("health results not shared with the other instances", metadata: ["error": "\(error)"])
+                }
+            }
             metrics.providerHealth(await router.statuses())
-            let seconds = configuration.value.routing.healthCheckInterval
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: min(interval, .seconds(5))) }
             } catch {
                 return
             }

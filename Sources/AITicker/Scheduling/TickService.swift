@@ -30,6 +30,9 @@ public actor TickService {
     /// The tick under way, so a manual one can wait for it instead of failing.
     private var current: Task<TickOutcome, Never>?
     public private(set) var skippedTicks = 0
+    /// Timer firings that passed while this instance could not reach the shared database and
+    /// nobody led: ticks the outage cost.
+    public private(set) var pausedTicks = 0
     public private(set) var lastTick: TickRecord?
 
     init(store: any MessageStore, router: ProviderRouter, configuration: LiveConfiguration,
@@ -57,7 +60,14 @@ public actor TickService {
         let state = leadership.current
         guard state.role == .leader else {
             // A standby never ticks: its timer firings pass, and a manual tick says who ticks.
-            if trigger == .timer { return .skipped }
+            if trigger == .timer {
+                // Nobody leads and the database does not answer: the schedule is paused.
+                if state.leader == nil, await !store.ping() {
+                    pausedTicks += 1
+                    metrics.tickPaused()
+                }
+                return .skipped
+            }
             let detail = "this instance stands by; the leader (\(state.leader ?? "not known yet")) runs the ticks"
             return .failed(attempts: [Attempt(provider: "leader", outcome: .skipped, errorClass: .unavailable, detail: detail)], noProvider: true)
         }

@@ -58,6 +58,13 @@ public protocol MessageStore: Sendable {
     /// Records that `instance` ticks the timer slot `slot`; false when another instance has, so
     /// a slot is never generated twice even by two instances that both believe they lead.
     func claim(slot: Int64, instance: String) async throws -> Bool
+    /// Tells the other instances on this database that `instance` changed the configuration
+    /// (runtime overrides, a reload), so that they reload too.
+    func announceConfigurationChange(by instance: String) async throws
+    /// Keeps the leader's provider health results for the instances that stand by.
+    func shareHealth(_ probes: [HealthProbe], by instance: String) async throws
+    /// The health results the leader shared last.
+    func sharedHealth() async throws -> [HealthProbe]
 }
 
 extension MessageStore {
@@ -65,6 +72,10 @@ extension MessageStore {
 
     /// One instance per database (SQLite's lock): every slot is this instance's.
     public func claim(slot: Int64, instance: String) async throws -> Bool { true }
+    /// Nobody else to tell, and nobody to share health results with.
+    public func announceConfigurationChange(by instance: String) async throws {}
+    public func shareHealth(_ probes: [HealthProbe], by instance: String) async throws {}
+    public func sharedHealth() async throws -> [HealthProbe] { [] }
 }
 
 /// The configured database: PostgreSQL at `database.url`, else SQLite at `database.path`.

@@ -20,6 +20,8 @@ public final class PostgresMessageStore: MessageStore {
     static let callTimeout = 5.0
     /// Where every stored message's id is announced, on commit, to the other instances.
     static let messagesChannel = "ai_ticker_messages"
+    /// Where an instance that changed the configuration announces itself (its name).
+    static let configurationChannel = "ai_ticker_configuration"
     /// Key of the advisory lock that keeps two instances from migrating at once.
     static let migrationLock: Int64 = 0x61_69_74_69_63_6B_01
 
@@ -30,7 +32,7 @@ public final class PostgresMessageStore: MessageStore {
     /// password) when it cannot.
     public init(settings: PostgresSettings, logger: Logger) async throws {
         do {
-            try await Self.withConnection(settings, logger: logger) { _ in }
+            try await Self.withConnection(settings, purpose: "start", logger: logger) { _ in }
         } catch {
             throw StoreError.unavailable("cannot open database \(settings.display): \(Self.reason(error))")
         }
@@ -47,6 +49,7 @@ public final class PostgresMessageStore: MessageStore {
         }
         configuration.options.connectTimeout = .seconds(Int64(Self.callTimeout))
         configuration.options.maximumConnections = 10
+        configuration.options.additionalStartupParameters = [("application_name", Self.applicationName("pool"))]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
@@ -79,7 +82,9 @@ public final class PostgresMessageStore: MessageStore {
     /// pool starts so that a start that cannot connect fails with the server's own reason (no
     /// such role or database, wrong password, TLS refused) where the pool would retry until the
     /// call timeout.
-    static func withConnection<T>(_ settings: PostgresSettings, logger: Logger, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// `purpose` names it in `pg_stat_activity`.
+    static func withConnection<T>(_ settings: PostgresSettings, purpose: String, logger: Logger,
+                                  _ body: (PostgresConnection) async throws -> T) async throws -> T {
         var configuration: PostgresConnection.Configuration
         if let socket = settings.socketPath {
             configuration = .init(unixSocketPath: socket, username: settings.user, password: settings.password, database: settings.database)
@@ -92,6 +97,7 @@ public final class PostgresMessageStore: MessageStore {
                                   database: settings.database, tls: tls)
         }
         configuration.options.connectTimeout = .seconds(Int64(callTimeout))
+        configuration.options.additionalStartupParameters = [("application_name", applicationName(purpose))]
         let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
         do {
             let result = try await body(connection)
@@ -101,6 +107,25 @@ public final class PostgresMessageStore: MessageStore {
             try? await connection.close()
             throw error
         }
+    }
+
+    /// How a connection shows in `pg_stat_activity`: "ai-ticker <purpose>: <host> pid <N>"
+    /// (PostgreSQL keeps the first 63 bytes).
+    static func applicationName(_ purpose: String) -> String {
+        "ai-ticker \(purpose): \(Leadership.defaultInstanceName())"
+    }
+
+    /// Runs `body` on a connection of its own, closing the connection when `body` has not
+    /// finished within `seconds`: a query on a half-open connection would never return, even
+    /// cancelled, and closing it makes that query fail.
+    static func closing<T: Sendable>(_ connection: PostgresConnection, unlessDoneWithin seconds: Double,
+                                     _ body: () async throws -> T) async throws -> T {
+        let deadline = Task {
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            try? await connection.close()
+        }
+        defer { deadline.cancel() }
+        return try await body()
     }
 
     public func close() async {
@@ -152,6 +177,15 @@ public final class PostgresMessageStore: MessageStore {
             // One row per timer slot that was ticked: the key that keeps two instances that both
             // believe they lead from generating the same slot.
             "CREATE TABLE tick_slots (slot BIGINT PRIMARY KEY, instance TEXT NOT NULL, claimed_at TEXT NOT NULL)",
+        ]),
+        ("v3: shared provider health", [
+            // The leader's latest health check of each provider, for the instances standing by.
+            """
+            CREATE TABLE provider_health (
+                provider TEXT PRIMARY KEY, healthy BOOLEAN NOT NULL, latency_ms DOUBLE PRECISION NOT NULL, detail TEXT,
+                checked_at TEXT NOT NULL, instance TEXT NOT NULL
+            )
+            """,
         ]),
     ]
 
@@ -360,6 +394,35 @@ public final class PostgresMessageStore: MessageStore {
                 try await connection.query("DELETE FROM tick_slots WHERE slot < \(slot - 10_000)", logger: logger)
                 return claimed
             }
+        }
+    }
+
+    public func announceConfigurationChange(by instance: String) async throws {
+        _ = try await rows("SELECT pg_notify(\(Self.configurationChannel), \(instance))::text AS sent")
+    }
+
+    public func shareHealth(_ probes: [HealthProbe], by instance: String) async throws {
+        try await write { [logger] client in
+            try await client.withTransaction(logger: logger) { connection in
+                for probe in probes {
+                    try await connection.query("""
+                        INSERT INTO provider_health (provider, healthy, latency_ms, detail, checked_at, instance)
+                        VALUES (\(probe.provider), \(probe.result.healthy), \(probe.result.latencyMs), \(probe.result.detail),
+                                \(RFC3339.string(from: probe.checkedAt)), \(instance))
+                        ON CONFLICT (provider) DO UPDATE SET healthy = EXCLUDED.healthy, latency_ms = EXCLUDED.latency_ms,
+                            detail = EXCLUDED.detail, checked_at = EXCLUDED.checked_at, instance = EXCLUDED.instance
+                        """, logger: logger)
+                }
+            }
+        }
+    }
+
+    public func sharedHealth() async throws -> [HealthProbe] {
+        try await rows("SELECT provider, healthy, latency_ms, detail, checked_at FROM provider_health").map { row in
+            HealthProbe(provider: try row["provider"].decode(String.self),
+                        result: HealthCheckResult(healthy: try row["healthy"].decode(Bool.self), latencyMs: try row["latency_ms"].decode(Double.self),
+                                                  detail: try row["detail"].decode(String?.self)),
+                        checkedAt: RFC3339.date(from: try row["checked_at"].decode(String.self)) ?? .distantPast)
         }
     }
 

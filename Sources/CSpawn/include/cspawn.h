@@ -5,7 +5,8 @@
 
 /// Starts `path` with `argv` and `envp` in `directory`, as the leader of a new process group,
 /// with every signal at its default disposition and none blocked, and with `in_fd`, `out_fd`
-/// and `err_fd` as its standard input, output and error. Returns 0 or an errno value.
+/// and `err_fd` as its standard input, output and error, and no other descriptor of the caller.
+/// Returns 0 or an errno value.
 int cspawn_start(pid_t *pid, const char *path, const char *directory,
                  char *const argv[], char *const envp[], int in_fd, int out_fd, int err_fd);
 

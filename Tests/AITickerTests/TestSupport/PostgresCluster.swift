@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import Testing
 @testable import AITicker
@@ -83,23 +84,22 @@ final class PostgresCluster: Sendable {
     }
 
     /// Runs a program to its end; its output goes to a file (not a pipe: the server that
-    /// `pg_ctl start` leaves running would hold a pipe open), quoted when it fails. Spawned and
-    /// reaped here with `waitpid` on a Dispatch thread.
+    /// `pg_ctl start` leaves running would hold a pipe open), quoted when it fails. Spawned with
+    /// no descriptor of the test process but its standard ones (so the server holds none of
+    /// Foundation's `Process` sockets, which would hide another test's child's exit) and reaped
+    /// here with `waitpid` on a Dispatch thread.
     @discardableResult
     private func run(_ program: String, _ arguments: [String]) async throws -> String {
         let outputPath = "/tmp/ai-ticker-pg-output-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let status = try await offThePool { () throws -> Int32 in
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+            let input = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            let output = open(outputPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+            defer { _ = close(input); _ = close(output) }
             let argv = ([program] + arguments).map { strdup($0) } + [nil]
             defer { for pointer in argv { free(pointer) } }
             var pid: pid_t = 0
-            let spawned = posix_spawn(&pid, program, &actions, nil, argv, environ)
+            let spawned = cspawn_start(&pid, program, "/", argv, environ, input, output, output)
             guard spawned == 0 else { throw ClusterError("\(program) could not start: \(String(cString: strerror(spawned)))") }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
