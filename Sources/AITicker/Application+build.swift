@@ -79,7 +79,8 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     let leadership = asService && configuration.postgres != nil
         ? Leadership(instance: Leadership.defaultInstanceName(), role: .standby) { state in
             metrics.leader(state.role == .leader)
-            notifier.status(state.role == .leader ? "leading" : "standing by; the leader is \(state.leader ?? "not known yet")")
+            notifier.status(state.role == .leader ? "leading"
+                : state.unreachable.map { "nobody leads: the database is unreachable (\($0))" } ?? "standing by; the leader is \(state.leader ?? "not known yet")")
             logger.notice("role: \(state.role.rawValue)", metadata: ["leader": "\(state.leader ?? "-")"])
         }
         : Leadership.solo()

@@ -114,7 +114,7 @@ struct Generate: AsyncParsableCommand {
             print(Table.attempts(attempts))
             print("no message stored")
             throw ExitCode(1)
-        case .skipped:
+        case .skipped, .standby:
             throw ExitCode(1)
         }
     }

@@ -21,14 +21,15 @@ struct LeaderElectionTests {
     }
 
     /// `count` instances on one database, ticking every second.
-    func start(_ count: Int, url: String, workspace: TestWorkspace) async throws -> [Instance] {
+    func start(_ count: Int, url: String, workspace: TestWorkspace, environment: [String: String] = [:]) async throws -> [Instance] {
         try workspace.write("plugin_config.json", #"""
             {"plugins": {"m": {"plugin": "mock", "config": {"extra_params": {"content": "tick {uuid}"}}}},
              "ticker": {"interval_seconds": 1, "dedupe_window": 0}, "server": {"port": 0}}
             """#)
         var instances: [Instance] = []
         for _ in 0..<count {
-            let service = try ServiceProcess(arguments: [], directory: workspace.url, environment: ["DATABASE_URL": url, "TICKER_ADMIN_TOKEN": adminToken])
+            let service = try ServiceProcess(arguments: [], directory: workspace.url,
+                                             environment: ["DATABASE_URL": url, "TICKER_ADMIN_TOKEN": adminToken].merging(environment) { $1 })
             instances.append(Instance(service: service, port: try await service.port()))
         }
         return instances
@@ -74,7 +75,8 @@ struct LeaderElectionTests {
         let first = try await leader(among: instances)
         let standby = instances[(first + 1) % 3]
         let refused = try await httpPost("http://127.0.0.1:\(standby.port)/api/messages/generate")
-        #expect(refused.status == 503 && refused.body.contains("stands by"), "a standby never ticks: \(refused.body)")
+        #expect(refused.status == 503 && refused.body.contains(#""code":"standby""#) && refused.body.contains("stands by"),
+                "a standby never ticks: \(refused.body)")
 
         // What the leader stores reaches a standby's /api/message (served from memory) within a second.
         try await Task.sleep(for: .seconds(2))
@@ -117,9 +119,13 @@ struct LeaderElectionTests {
     @Test func theDatabaseStoppingAndReturningLosesNothingAndRecovers() async throws {
         let workspace = try TestWorkspace()
         let url = try await cluster().database()
-        let instances = try await start(2, url: url, workspace: workspace)
+        // Both tell one listener, as systemd on each host would hear its own.
+        let listener = try NotifyListener(abstract: true, directory: workspace.url.path)
+        let instances = try await start(2, url: url, workspace: workspace, environment: ["NOTIFY_SOCKET": listener.address])
         defer { for instance in instances { instance.service.signal(SIGKILL) } }
         _ = try await leader(among: instances)
+        #expect(await listener.wait(for: "STATUS=leading"))
+        #expect(await listener.wait(for: "STATUS=standing by; the leader is"))
         try await Task.sleep(for: .seconds(2))
         let before = try #require(try await latestID(instances[0]))
 
@@ -134,6 +140,7 @@ struct LeaderElectionTests {
         }
         let served = try await latestID(instances[1]) ?? 0
         #expect(served >= before)
+        #expect(await listener.wait(for: "STATUS=nobody leads: the database is unreachable"), "\(listener.messages.suffix(5))")
         for instance in instances {
             let paused = await eventually { ((try? await instance.health())?["scheduler"]?["paused_ticks"]?.doubleValue ?? 0) > 0 }
             let health = (try? await instance.health()) ?? .null
@@ -237,6 +244,75 @@ struct LeaderElectionTests {
                 a.service.signal(SIGKILL)
                 #expect(await eventually(within: 20) { vendors[1].requests.contains { $0.method == "GET" } }, "the new leader probes")
             }
+        }
+    }
+
+    /// Three instances behind a real nginx configured as docs/operations.md says: reads go to
+    /// every instance, and a manual tick through the proxy reaches the leader, whichever
+    /// instance nginx tries first.
+    @Test func behindNginxAnyInstanceAnswersAndAManualTickReachesTheLeader() async throws {
+        let nginx = "/usr/sbin/nginx"
+        try #require(FileManager.default.isExecutableFile(atPath: nginx), "nginx-light is installed by .ci/run")
+        let workspace = try TestWorkspace()
+        let url = try await cluster().database()
+        let instances = try await start(3, url: url, workspace: workspace)
+        defer { for instance in instances { instance.service.signal(SIGKILL) } }
+        _ = try await leader(among: instances)
+        let proxyPort = try freeLoopbackPort()
+        let prefix = workspace.path("nginx")
+        let servers = { (options: String) in instances.map { "server 127.0.0.1:\($0.port)\(options);" }.joined(separator: " ") }
+        try workspace.write("nginx/nginx.conf", """
+            daemon off;
+            pid \(prefix)/nginx.pid;
+            error_log \(prefix)/error.log;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                client_body_temp_path \(prefix)/body;
+                proxy_temp_path \(prefix)/proxy;
+                fastcgi_temp_path \(prefix)/fastcgi;
+                uwsgi_temp_path \(prefix)/uwsgi;
+                scgi_temp_path \(prefix)/scgi;
+                upstream ai_ticker { \(servers("")) }
+                upstream ai_ticker_ticks { \(servers(" max_fails=0")) }
+                server {
+                    listen 127.0.0.1:\(proxyPort);
+                    location / {
+                        proxy_pass http://ai_ticker;
+                        proxy_http_version 1.1;
+                        proxy_set_header Host $host;
+                    }
+                    location = /api/messages/generate {
+                        proxy_pass http://ai_ticker_ticks;
+                        proxy_http_version 1.1;
+                        proxy_set_header Host $host;
+                        proxy_next_upstream error timeout http_503 non_idempotent;
+                        proxy_read_timeout 130s;
+                    }
+                }
+            }
+            """)
+        let proxy = Process()
+        proxy.executableURL = URL(fileURLWithPath: nginx)
+        proxy.arguments = ["-c", "\(prefix)/nginx.conf", "-p", prefix, "-e", "\(prefix)/error.log"]
+        try proxy.run()
+        defer {
+            proxy.terminate()
+            proxy.waitUntilExit()
+        }
+        let base = "http://127.0.0.1:\(proxyPort)"
+        let up = await eventually { (try? await httpGet("\(base)/api/health"))?.status == 200 }
+        try #require(up, "nginx answers: \((try? String(contentsOfFile: "\(prefix)/error.log", encoding: .utf8)) ?? "")")
+
+        for _ in 0..<6 {
+            let tick = try await httpPost("\(base)/api/messages/generate")
+            #expect(tick.status == 201, "a manual tick through the proxy reaches the leader: \(tick.body)")
+        }
+        for _ in 0..<9 { #expect(try await httpGet("\(base)/api/message").status == 200) }
+        for instance in instances {
+            let metrics = try await httpGet("http://127.0.0.1:\(instance.port)/metrics").body
+            #expect(metrics.contains(#"ai_ticker_http_requests_total{route="/api/message",method="GET",status="200"}"#),
+                    "every instance took reads: \(instance.port)")
         }
     }
 }

@@ -74,6 +74,11 @@ struct MessagesController {
                            details: ["attempts": Self.json(attempts)])
         case .skipped:
             throw APIError(status: .conflict, code: "tick_in_progress", message: "a tick is already running")
+        case .standby(let leader):
+            // Nothing was done, so a load balancer may send the request on to another instance.
+            throw APIError(status: .serviceUnavailable, code: "standby",
+                           message: "this instance stands by; the leader (\(leader ?? "not known yet")) runs the ticks",
+                           details: ["leader": leader.map(JSONValue.string) ?? .null])
         }
     }
 

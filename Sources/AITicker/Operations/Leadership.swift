@@ -17,6 +17,8 @@ public final class Leadership: Sendable {
         /// The leading instance as it names itself, when known.
         public var leader: String?
         public var since: Date
+        /// Why the database could not be reached, while it cannot.
+        public var unreachable: String?
     }
 
     /// How this instance names itself to the others: host and process id.
@@ -39,9 +41,11 @@ public final class Leadership: Sendable {
     public var current: State { state.withLock { $0 } }
     public var isLeader: Bool { current.role == .leader }
 
-    func set(_ role: Role, leader: String?) {
+    func set(_ role: Role, leader: String?, unreachable: String? = nil) {
         let changed = state.withLock { state -> State? in
-            let next = State(role: role, leader: leader, since: state.role == role ? state.since : Date())
+            // An outage keeps its first reason: the next attempts' wording is no change of state.
+            let next = State(role: role, leader: leader, since: state.role == role ? state.since : Date(),
+                             unreachable: unreachable.map { state.unreachable ?? $0 })
             guard next != state else { return nil }
             state = next
             return next
@@ -79,7 +83,7 @@ struct LeaderElectionService: Service {
                 if leadership.isLeader, !Task.isShuttingDownGracefully {
                     logger.error("leader lock lost: stopped ticking", metadata: ["error": "\(PostgresMessageStore.reason(error))"])
                 }
-                leadership.set(.standby, leader: nil)
+                leadership.set(.standby, leader: nil, unreachable: PostgresMessageStore.reason(error))
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.period) }
         }

@@ -46,6 +46,9 @@ actor ProviderRouter {
     private var redactor = SecretRedactor(secrets: [])
     private let context: ProviderContext
     private var logger: Logger { context.logger }
+    /// Counts the replacements that added or changed a provider: health results taken before
+    /// the last one may describe providers that are gone, so the leader probes again.
+    private(set) var revision = 0
 
     init(registry: PluginRegistry, context: ProviderContext) {
         self.registry = registry
@@ -95,6 +98,7 @@ actor ProviderRouter {
         diff.removed = slots.map(\.entry.id).filter { id in !entries.contains { $0.id == id } }
         let retired = slots.filter { !kept.contains($0.entry.id) }.compactMap(\.provider)
         slots = newSlots
+        if !diff.added.isEmpty || !diff.changed.isEmpty { revision += 1 }
         for provider in retired { await provider.shutdown() }
         return diff
     }

@@ -43,7 +43,8 @@ struct SchedulerService: Service {
 /// Probes provider health every `health_check_interval` with the providers' free endpoints.
 /// Only the leader probes (one set of probes per database, not one per instance) and shares
 /// the results through the store; an instance standing by takes the shared results every few
-/// seconds, and probes at once when it becomes the leader.
+/// seconds, and probes at once when it becomes the leader. A reload that adds or changes a
+/// provider is followed by a probe within seconds.
 struct HealthCheckService: Service {
     let router: ProviderRouter
     let configuration: LiveConfiguration
@@ -53,14 +54,16 @@ struct HealthCheckService: Service {
     let logger: Logger
 
     func run() async throws {
-        var lastProbe: ContinuousClock.Instant?
+        var lastProbe: (at: ContinuousClock.Instant, revision: Int)?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let interval = Duration.seconds(configuration.value.routing.healthCheckInterval)
+            let revision = await router.revision
             if !leadership.isLeader {
                 lastProbe = nil
                 if let shared = try? await store.sharedHealth() { await router.apply(shared) }
-            } else if lastProbe.map({ $0 + interval <= .now }) ?? true {
-                lastProbe = .now
+            } else if lastProbe.map({ $0.at + interval <= .now || $0.revision != revision }) ?? true {
+                // Due, or a reload changed the providers: their last results may describe others.
+                lastProbe = (.now, revision)
                 let probes = await router.checkHealth()
                 do {
                     try await store.shareHealth(probes, by: leadership.instance)

@@ -12,6 +12,8 @@ public enum TickOutcome: Sendable {
     case storageFailed(attempts: [Attempt])
     /// Another tick was running.
     case skipped
+    /// This instance stands by: the leader (when known) runs the ticks.
+    case standby(leader: String?)
 }
 
 /// The tick pipeline: ask the best provider, check the answer, store and publish it, fall back
@@ -68,8 +70,7 @@ public actor TickService {
                 }
                 return .skipped
             }
-            let detail = "this instance stands by; the leader (\(state.leader ?? "not known yet")) runs the ticks"
-            return .failed(attempts: [Attempt(provider: "leader", outcome: .skipped, errorClass: .unavailable, detail: detail)], noProvider: true)
+            return .standby(leader: state.leader)
         }
         if let current {
             guard join else {
@@ -215,7 +216,7 @@ public actor TickService {
         case .archived: .archived
         case .failed: .failed
         case .storageFailed: .storageFailed
-        case .skipped: .skipped
+        case .skipped, .standby: .skipped  // never reached: neither runs a tick
         }
         let record = TickRecord(startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id, attempts: attempts)
         lastTick = record
