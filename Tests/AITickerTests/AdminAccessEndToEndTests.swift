@@ -26,46 +26,16 @@ struct AdminAccessEndToEndTests {
     }
 
     @Test func throughARealNginxReverseProxyAdminRoutesStillNeedTheToken() async throws {
-        let nginx = "/usr/sbin/nginx"
-        try #require(FileManager.default.isExecutableFile(atPath: nginx), "nginx-light is installed by .ci/run")
         let workspace = try TestWorkspace()
         let port = try freeLoopbackPort()
         let service = try await startService(workspace, port: port)
-        let proxyPort = try freeLoopbackPort()
-        let prefix = workspace.path("nginx")
-        try workspace.write("nginx/nginx.conf", """
-            daemon off;
-            pid \(prefix)/nginx.pid;
-            error_log \(prefix)/error.log;
-            events { worker_connections 64; }
-            http {
-                access_log off;
-                client_body_temp_path \(prefix)/body;
-                proxy_temp_path \(prefix)/proxy;
-                fastcgi_temp_path \(prefix)/fastcgi;
-                uwsgi_temp_path \(prefix)/uwsgi;
-                scgi_temp_path \(prefix)/scgi;
-                server {
-                    listen 127.0.0.1:\(proxyPort);
-                    location / { proxy_pass http://127.0.0.1:\(port); }
-                }
-            }
-            """)
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: nginx)
-        proxy.arguments = ["-c", "\(prefix)/nginx.conf", "-p", prefix, "-e", "\(prefix)/error.log"]
-        try proxy.run()
-        defer {
-            proxy.terminate()
-            proxy.waitUntilExit()
+        let proxy = try TestNginx(workspace: workspace) { listen in
+            "server { listen 127.0.0.1:\(listen); location / { proxy_pass http://127.0.0.1:\(port); } }"
         }
-        let base = "http://127.0.0.1:\(proxyPort)"
-        var up = false
-        for _ in 0..<100 where !up {
-            up = (try? await httpGet("\(base)/api/health"))?.status == 200
-            if !up { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        try #require(up, "nginx answers: \((try? String(contentsOfFile: "\(prefix)/error.log", encoding: .utf8)) ?? "")")
+        defer { proxy.stop() }
+        try await proxy.waitUntilUp()
+        let base = proxy.base
+        let proxyPort = proxy.port
 
         #expect(try await httpGet("\(base)/api/message").status == 200, "read routes stay public through the proxy")
         let anonymous = try await httpPost("\(base)/api/providers/reload", token: "")

@@ -251,58 +251,35 @@ struct LeaderElectionTests {
     /// every instance, and a manual tick through the proxy reaches the leader, whichever
     /// instance nginx tries first.
     @Test func behindNginxAnyInstanceAnswersAndAManualTickReachesTheLeader() async throws {
-        let nginx = "/usr/sbin/nginx"
-        try #require(FileManager.default.isExecutableFile(atPath: nginx), "nginx-light is installed by .ci/run")
         let workspace = try TestWorkspace()
         let url = try await cluster().database()
         let instances = try await start(3, url: url, workspace: workspace)
         defer { for instance in instances { instance.service.signal(SIGKILL) } }
         _ = try await leader(among: instances)
-        let proxyPort = try freeLoopbackPort()
-        let prefix = workspace.path("nginx")
         let servers = { (options: String) in instances.map { "server 127.0.0.1:\($0.port)\(options);" }.joined(separator: " ") }
-        try workspace.write("nginx/nginx.conf", """
-            daemon off;
-            pid \(prefix)/nginx.pid;
-            error_log \(prefix)/error.log;
-            events { worker_connections 256; }
-            http {
-                access_log off;
-                client_body_temp_path \(prefix)/body;
-                proxy_temp_path \(prefix)/proxy;
-                fastcgi_temp_path \(prefix)/fastcgi;
-                uwsgi_temp_path \(prefix)/uwsgi;
-                scgi_temp_path \(prefix)/scgi;
-                upstream ai_ticker { \(servers("")) }
-                upstream ai_ticker_ticks { \(servers(" max_fails=0")) }
-                server {
-                    listen 127.0.0.1:\(proxyPort);
-                    location / {
-                        proxy_pass http://ai_ticker;
-                        proxy_http_version 1.1;
-                        proxy_set_header Host $host;
-                    }
-                    location = /api/messages/generate {
-                        proxy_pass http://ai_ticker_ticks;
-                        proxy_http_version 1.1;
-                        proxy_set_header Host $host;
-                        proxy_next_upstream error timeout http_503 non_idempotent;
-                        proxy_read_timeout 130s;
-                    }
+        let proxy = try TestNginx(workspace: workspace) { listen in """
+            upstream ai_ticker { \(servers("")) }
+            upstream ai_ticker_ticks { \(servers(" max_fails=0")) }
+            server {
+                listen 127.0.0.1:\(listen);
+                location / {
+                    proxy_pass http://ai_ticker;
+                    proxy_http_version 1.1;
+                    proxy_set_header Host $host;
+                }
+                location = /api/messages/generate {
+                    proxy_pass http://ai_ticker_ticks;
+                    proxy_http_version 1.1;
+                    proxy_set_header Host $host;
+                    proxy_next_upstream error timeout http_503 non_idempotent;
+                    proxy_read_timeout 130s;
                 }
             }
-            """)
-        let proxy = Process()
-        proxy.executableURL = URL(fileURLWithPath: nginx)
-        proxy.arguments = ["-c", "\(prefix)/nginx.conf", "-p", prefix, "-e", "\(prefix)/error.log"]
-        try proxy.run()
-        defer {
-            proxy.terminate()
-            proxy.waitUntilExit()
+            """
         }
-        let base = "http://127.0.0.1:\(proxyPort)"
-        let up = await eventually { (try? await httpGet("\(base)/api/health"))?.status == 200 }
-        try #require(up, "nginx answers: \((try? String(contentsOfFile: "\(prefix)/error.log", encoding: .utf8)) ?? "")")
+        defer { proxy.stop() }
+        try await proxy.waitUntilUp()
+        let base = proxy.base
 
         for _ in 0..<6 {
             let tick = try await httpPost("\(base)/api/messages/generate")
