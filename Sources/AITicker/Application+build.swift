@@ -208,7 +208,8 @@ func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
     router.add(middleware: HostCheck(configuration: services.configuration))
     router.add(middleware: CompressionMiddleware(configuration: services.configuration.value.compression))
     let table = RouteTable(router: router, admin: AdminAuthMiddleware(configuration: services.configuration, metrics: services.metrics, logger: services.logger))
-    MessagesController(latest: services.latest, store: services.store, ticks: services.ticks).register(on: table)
+    MessagesController(latest: services.latest, store: services.store, ticks: services.ticks,
+                       compression: services.configuration.value.compression).register(on: table)
     ProvidersController(router: services.router, configuration: services.configuration, coordinator: services.reloads).register(on: table)
     ConfigController(configuration: services.configuration, coordinator: services.reloads).register(on: table)
     SystemController(configuration: services.configuration, router: services.router, store: services.store, ticks: services.ticks,

@@ -30,7 +30,7 @@ struct CompressionMiddleware: RouterMiddleware {
         if compressed == nil {
             let collector = BodyCollector()
             try await response.body.write(CollectingWriter(collector: collector))
-            compressed = try collector.buffer.compress(with: .gzip(configuration: .init(compressionLevel: Int32(configuration.level))))
+            compressed = try Self.gzip(collector.buffer, level: configuration.level)
             if let key, let compressed {
                 cache.bodies.withLock { cache in
                     if cache.count >= 16 { cache.removeAll() }
@@ -43,6 +43,11 @@ struct CompressionMiddleware: RouterMiddleware {
         response.headers[.contentLength] = nil
         if let etag { response.headers[.eTag] = Self.weak(etag) }
         return response
+    }
+
+    static func gzip(_ body: ByteBuffer, level: Int) throws -> ByteBuffer {
+        var body = body
+        return try body.compress(with: .gzip(configuration: .init(compressionLevel: Int32(level))))
     }
 
     /// A compressed body is another representation, so its validator is weak (as nginx does).

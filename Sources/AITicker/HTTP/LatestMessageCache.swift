@@ -31,6 +31,8 @@ public final class LatestMessageCache: Sendable {
     }
 
     private let current = Mutex<Snapshot?>(nil)
+    /// The encoded history pages, which each new message may change.
+    let history = HistoryPages()
     /// Each subscriber's feed and the client (address) it belongs to.
     private let subscribers = Mutex<(feeds: [UUID: AsyncStream<Event>.Continuation], clients: [UUID: String])>(([:], [:]))
 
@@ -40,7 +42,9 @@ public final class LatestMessageCache: Sendable {
 
     /// Replaces the snapshot unless `message` is older than the one held. `record` is the
     /// message's stored encoding when the caller has it (a tick), so it is not encoded again.
-    public func publish(_ message: Message, record: Data? = nil) {
+    /// `deletedUpTo`: the ids retention deleted when the message was stored, when the caller
+    /// knows (its own insert); history pages that reached them are dropped, all pages otherwise.
+    public func publish(_ message: Message, record: Data? = nil, deletedUpTo: Int64? = nil) {
         struct Summary: Encodable {
             let message: String
             let id: Int64
@@ -62,7 +66,9 @@ public final class LatestMessageCache: Sendable {
             held = snapshot
             return true
         }
-        if newest { broadcast(.message(snapshot)) }
+        guard newest else { return }
+        history.advance(deletedUpTo: deletedUpTo)
+        broadcast(.message(snapshot))
     }
 
     /// A feed of new messages and heartbeats. A subscriber that falls `buffer` events behind is

@@ -6,6 +6,8 @@ struct MessagesController {
     let latest: LatestMessageCache
     let store: any MessageStore
     let ticks: TickService
+    /// gzip settings: cached pages are compressed here, once per page.
+    let compression: CompressionConfiguration
 
     func register(on table: RouteTable) {
         table.add(.get, "/api/message") { request, _ in try latest(request, full: false) }
@@ -45,6 +47,31 @@ struct MessagesController {
             guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive message id") }
             before = value
         }
+        // Pages up to the message this instance serves are kept; one reaching past it (only
+        // possible while a new message is on its way here) is read as it is.
+        guard let head = latest.snapshot?.message.id, head < Int64.max, (before ?? head + 1) <= head + 1 else {
+            return Response.json(buffer: try await page(limit: limit, before: before).body)
+        }
+        let key = HistoryPages.Key(limit: limit, before: before ?? head + 1)
+        let pages = latest.history
+        var page = pages.page(key)
+        if page == nil {
+            let generation = pages.generation
+            page = try await self.page(limit: limit, before: key.before)
+            pages.store(page!, for: key, readAt: generation)
+        }
+        guard request.method == .get, compression.level > 0, page!.body.readableBytes >= compression.minimumSize,
+              CompressionMiddleware.acceptsGzip(request.headers[.acceptEncoding]) else {
+            return Response.json(buffer: page!.body)
+        }
+        // Compressed once per page; CompressionMiddleware leaves a body that already has an encoding.
+        let gzip = try page!.gzip ?? CompressionMiddleware.gzip(page!.body, level: compression.level)
+        if page!.gzip == nil { pages.store(gzip: gzip, for: key) }
+        return Response.json(buffer: gzip, headers: [.contentEncoding: "gzip"])
+    }
+
+    /// A page read from the store: `{"messages":[records…],"next_before":id|null}`.
+    private func page(limit: Int, before: Int64?) async throws -> HistoryPages.Page {
         let page = try await store.encodedMessages(limit: limit, before: before)
         var body = ByteBuffer(string: #"{"messages":["#)
         for (index, message) in page.enumerated() {
@@ -52,7 +79,7 @@ struct MessagesController {
             body.writeBytes(message.json)
         }
         body.writeString(#"],"next_before":\#(page.count == limit ? page.last.map { String($0.id) } ?? "null" : "null")}"#)
-        return Response.json(buffer: body)
+        return HistoryPages.Page(body: body, lowest: page.last?.id)
     }
 
     private func generate() async throws -> Response {

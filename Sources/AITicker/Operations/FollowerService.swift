@@ -73,7 +73,7 @@ struct FollowerService: Service {
                         group.addTask {
                             while true {
                                 try await Task.sleep(for: Self.heartbeat)
-                                try await PostgresMessageStore.closing(connection, unlessDoneWithin: 2) {
+                                _ = try await PostgresMessageStore.closing(connection, unlessDoneWithin: 2) {
                                     try await connection.query("SELECT 1", logger: logger)
                                 }
                             }

@@ -196,7 +196,7 @@ public actor TickService {
         case .generated(let message), .archived(let message):
             do {
                 let written = try await store.insert(message, retention: config.ticker.retention)
-                latest.publish(written.message, record: written.record)
+                latest.publish(written.message, record: written.record, deletedUpTo: written.message.id - Int64(config.ticker.retention))
                 stored = written.message
             } catch {
                 logger.error("could not store message", metadata: ["error": "\(error)"])
