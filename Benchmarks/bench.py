@@ -40,8 +40,8 @@ def start(argv, cwd=work, env=None):
     return tickerlib.start(argv, cwd=cwd, log=logs[-1], env=env)
 
 
-def wrk(url, connections, duration=DURATION):
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", url],
+def wrk(url, connections, duration=DURATION, headers=()):
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"] + [f"-H{h}" for h in headers] + [url],
                          capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
@@ -118,15 +118,18 @@ base = f"http://127.0.0.1:{port}"
 wait_for(f"{base}/api/message")
 time.sleep(1)
 results["rss_idle_mib"] = rss_mib(ours.pid)
+middle = max(2, count // 2)
+before_query = f"/api/messages?limit=200&before={middle}"
 _, message_body = get(f"{base}/api/message")
 _, history_body = get(f"{base}/api/messages?limit=50")
+_, before_body = get(base + before_query)
 static = os.path.join(work, "static")
 os.makedirs(os.path.join(static, "api"))
-for name, body in (("message", message_body), ("messages", history_body)):
+for name, body in (("message", message_body), ("messages", history_body), ("before", before_body)):
     with open(os.path.join(static, "api", name), "wb") as f:
         f.write(body)
 reference_port, nginx_port = free_port(), free_port()
-reference = start([reference_bin, str(reference_port), os.path.join(static, "api/message"), os.path.join(static, "api/messages")])
+reference = start([reference_bin, str(reference_port)] + [os.path.join(static, "api", name) for name in ("message", "messages", "before")])
 with open(os.path.join(work, "nginx.conf"), "w") as f:
     f.write(f"""
 worker_processes 2;
@@ -148,15 +151,29 @@ nginx = start(["nginx", "-c", os.path.join(work, "nginx.conf"), "-p", work])
 wait_for(f"http://127.0.0.1:{reference_port}/api/message")
 wait_for(f"http://127.0.0.1:{nginx_port}/api/message")
 servers = {"ai-ticker": base, "hummingbird-min": f"http://127.0.0.1:{reference_port}", "nginx": f"http://127.0.0.1:{nginx_port}"}
+# nginx serves the files as they are; the page below the middle id is measured against the
+# Hummingbird reference only (nginx would need a file per query).
 routes = {"/api/message": ("/api/message", "/api/message", "/api/message"),
-          "/api/messages?limit=50": ("/api/messages?limit=50", "/api/messages?limit=50", "/api/messages")}
+          "/api/messages?limit=50": ("/api/messages?limit=50", "/api/messages?limit=50", "/api/messages"),
+          "/api/messages?limit=200&before=(middle)": (before_query, before_query, None)}
 load = {}
 for route, paths in routes.items():
     for connections in (32, 256):
         for (name, url), path in zip(servers.items(), paths):
+            if path is None:
+                continue
             wrk(url + path, connections, duration=1)  # warm-up
             load[(route, connections, name)] = wrk(url + path, connections)
 results["load"] = load
+
+# --- gzip: the same history page compressed (made once per page) ------------------------------
+GZIP = ("Accept-Encoding: gzip",)
+with urllib.request.urlopen(urllib.request.Request(f"{base}/api/messages?limit=50", headers={"Accept-Encoding": "gzip"})) as response:
+    assert response.headers.get("Content-Encoding") == "gzip", "the history page is compressed"
+    gzip_bytes = len(response.read())
+wrk(f"{base}/api/messages?limit=50", 32, duration=1, headers=GZIP)
+results["gzip"] = {"plain_bytes": len(history_body), "gzip_bytes": gzip_bytes,
+                   "load": wrk(f"{base}/api/messages?limit=50", 32, headers=GZIP)}
 
 # --- memory after 1M requests, twice ---------------------------------------------------------
 def run_requests(n):
@@ -170,7 +187,7 @@ run_requests(LOAD_REQUESTS)
 results["rss_after_second_mib"] = rss_mib(ours.pid)
 
 # --- history page at the far end of the table ------------------------------------------------
-results["history_deep"] = wrk(f"{base}/api/messages?limit=50&before={max(2, count // 2)}", 32)
+results["history_deep"] = wrk(f"{base}/api/messages?limit=50&before={middle}", 32)
 
 # --- tick overhead: zero-latency provider, POST /api/messages/generate ------------------------
 with open(os.path.join(work, "admin_token")) as token_file:  # created by the service on first start
@@ -212,6 +229,8 @@ for route in routes:
     for connections in (32, 256):
         mine = load[(route, connections, "ai-ticker")]
         for name in servers:
+            if (route, connections, name) not in load:
+                continue
             row = load[(route, connections, name)]
             ratio = "" if name == "ai-ticker" else f"{mine['rps'] / row['rps']:.2f}"
             flag = f" ({row['errors']} non-2xx)" if row["errors"] else ""
@@ -222,6 +241,10 @@ print(f"- RSS: idle {results['rss_idle_mib']:.1f} MiB; after {LOAD_REQUESTS:,} r
       f"after {2 * LOAD_REQUESTS:,} {results['rss_after_second_mib']:.1f} MiB")
 print(f"- start-up with {count:,} messages: exec → READY=1 {results['startup_ready_ms']:.0f} ms, exec → first 200 of /api/message {results['startup_first_200_ms']:.0f} ms (median)")
 print(f"- history page (limit=50, before the middle id) at {count:,} messages: {deep['rps']:,.0f} req/s, p50 {deep['p50']:.2f} ms, p99 {deep['p99']:.2f} ms")
+gz = results["gzip"]
+print(f"- gzip: the newest history page (limit=50) is {gz['plain_bytes']:,} bytes, {gz['gzip_bytes']:,} compressed; "
+      f"{gz['load']['rps']:,.0f} req/s compressed at 32 connections ({gz['load']['rps'] / load[('/api/messages?limit=50', 32, 'ai-ticker')]['rps']:.2f}x the plain page), "
+      f"p99 {gz['load']['p99']:.2f} ms")
 print(f"- tick (zero-latency provider, start → stored → published): p50 {results['tick_ms_p50']:.2f} ms, p99 {results['tick_ms_p99']:.2f} ms; "
       f"POST /api/messages/generate + GET /api/message round trip p50 {results['generate_round_trip_ms_p50']:.2f} ms")
 print(f"- SSE fan-out: {fanout}")

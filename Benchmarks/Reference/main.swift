@@ -1,22 +1,25 @@
-// The reference for the benchmarks: the smallest Hummingbird server answering the two measured
-// routes with fixed bytes (read from files at start), with the same content type as ai-ticker.
-// Usage: bench-reference PORT MESSAGE_FILE HISTORY_FILE
+// The reference for the benchmarks: the smallest Hummingbird server answering the measured routes
+// with fixed bytes (read from files at start), with the same content type as ai-ticker. A history
+// request with `before` gets the BEFORE_FILE's bytes when one is given.
+// Usage: bench-reference PORT MESSAGE_FILE HISTORY_FILE [BEFORE_FILE]
 import Foundation
 import Hummingbird
 
 let arguments = CommandLine.arguments
-guard arguments.count == 4, let port = Int(arguments[1]) else {
-    FileHandle.standardError.write(Data("usage: bench-reference PORT MESSAGE_FILE HISTORY_FILE\n".utf8))
+guard arguments.count == 4 || arguments.count == 5, let port = Int(arguments[1]) else {
+    FileHandle.standardError.write(Data("usage: bench-reference PORT MESSAGE_FILE HISTORY_FILE [BEFORE_FILE]\n".utf8))
     exit(2)
 }
 let message = ByteBuffer(data: try Data(contentsOf: URL(fileURLWithPath: arguments[2])))
-let history = ByteBuffer(data: try Data(contentsOf: URL(fileURLWithPath: arguments[3])))
+let newest = ByteBuffer(data: try Data(contentsOf: URL(fileURLWithPath: arguments[3])))
+let before = arguments.count == 5 ? ByteBuffer(data: try Data(contentsOf: URL(fileURLWithPath: arguments[4]))) : newest
 let router = Router()
 router.get("/api/message") { _, _ in
     Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: message))
 }
-router.get("/api/messages") { _, _ in
-    Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: history))
+router.get("/api/messages") { request, _ in
+    let history = request.uri.queryParameters["before"] == nil ? newest : before
+    return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: history))
 }
 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
 try await app.runService()

@@ -157,17 +157,20 @@ public func buildApplication(
     let logger = services.logger
     let router = buildRouter(services)
     let liveness = SharedFlag()
+    let serverName = "ai-ticker"
     let server = configuration.server
     DescriptorLimit.check(server, logger: logger)
     let limits = ConnectionLimits(idle: .seconds(Int64(server.idleTimeoutSeconds)), read: .seconds(Int64(server.readTimeoutSeconds)),
                                   grace: .seconds(Int64(server.shutdownGraceSeconds)))
     let idle = IdleConnections()
+    let hotReads = HotReads(latest: services.latest, configuration: services.configuration, metrics: services.metrics,
+                            compression: configuration.compression, serverName: serverName)
     let application = Application(
         router: router,
         server: HTTPServerBuilder { responder in
-            GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, idle: idle, metrics: services.metrics)
+            GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, idle: idle, metrics: services.metrics, hotReads: hotReads)
         },
-        configuration: .init(address: .hostname(server.host, port: server.port), serverName: "ai-ticker",
+        configuration: .init(address: .hostname(server.host, port: server.port), serverName: serverName,
                              availableConnectionsDelegate: ConnectionLimit(maximum: server.maxConnections, idle: idle,
                                                                            metrics: services.metrics, logger: logger)),
         services: [

@@ -20,10 +20,9 @@ struct ConnectionTests {
             let stale = try RawConnection(port: port)
             stale.send("GET /api/health HTTP/1.1\nHost: 127.0.0.1\n\n")
             for (name, connection) in [("silent", silent), ("partial head", partialHead), ("partial body", partialBody), ("idle keep-alive", stale)] {
-                let started = ContinuousClock.now
-                let (text, closed) = try await connection.readUntilClosed(seconds: 10)
+                // Without the timeouts these would stay open; 20 s leaves a busy machine room.
+                let (text, closed) = try await connection.readUntilClosed(seconds: 20)
                 #expect(closed, "\(name) is closed")
-                #expect(ContinuousClock.now - started < .seconds(8), "\(name) within about the timeout (1 s), on a busy machine too")
                 if name == "idle keep-alive" { #expect(text.hasPrefix("HTTP/1.1 200")) }
             }
             // The test client's own keep-alive connection is closed by the short idle timeout too.
@@ -40,9 +39,10 @@ struct ConnectionTests {
             _ = await services.ticks.tick(trigger: .manual)
             let stream = try RawConnection(port: client.port!)
             stream.send("GET /api/stream HTTP/1.1\nHost: 127.0.0.1\n\n")
-            let (text, closed) = try await stream.readUntilClosed(seconds: 3)
-            #expect(!closed, "no timer runs while a response is being written")
+            let (text, _) = try await stream.readUntilClosed(seconds: 20, until: "event: message")
             #expect(text.contains("event: message"))
+            let (_, closed) = try await stream.readUntilClosed(seconds: 3)
+            #expect(!closed, "no timer runs while a response is being written: open for 3 s past a 1 s idle timeout")
         }
     }
 
@@ -57,9 +57,10 @@ struct ConnectionTests {
             #expect(closed)
             let kept = try RawConnection(port: client.port!)
             kept.send("GET /api/health HTTP/1.0\nConnection: keep-alive\n\n")
-            let (answer, keptClosed) = try await kept.readUntilClosed(seconds: 1)
+            let (answer, _) = try await kept.readUntilClosed(seconds: 20, until: "\r\n\r\n")
             #expect(answer.hasPrefix("HTTP/1.0 200") && answer.lowercased().contains("connection: keep-alive"))
-            #expect(!keptClosed)
+            let (_, keptClosed) = try await kept.readUntilClosed(seconds: 1)
+            #expect(!keptClosed, "kept open after the answer")
         }
     }
 
@@ -82,8 +83,8 @@ struct ConnectionTests {
         let answer = try await rawHTTP(port: port, "GET /api/health HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
         let waited = ContinuousClock.now - started
         #expect(answer.status == 200)
-        #expect(waited < .seconds(2), "served without waiting for the idle timeout (30 s): \(waited)")
-        let (streamed, streamClosed) = try await stream.readUntilClosed(seconds: 1)
+        #expect(waited < .seconds(10), "served without waiting for the idle timeout (30 s): \(waited)")
+        let (streamed, streamClosed) = try await stream.readUntilClosed(seconds: 20, until: "event: message")
         #expect(!streamClosed && streamed.contains("event: message"), "the stream is untouched")
         let metrics = try await rawHTTP(port: port, "GET /metrics HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n").text
         func value(_ name: String) -> Double {

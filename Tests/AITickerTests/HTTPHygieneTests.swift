@@ -40,7 +40,7 @@ struct HTTPHygieneTests {
 
 
                 """)
-            let (text, _) = try await connection.readUntilClosed(seconds: 8)
+            let (text, _) = try await connection.readUntilClosed(seconds: 20)
             #expect(text.contains("HTTP/1.1 200") && text.contains("HTTP/1.1 201"), "both answered: \(text.prefix(300))")
         }
     }

@@ -20,6 +20,17 @@ public final class LatestMessageCache: Sendable {
         /// The record as one Server-Sent Event, built once for every stream client.
         public let streamEvent: ByteBuffer
         public let etag: String
+
+        /// Whether `If-None-Match` names this message. Weak comparison (RFC 9110 §13.1.2): a
+        /// gzip response carries the weak form of the ETag.
+        func isMatched(by ifNoneMatch: String?) -> Bool {
+            ifNoneMatch?.split(separator: ",").contains { field in
+                var tag = field
+                while tag.first == " " || tag.first == "\t" { tag.removeFirst() }
+                while tag.last == " " || tag.last == "\t" { tag.removeLast() }
+                return tag == etag || tag == "W/" + etag || tag == "*"
+            } ?? false
+        }
     }
 
     /// One SSE event: `id:`, `event: message`, `data:` the record on one line.

@@ -28,12 +28,7 @@ struct MessagesController {
 
     private func latest(_ request: Request, full: Bool) throws -> Response {
         guard let snapshot = latest.snapshot else { throw APIError.notFound("no message yet") }
-        // Weak comparison (RFC 9110 §13.1.2): a gzip response carries the weak form of the ETag.
-        let matches = request.headers[.ifNoneMatch]?.split(separator: ",").contains { tag in
-            let tag = tag.trimmingCharacters(in: .whitespaces)
-            return tag == snapshot.etag || tag == "W/" + snapshot.etag || tag == "*"
-        }
-        if matches == true {
+        if snapshot.isMatched(by: request.headers[.ifNoneMatch]) {
             return Response(status: .notModified, headers: [.eTag: snapshot.etag])
         }
         return Response.json(buffer: full ? snapshot.recordBody : snapshot.summaryBody, headers: [.eTag: snapshot.etag, .cacheControl: "no-cache"])

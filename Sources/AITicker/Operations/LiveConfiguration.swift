@@ -11,6 +11,11 @@ public final class LiveConfiguration: Sendable {
 
     public var value: AppConfiguration { current.withLock { $0.configuration } }
 
+    /// What `HostCheck` needs, without copying the whole configuration.
+    var hostRules: (server: String, access: AccessConfiguration) {
+        current.withLock { ($0.configuration.server.host, $0.configuration.access) }
+    }
+
     /// Every plugin on offer, external ones with their path, status and errors (`GET /api/plugins`).
     public var plugins: PluginCatalog { current.withLock { $0.plugins } }
 

@@ -40,15 +40,19 @@ public struct TickerMetrics: Sendable {
     }
 
     func httpRequest(route: String, method: String, status: Int) {
+        httpRequestCounter(route: route, method: method, status: status).increment()
+    }
+
+    /// The counter `httpRequest` increments, for a caller that keeps it.
+    func httpRequestCounter(route: String, method: String, status: Int) -> CoreMetrics.Counter {
         let key = "\(route) \(method) \(status)"
-        let counter = requestCounters.counters.withLock { counters in
+        return requestCounters.counters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = Counter(label: "ai_ticker_http_requests_total",
                                   dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory)
             counters[key] = counter
             return counter
         }
-        counter.increment()
     }
 
     func providerHealth(_ statuses: [ProviderStatus]) {

@@ -110,13 +110,13 @@ final class RawConnection: @unchecked Sendable {  // one test uses it at a time
         _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    /// Reads until the server closes the connection or `seconds` pass; returns what came and
-    /// whether the server closed it.
-    func readUntilClosed(seconds: Int) async throws -> (text: String, closed: Bool) {
-        try await offThePool { self.blockingRead(seconds: seconds) }
+    /// Reads until the server closes the connection, `seconds` pass or what came contains
+    /// `until`; returns what came and whether the server closed it.
+    func readUntilClosed(seconds: Int, until: String? = nil) async throws -> (text: String, closed: Bool) {
+        try await offThePool { self.blockingRead(seconds: seconds, until: until) }
     }
 
-    fileprivate func blockingRead(seconds: Int) -> (text: String, closed: Bool) {
+    fileprivate func blockingRead(seconds: Int, until: String? = nil) -> (text: String, closed: Bool) {
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let deadline = ContinuousClock.now + .seconds(seconds)
@@ -130,6 +130,7 @@ final class RawConnection: @unchecked Sendable {  // one test uses it at a time
                 return (String(decoding: received, as: UTF8.self), true)
             }
             received += buffer[0..<count]
+            if let until, String(decoding: received, as: UTF8.self).contains(until) { return (String(decoding: received, as: UTF8.self), false) }
         }
         return (String(decoding: received, as: UTF8.self), false)
     }

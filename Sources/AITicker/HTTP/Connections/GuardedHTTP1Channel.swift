@@ -6,12 +6,14 @@ import NIOHTTP1
 import NIOHTTPTypesHTTP1
 
 /// Hummingbird's HTTP/1 child channel with a `ConnectionGuard` between the HTTP/1 codec and the
-/// HTTP types codec, where it sees each request's version, head and end.
+/// HTTP types codec, where it sees each request's version, head and end, and after it the
+/// `HotReadHandler`, which answers the latest message there.
 struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     let inner: HTTP1Channel
     let limits: ConnectionLimits
     let idle: IdleConnections
     let metrics: TickerMetrics
+    let hotReads: HotReads
 
     var responder: HTTPChannelHandler.Responder { inner.responder }
 
@@ -19,6 +21,7 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let codec = try channel.pipeline.syncOperations.handler(type: HTTP1ToHTTPServerCodec.self)
             try channel.pipeline.syncOperations.addHandler(ConnectionGuard(limits: limits, idle: idle, metrics: metrics), position: .before(codec))
+            try channel.pipeline.syncOperations.addHandler(HotReadHandler(reads: hotReads), position: .before(codec))
             return value
         }
     }

@@ -1,0 +1,151 @@
+import CoreMetrics
+import Glibc
+import NIOCore
+import NIOHTTP1
+
+/// What the hot-read handler of every connection shares.
+struct HotReads: Sendable {
+    let latest: LatestMessageCache
+    let configuration: LiveConfiguration
+    let metrics: TickerMetrics
+    /// Not reloadable: read once, as `CompressionMiddleware` does.
+    let compression: CompressionConfiguration
+    let serverName: String
+}
+
+/// Answers `GET` and `HEAD /api/message` on the event loop, from the bytes `LatestMessageCache`
+/// keeps, without the router, the middleware chain or a task: the one route every screen polls.
+/// The answer is the one the router would give, header for header (the tests compare both), and
+/// it is counted in the same metric. Anything else goes on to the router, and so does every
+/// request while an earlier one on the connection is still being answered there, so answers
+/// keep their order. Requests it would not answer exactly as the router does (a `Host` that
+/// is refused, a body, a query, a client that would get gzip) go on too.
+final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let path = "/api/message"
+
+    private enum Answer {
+        case ok(head: Bool)
+        case notModified
+    }
+
+    private let reads: HotReads
+    /// Requests passed on to the router whose answers have not ended yet.
+    private var passedOn = 0
+    /// The request answered here, once its end has arrived.
+    private var answering: (answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot)?
+    /// The heads for the message held and the current second, built once per change.
+    private var built: (id: Int64, second: Int, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer)?
+    private var counters: [String: CoreMetrics.Counter] = [:]
+
+    init(reads: HotReads) {
+        self.reads = reads
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if passedOn == 0, answering == nil, let snapshot = reads.latest.snapshot, let answer = answer(head, snapshot) {
+                answering = (answer, head.method, snapshot)
+                return
+            }
+            passedOn += 1
+        case .body:
+            if answering != nil { return }
+        case .end:
+            if let (answer, method, snapshot) = answering {
+                answering = nil
+                write(answer, method: method, snapshot: snapshot, context: context)
+                return
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data), passedOn > 0 { passedOn -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    /// What to answer, or nil to pass the request on.
+    private func answer(_ head: HTTPRequestHead, _ snapshot: LatestMessageCache.Snapshot) -> Answer? {
+        guard head.method == .GET || head.method == .HEAD, head.uri == Self.path,
+              !head.headers.contains(name: "transfer-encoding"),
+              head.headers["content-length"].allSatisfy({ $0 == "0" }) else { return nil }
+        let hosts = head.headers["host"]
+        if hosts.count > 1 { return nil }
+        if let authority = hosts.first {
+            let (server, access) = reads.configuration.hostRules
+            if access.listensOnLoopback || !access.allowedHosts.isEmpty,
+               !HostCheck.allows(host: HostCheck.hostname(authority), server: server, access: access) { return nil }
+        }
+        if snapshot.isMatched(by: Self.joined(head.headers["if-none-match"])) { return .notModified }
+        if head.method == .GET, reads.compression.level > 0, snapshot.summaryBody.readableBytes >= reads.compression.minimumSize,
+           CompressionMiddleware.acceptsGzip(Self.joined(head.headers["accept-encoding"])) {
+            return nil
+        }
+        return .ok(head: head.method == .HEAD)
+    }
+
+    /// Repeated fields as one, as the router's request has them.
+    private static func joined(_ values: [String]) -> String? {
+        values.isEmpty ? nil : values.joined(separator: ", ")
+    }
+
+    private func write(_ answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, context: ChannelHandlerContext) {
+        let second = time(nil)
+        if built?.id != snapshot.message.id || built?.second != second {
+            built = Self.heads(snapshot, date: Self.httpDate(second), compression: reads.compression, serverName: reads.serverName)
+            built!.second = second
+        }
+        let status: Int
+        switch answer {
+        case .ok(let headOnly):
+            status = 200
+            context.write(wrapOutboundOut(.head(built!.ok)), promise: nil)
+            if !headOnly { context.write(wrapOutboundOut(.body(.byteBuffer(built!.body))), promise: nil) }
+        case .notModified:
+            status = 304
+            context.write(wrapOutboundOut(.head(built!.notModified)), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        count(method: method.rawValue, status: status)
+    }
+
+    private func count(method: String, status: Int) {
+        let key = "\(method) \(status)"
+        if counters[key] == nil { counters[key] = reads.metrics.httpRequestCounter(route: Self.path, method: method, status: status) }
+        counters[key]!.increment()
+    }
+
+    private static func heads(_ snapshot: LatestMessageCache.Snapshot, date: String, compression: CompressionConfiguration,
+                              serverName: String) -> (id: Int64, second: Int, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer) {
+        var ok = HTTPHeaders([
+            ("Content-Type", "application/json; charset=utf-8"), ("ETag", snapshot.etag), ("Cache-Control", "no-cache"),
+            ("Content-Length", String(snapshot.summaryBody.readableBytes)),
+        ])
+        if compression.level > 0 { ok.add(name: "Vary", value: "Accept-Encoding") }
+        let tail = [("X-Content-Type-Options", "nosniff"), ("Date", date), ("Server", serverName)]
+        ok.add(contentsOf: tail)
+        var notModified = HTTPHeaders([("ETag", snapshot.etag)])
+        notModified.add(contentsOf: tail)
+        return (snapshot.message.id, 0, HTTPResponseHead(version: .http1_1, status: .ok, headers: ok),
+                HTTPResponseHead(version: .http1_1, status: .notModified, headers: notModified), snapshot.summaryBody)
+    }
+
+    /// RFC 9110's IMF-fixdate: `Wed, 02 Dec 2026 12:45:07 GMT`.
+    static func httpDate(_ seconds: Int) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Testing
+@testable import AITicker
+
+/// `GET /api/message` is answered under the router (`HotReadHandler`); a client must not be able
+/// to tell.
+@Suite("The latest message answered on the event loop")
+struct HotReadTests {
+    /// The response as text without its `Date` line (the two paths may cross a second).
+    static func undated(_ text: String) -> String {
+        text.split(separator: "\r\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("Date: ") }.joined(separator: "\r\n")
+    }
+
+    /// The same request to `/api/message` (answered under the router) and to `/api/message?via=router`.
+    static func bothWays(port: Int, _ request: (String) -> String) async throws -> (hot: String, router: String) {
+        let hot = try await rawHTTP(port: port, request("/api/message")).text
+        let router = try await rawHTTP(port: port, request("/api/message?via=router")).text
+        return (undated(hot), undated(router))
+    }
+
+    static func requestCount(_ port: Int, method: String, status: Int) async throws -> Double {
+        let text = try await rawHTTP(port: port, "GET /metrics HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n").text
+        let prefix = #"ai_ticker_http_requests_total{route="/api/message",method="\#(method)",status="\#(status)"} "#
+        return text.split(separator: "\n").first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) } ?? 0
+    }
+
+    /// One service for every case, so the suite starts one more server, not eight.
+    static let cases = [
+        "GET %@ HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n",
+        "HEAD %@ HTTP/1.1\nHost: localhost:8080\nConnection: close\n\n",
+        "GET %@ HTTP/1.1\nHost: 127.0.0.1\nIf-None-Match: \"m1\"\nConnection: close\n\n",
+        "GET %@ HTTP/1.1\nHost: 127.0.0.1\nIf-None-Match: \"m0\", W/\"m1\"\nConnection: close\n\n",
+        "GET %@ HTTP/1.1\nHost: 127.0.0.1\nIf-None-Match: \"m0\"\nAccept-Encoding: gzip, br\nConnection: close\n\n",
+        "GET %@ HTTP/1.0\n\n",
+        "GET %@ HTTP/1.1\nHost: evil.example\nConnection: close\n\n",
+        // Pipelined: a route the router answers between two hot reads.
+        "GET %@ HTTP/1.1\nHost: 127.0.0.1\n\nGET /api/messages/1 HTTP/1.1\nHost: 127.0.0.1\n\nHEAD %@ HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n",
+    ]
+
+    @Test func anAnswerIsTheRoutersByteForByte() async throws {
+        let workspace = try TestWorkspace()
+        try await workspace.withApp(live: true) { services, _, client in
+            _ = await services.ticks.tick(trigger: .manual)
+            for template in Self.cases {
+                let (hot, router) = try await Self.bothWays(port: client.port!) { template.replacingOccurrences(of: "%@", with: $0) }
+                #expect(hot.hasPrefix("HTTP/1."), "\(template)")
+                #expect(hot == router, "\(template)")
+            }
+        }
+    }
+
+    @Test func aClientThatWouldGetGzipIsAnsweredByTheRouterAndEveryAnswerIsCounted() async throws {
+        let workspace = try TestWorkspace()
+        try await workspace.withApp(environment: ["COMPRESS_MIN_SIZE": "10"], live: true) { services, _, client in
+            _ = await services.ticks.tick(trigger: .manual)
+            let port = client.port!
+            let (hot, router) = try await Self.bothWays(port: port) { "GET \($0) HTTP/1.1\nHost: 127.0.0.1\nAccept-Encoding: gzip\nConnection: close\n\n" }
+            #expect(hot.contains("Content-Encoding: gzip") && hot.contains("ETag: W/\"m1\""))
+            #expect(hot == router)
+            let before = (try await Self.requestCount(port, method: "GET", status: 200), try await Self.requestCount(port, method: "HEAD", status: 200),
+                          try await Self.requestCount(port, method: "GET", status: 304))
+            for _ in 0..<3 { _ = try await rawHTTP(port: port, "GET /api/message HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n") }
+            _ = try await rawHTTP(port: port, "HEAD /api/message HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
+            _ = try await rawHTTP(port: port, "GET /api/message HTTP/1.1\nHost: 127.0.0.1\nIf-None-Match: \"m1\"\nConnection: close\n\n")
+            #expect(try await Self.requestCount(port, method: "GET", status: 200) == before.0 + 3)
+            #expect(try await Self.requestCount(port, method: "HEAD", status: 200) == before.1 + 1)
+            #expect(try await Self.requestCount(port, method: "GET", status: 304) == before.2 + 1)
+        }
+    }
+
+    /// The handler alone: it answers the route itself, passes everything else on, and while an
+    /// answer from the router is outstanding it passes the route on too.
+    @Test func theHandlerAnswersItselfOnlyWhileNothingIsOutstanding() async throws {
+        let workspace = try TestWorkspace()
+        let (services, _) = try await workspace.services()
+        _ = await services.ticks.tick(trigger: .manual)
+        let reads = HotReads(latest: services.latest, configuration: services.configuration, metrics: services.metrics,
+                             compression: services.configuration.value.compression, serverName: "ai-ticker")
+        let channel = EmbeddedChannel(handler: HotReadHandler(reads: reads))
+        func request(_ uri: String) throws {
+            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri)
+            head.headers.add(name: "Host", value: "127.0.0.1")
+            try channel.writeInbound(HTTPServerRequestPart.head(head))
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+        try request("/api/message")
+        #expect(try channel.readInbound(as: HTTPServerRequestPart.self) == nil, "not passed on")
+        guard case .head(let answer)? = try channel.readOutbound(as: HTTPServerResponsePart.self) else { Issue.record("no answer"); return }
+        #expect(answer.status == .ok && answer.headers["ETag"] == ["\"m1\""])
+        guard case .body(.byteBuffer(let body))? = try channel.readOutbound(as: HTTPServerResponsePart.self) else { Issue.record("no body"); return }
+        #expect(body == services.latest.snapshot?.summaryBody)
+        #expect(try channel.readOutbound(as: HTTPServerResponsePart.self) == .end(nil))
+
+        try request("/api/health")
+        try request("/api/message")
+        var passed: [String] = []
+        while let part = try channel.readInbound(as: HTTPServerRequestPart.self) {
+            if case .head(let head) = part { passed.append(head.uri) }
+        }
+        #expect(passed == ["/api/health", "/api/message"], "behind an outstanding answer, in order")
+        #expect(try channel.readOutbound(as: HTTPServerResponsePart.self) == nil)
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))  // the router's answers end
+        try channel.writeOutbound(HTTPServerResponsePart.end(nil))
+        while try channel.readOutbound(as: HTTPServerResponsePart.self) != nil {}
+        try request("/api/message")
+        #expect(try channel.readInbound(as: HTTPServerRequestPart.self) == nil, "answered here again")
+        #expect(try channel.readOutbound(as: HTTPServerResponsePart.self) != nil)
+        _ = try channel.finish()
+        await services.shutdown()
+    }
+
+    @Test func datesAreIMFFixdate() {
+        #expect(HotReadHandler.httpDate(0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+        #expect(HotReadHandler.httpDate(1_796_215_507) == "Wed, 02 Dec 2026 12:45:07 GMT")
+    }
+}
