@@ -14,10 +14,11 @@ struct HotReadTests {
         text.split(separator: "\r\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("Date: ") }.joined(separator: "\r\n")
     }
 
-    /// The same request to `/api/message` (answered under the router) and to `/api/message?via=router`.
-    static func bothWays(port: Int, _ request: (String) -> String) async throws -> (hot: String, router: String) {
-        let hot = try await rawHTTP(port: port, request("/api/message")).text
-        let router = try await rawHTTP(port: port, request("/api/message?via=router")).text
+    /// The same request to `path` (answered under the router) and with a query parameter the
+    /// handler leaves to the router (which ignores it).
+    static func bothWays(port: Int, path: String = "/api/message", _ request: (String) -> String) async throws -> (hot: String, router: String) {
+        let hot = try await rawHTTP(port: port, request(path)).text
+        let router = try await rawHTTP(port: port, request(path + (path.contains("?") ? "&" : "?") + "via=router")).text
         return (undated(hot), undated(router))
     }
 
@@ -49,6 +50,39 @@ struct HotReadTests {
                 #expect(hot.hasPrefix("HTTP/1."), "\(template)")
                 #expect(hot == router, "\(template)")
             }
+        }
+    }
+
+    /// Kept history pages, plain and compressed, GET and HEAD.
+    @Test func aKeptHistoryPageIsTheRoutersByteForByte() async throws {
+        let workspace = try TestWorkspace()
+        let config = pluginConfig(#"{"m": {"plugin": "mock"}}"#)
+        try await workspace.withApp(config: config, environment: ["COMPRESS_MIN_SIZE": "300"], live: true) { services, _, client in
+            for _ in 0..<5 { _ = await services.ticks.tick(trigger: .manual) }
+            let port = client.port!
+            let pages = ["/api/messages", "/api/messages?limit=2", "/api/messages?before=4&limit=3", "/api/messages?limit=1&before=1"]
+            for path in pages {
+                _ = try await rawHTTP(port: port, "GET \(path)&via=router HTTP/1.1\nHost: 127.0.0.1\nAccept-Encoding: gzip\nConnection: close\n\n".replacingOccurrences(of: "s&via", with: "s?via"))
+            }
+            #expect(services.latest.history.count == pages.count, "the router kept each page")
+            for path in pages {
+                for extra in ["", "Accept-Encoding: gzip\n", "Accept-Encoding: gzip;q=0\n"] {
+                    for method in ["GET", "HEAD"] {
+                        let (hot, router) = try await Self.bothWays(port: port, path: path) { "\(method) \($0) HTTP/1.1\nHost: 127.0.0.1\n\(extra)Connection: close\n\n" }
+                        #expect(hot.hasPrefix("HTTP/1.1 200"), "\(method) \(path) \(extra)")
+                        #expect(hot == router, "\(method) \(path) \(extra)")
+                    }
+                }
+            }
+            let zipped = try await rawHTTP(port: port, "GET /api/messages HTTP/1.1\nHost: 127.0.0.1\nAccept-Encoding: gzip\nConnection: close\n\n").text
+            #expect(zipped.contains("Content-Encoding: gzip"))
+            for bad in ["/api/messages?limit=0", "/api/messages?limit=201", "/api/messages?before=0", "/api/messages?limit=2&limit=3"] {
+                let (hot, router) = try await Self.bothWays(port: port, path: bad) { "GET \($0) HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n" }
+                #expect(hot == router, "\(bad)")
+            }
+            #expect(HotReadHandler.pageQuery("/api/messages?limit=7&before=9")! == (7, 9))
+            #expect(HotReadHandler.pageQuery("/api/messages?limit=0") == nil && HotReadHandler.pageQuery("/api/messagesx") == nil)
+            #expect(HotReadHandler.pageQuery("/api/messages?limit=+5") == nil && HotReadHandler.pageQuery("/api/messages?before=1&x=1") == nil)
         }
     }
 

@@ -31,6 +31,19 @@ final class HistoryPages: Sendable {
         var size: Int { body.readableBytes + (gzip?.readableBytes ?? 0) }
     }
 
+    /// The key of the page `limit`/`before` asks for while `head` is the message served; nil
+    /// when that page is not kept: no message yet, or one reaching past `head` (only possible
+    /// while a new message is on its way here), which is read as it is.
+    static func key(limit: Int, before: Int64?, head: Int64?) -> Key? {
+        guard let head, head < Int64.max, (before ?? head + 1) <= head + 1 else { return nil }
+        return Key(limit: limit, before: before ?? head + 1)
+    }
+
+    /// The compressed body goes to clients that accept gzip, for pages of `minimumSize` or more.
+    static func wantsGzip(_ page: Page, acceptEncoding: String?, compression: CompressionConfiguration) -> Bool {
+        compression.level > 0 && page.body.readableBytes >= compression.minimumSize && CompressionMiddleware.acceptsGzip(acceptEncoding)
+    }
+
     private struct State {
         var pages: [Key: Page] = [:]
         var bytes = 0

@@ -42,12 +42,9 @@ struct MessagesController {
             guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive message id") }
             before = value
         }
-        // Pages up to the message this instance serves are kept; one reaching past it (only
-        // possible while a new message is on its way here) is read as it is.
-        guard let head = latest.snapshot?.message.id, head < Int64.max, (before ?? head + 1) <= head + 1 else {
+        guard let key = HistoryPages.key(limit: limit, before: before, head: latest.snapshot?.message.id) else {
             return Response.json(buffer: try await page(limit: limit, before: before).body)
         }
-        let key = HistoryPages.Key(limit: limit, before: before ?? head + 1)
         let pages = latest.history
         var page = pages.page(key)
         if page == nil {
@@ -55,8 +52,7 @@ struct MessagesController {
             page = try await self.page(limit: limit, before: key.before)
             pages.store(page!, for: key, readAt: generation)
         }
-        guard request.method == .get, compression.level > 0, page!.body.readableBytes >= compression.minimumSize,
-              CompressionMiddleware.acceptsGzip(request.headers[.acceptEncoding]) else {
+        guard request.method == .get, HistoryPages.wantsGzip(page!, acceptEncoding: request.headers[.acceptEncoding], compression: compression) else {
             return Response.json(buffer: page!.body)
         }
         // Compressed once per page; CompressionMiddleware leaves a body that already has an encoding.

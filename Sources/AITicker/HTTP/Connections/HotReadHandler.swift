@@ -13,13 +13,14 @@ struct HotReads: Sendable {
     let serverName: String
 }
 
-/// Answers `GET` and `HEAD /api/message` on the event loop, from the bytes `LatestMessageCache`
-/// keeps, without the router, the middleware chain or a task: the one route every screen polls.
-/// The answer is the one the router would give, header for header (the tests compare both), and
-/// it is counted in the same metric. Anything else goes on to the router, and so does every
-/// request while an earlier one on the connection is still being answered there, so answers
-/// keep their order. Requests it would not answer exactly as the router does (a `Host` that
-/// is refused, a body, a query, a client that would get gzip) go on too.
+/// Answers `GET` and `HEAD /api/message`, and history pages `HistoryPages` holds, on the event
+/// loop from the bytes kept, without the router, the middleware chain or a task: the routes
+/// every screen polls. The answer is the one the router would give, header for header (the
+/// tests compare both), and it is counted in the same metric. Anything else goes on to the
+/// router, and so does every request while an earlier one on the connection is still being
+/// answered there, so answers keep their order. Requests it would not answer exactly as the
+/// router does (a `Host` that is refused, a body, an unusual query, a page not held, a
+/// compressed body not made yet) go on too; the router then fills the cache.
 final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -27,10 +28,12 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     static let path = "/api/message"
+    static let history = "/api/messages"
 
     private enum Answer {
         case ok(head: Bool)
         case notModified
+        case page(HistoryPages.Page, gzip: Bool)
     }
 
     private let reads: HotReads
@@ -39,7 +42,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// The request answered here, once its end has arrived.
     private var answering: (answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot)?
     /// The heads for the message held and the current second, built once per change.
-    private var built: (id: Int64, second: Int, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer)?
+    private var built: (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer)?
     private var counters: [String: CoreMetrics.Counter] = [:]
 
     init(reads: HotReads) {
@@ -73,7 +76,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// What to answer, or nil to pass the request on.
     private func answer(_ head: HTTPRequestHead, _ snapshot: LatestMessageCache.Snapshot) -> Answer? {
-        guard head.method == .GET || head.method == .HEAD, head.uri == Self.path,
+        guard head.method == .GET || head.method == .HEAD, head.uri.hasPrefix(Self.path),
               !head.headers.contains(name: "transfer-encoding"),
               head.headers["content-length"].allSatisfy({ $0 == "0" }) else { return nil }
         let hosts = head.headers["host"]
@@ -83,12 +86,43 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if access.listensOnLoopback || !access.allowedHosts.isEmpty,
                !HostCheck.allows(host: HostCheck.hostname(authority), server: server, access: access) { return nil }
         }
+        if head.uri != Self.path {
+            guard let (limit, before) = Self.pageQuery(head.uri),
+                  let key = HistoryPages.key(limit: limit, before: before, head: snapshot.message.id),
+                  let page = reads.latest.history.page(key) else { return nil }
+            guard head.method == .GET,
+                  HistoryPages.wantsGzip(page, acceptEncoding: Self.joined(head.headers["accept-encoding"]), compression: reads.compression)
+            else { return .page(page, gzip: false) }
+            return page.gzip == nil ? nil : .page(page, gzip: true)
+        }
         if snapshot.isMatched(by: Self.joined(head.headers["if-none-match"])) { return .notModified }
         if head.method == .GET, reads.compression.level > 0, snapshot.summaryBody.readableBytes >= reads.compression.minimumSize,
            CompressionMiddleware.acceptsGzip(Self.joined(head.headers["accept-encoding"])) {
             return nil
         }
         return .ok(head: head.method == .HEAD)
+    }
+
+    /// `/api/messages` with nothing but `limit` and `before`, each at most once, as plain numbers
+    /// in range; anything else is for the router, which explains what is wrong.
+    static func pageQuery(_ uri: String) -> (limit: Int, before: Int64?)? {
+        guard uri.hasPrefix(history) else { return nil }
+        let rest = uri.dropFirst(history.count)
+        var limit: Int?, before: Int64?
+        if !rest.isEmpty {
+            guard rest.first == "?" else { return nil }
+            for pair in rest.dropFirst().split(separator: "&", omittingEmptySubsequences: false) {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, (1...18).contains(parts[1].utf8.count), parts[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                      let value = Int64(parts[1]) else { return nil }
+                switch parts[0] {
+                case "limit" where limit == nil && (1...200).contains(value): limit = Int(value)
+                case "before" where before == nil && value > 0: before = value
+                default: return nil
+                }
+            }
+        }
+        return (limit ?? 20, before)
     }
 
     /// Repeated fields as one, as the router's request has them.
@@ -102,10 +136,21 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             built = Self.heads(snapshot, date: Self.httpDate(second), compression: reads.compression, serverName: reads.serverName)
             built!.second = second
         }
-        let status: Int
+        var status = 200
         switch answer {
+        case .page(let page, let gzip):
+            let body = gzip ? page.gzip! : page.body
+            var headers = HTTPHeaders([("Content-Type", "application/json; charset=utf-8")])
+            if gzip { headers.add(name: "Content-Encoding", value: "gzip") }
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
+            if reads.compression.level > 0 { headers.add(name: "Vary", value: "Accept-Encoding") }
+            headers.add(contentsOf: [("X-Content-Type-Options", "nosniff"), ("Date", built!.date), ("Server", reads.serverName)])
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            if method == .GET { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            count(route: Self.history, method: method.rawValue, status: status)
+            return
         case .ok(let headOnly):
-            status = 200
             context.write(wrapOutboundOut(.head(built!.ok)), promise: nil)
             if !headOnly { context.write(wrapOutboundOut(.body(.byteBuffer(built!.body))), promise: nil) }
         case .notModified:
@@ -113,17 +158,17 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.head(built!.notModified)), promise: nil)
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        count(method: method.rawValue, status: status)
+        count(route: Self.path, method: method.rawValue, status: status)
     }
 
-    private func count(method: String, status: Int) {
-        let key = "\(method) \(status)"
-        if counters[key] == nil { counters[key] = reads.metrics.httpRequestCounter(route: Self.path, method: method, status: status) }
+    private func count(route: String, method: String, status: Int) {
+        let key = "\(route) \(method) \(status)"
+        if counters[key] == nil { counters[key] = reads.metrics.httpRequestCounter(route: route, method: method, status: status) }
         counters[key]!.increment()
     }
 
     private static func heads(_ snapshot: LatestMessageCache.Snapshot, date: String, compression: CompressionConfiguration,
-                              serverName: String) -> (id: Int64, second: Int, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer) {
+                              serverName: String) -> (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer) {
         var ok = HTTPHeaders([
             ("Content-Type", "application/json; charset=utf-8"), ("ETag", snapshot.etag), ("Cache-Control", "no-cache"),
             ("Content-Length", String(snapshot.summaryBody.readableBytes)),
@@ -133,7 +178,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         ok.add(contentsOf: tail)
         var notModified = HTTPHeaders([("ETag", snapshot.etag)])
         notModified.add(contentsOf: tail)
-        return (snapshot.message.id, 0, HTTPResponseHead(version: .http1_1, status: .ok, headers: ok),
+        return (snapshot.message.id, 0, date, HTTPResponseHead(version: .http1_1, status: .ok, headers: ok),
                 HTTPResponseHead(version: .http1_1, status: .notModified, headers: notModified), snapshot.summaryBody)
     }
 
