@@ -73,7 +73,9 @@ struct StreamController {
             var sent = sent
             try await writer.write(ByteBuffer(string: "retry: 5000\n\n"))
             for event in backlog { try await writer.write(event) }
-            for await event in events.cancelOnGracefulShutdown() {
+            // Ended at shutdown by StreamHeartbeatService (finishAll), or when the client goes:
+            // no graceful-shutdown wrapper, which costs every client three tasks of its own.
+            for await event in events {
                 switch event {
                 case .message(let snapshot) where snapshot.message.id > sent:
                     try await writer.write(snapshot.streamEvent)
