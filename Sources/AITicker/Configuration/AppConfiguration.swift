@@ -56,6 +56,11 @@ public struct AccessConfiguration: Sendable, Equatable {
 public struct CompressionConfiguration: Sendable, Equatable {
     public var level: Int
     public var minimumSize: Int
+
+    /// Whether a body of `size` bytes goes compressed to a client sending `acceptEncoding`.
+    func compresses(size: Int, acceptEncoding: String?) -> Bool {
+        level > 0 && size >= minimumSize && CompressionMiddleware.acceptsGzip(acceptEncoding)
+    }
 }
 
 /// A request budget per client, written as the original's `RATE_LIMIT_API`: `10 per minute`,

@@ -39,11 +39,6 @@ final class HistoryPages: Sendable {
         return Key(limit: limit, before: before ?? head + 1)
     }
 
-    /// The compressed body goes to clients that accept gzip, for pages of `minimumSize` or more.
-    static func wantsGzip(_ page: Page, acceptEncoding: String?, compression: CompressionConfiguration) -> Bool {
-        compression.level > 0 && page.body.readableBytes >= compression.minimumSize && CompressionMiddleware.acceptsGzip(acceptEncoding)
-    }
-
     private struct State {
         var pages: [Key: Page] = [:]
         var bytes = 0

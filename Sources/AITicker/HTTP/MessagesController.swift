@@ -52,7 +52,7 @@ struct MessagesController {
             page = try await self.page(limit: limit, before: key.before)
             pages.store(page!, for: key, readAt: generation)
         }
-        guard request.method == .get, HistoryPages.wantsGzip(page!, acceptEncoding: request.headers[.acceptEncoding], compression: compression) else {
+        guard request.method == .get, compression.compresses(size: page!.body.readableBytes, acceptEncoding: request.headers[.acceptEncoding]) else {
             return Response.json(buffer: page!.body)
         }
         // Compressed once per page; CompressionMiddleware leaves a body that already has an encoding.

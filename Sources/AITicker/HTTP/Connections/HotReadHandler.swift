@@ -52,7 +52,8 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if passedOn == 0, answering == nil, let snapshot = reads.latest.snapshot, let answer = answer(head, snapshot) {
+            if passedOn == 0, answering == nil, head.uri.hasPrefix(Self.path), let snapshot = reads.latest.snapshot,
+               let answer = answer(head, snapshot) {
                 answering = (answer, head.method, snapshot)
                 return
             }
@@ -76,8 +77,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// What to answer, or nil to pass the request on.
     private func answer(_ head: HTTPRequestHead, _ snapshot: LatestMessageCache.Snapshot) -> Answer? {
-        guard head.method == .GET || head.method == .HEAD, head.uri.hasPrefix(Self.path),
-              !head.headers.contains(name: "transfer-encoding"),
+        guard head.method == .GET || head.method == .HEAD, !head.headers.contains(name: "transfer-encoding"),
               head.headers["content-length"].allSatisfy({ $0 == "0" }) else { return nil }
         let hosts = head.headers["host"]
         if hosts.count > 1 { return nil }
@@ -91,13 +91,13 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
                   let key = HistoryPages.key(limit: limit, before: before, head: snapshot.message.id),
                   let page = reads.latest.history.page(key) else { return nil }
             guard head.method == .GET,
-                  HistoryPages.wantsGzip(page, acceptEncoding: Self.joined(head.headers["accept-encoding"]), compression: reads.compression)
+                  reads.compression.compresses(size: page.body.readableBytes, acceptEncoding: Self.joined(head.headers["accept-encoding"]))
             else { return .page(page, gzip: false) }
             return page.gzip == nil ? nil : .page(page, gzip: true)
         }
         if snapshot.isMatched(by: Self.joined(head.headers["if-none-match"])) { return .notModified }
-        if head.method == .GET, reads.compression.level > 0, snapshot.summaryBody.readableBytes >= reads.compression.minimumSize,
-           CompressionMiddleware.acceptsGzip(Self.joined(head.headers["accept-encoding"])) {
+        if head.method == .GET,
+           reads.compression.compresses(size: snapshot.summaryBody.readableBytes, acceptEncoding: Self.joined(head.headers["accept-encoding"])) {
             return nil
         }
         return .ok(head: head.method == .HEAD)
