@@ -3,11 +3,11 @@
 a minimal Hummingbird route returning the same bytes (bench-reference) and nginx serving them as
 static files. Run through scripts/bench; --smoke is the short version CI runs (no targets).
 """
-import argparse, json, os, platform, re, socket, sqlite3, statistics, subprocess, sys, time, urllib.request
+import argparse, json, os, platform, re, socket, statistics, subprocess, sys, time, urllib.request
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(root, "scripts"))
-from tickerlib import free_port, get, scratch, stop  # noqa: E402  (processes and files go when the script ends, however)
+from tickerlib import free_port, get, scratch, seed_messages, stop  # noqa: E402  (processes and files go when the script ends, however)
 import tickerlib  # noqa: E402
 
 parser = argparse.ArgumentParser()
@@ -64,33 +64,7 @@ port = free_port()
 seed = start([ours_bin, "--port", str(port)])
 wait_for(f"http://127.0.0.1:{port}/api/health")
 stop(seed)
-db = sqlite3.connect(os.path.join(work, "ticker.sqlite"))
-created = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 7200))
-attempts = json.dumps([{"duration_ms": 0.1, "outcome": "success", "provider": "zero"}])
-first = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
-
-
-def record(i):
-    """The row as ai-ticker itself would have written it, its encoded record included."""
-    content = f"Seeded benchmark message number {i}"
-    encoded = json.dumps({"attempts": json.loads(attempts), "content": content, "created_at": created, "finish_reason": "stop",
-                          "id": i, "latency_ms": 0.1, "model": "mock-1", "profile": "default", "provider": "zero",
-                          "provider_name": "mock", "response_id": f"seed-{i}", "source": "generated",
-                          "usage": {"completion_tokens": 4, "prompt_tokens": 10, "total_tokens": 14}}, sort_keys=True, separators=(",", ":"))
-    return (i, content, f"seed-{i}", created, attempts, encoded)
-
-
-# A binary whose schema versions its records (record_version) serves these as written only when they say so.
-versioned = any(column[1] == "record_version" for column in db.execute("PRAGMA table_info(messages)"))
-db.executemany("INSERT INTO messages (id, content, provider, provider_name, model, prompt_tokens, completion_tokens, total_tokens,"
-               " finish_reason, response_id, profile, latency_ms, created_at, source, attempts, record"
-               + (", record_version" if versioned else "") + ")"
-               " VALUES (?, ?, 'zero', 'mock', 'mock-1', 10, 4, 14, 'stop', ?, 'default', 0.1, ?, 'generated', ?, ?"
-               + (", 1" if versioned else "") + ")",
-               (record(i) for i in range(first, first + MESSAGES)))
-db.commit()
-db.close()
-count = sqlite3.connect(os.path.join(work, "ticker.sqlite")).execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+count = seed_messages(os.path.join(work, "ticker.sqlite"), MESSAGES)
 
 # --- start-up with that database: exec -> READY=1 and -> first 200 ----------------------------
 notify_path = os.path.join(work, "notify.sock")

@@ -1,7 +1,7 @@
 """What the Python scripts share: a free loopback port, waiting for a URL, child processes that
 are stopped whatever happens to the script (an exception, Ctrl-C, SIGTERM), and a scratch
 directory removed with them. Import it from scripts/ (bench.py adds the folder to sys.path)."""
-import atexit, os, shutil, signal, socket, subprocess, sys, tempfile, time, urllib.request
+import atexit, json, os, shutil, signal, socket, sqlite3, subprocess, sys, tempfile, time, urllib.request
 
 _processes = []
 _directories = []
@@ -58,6 +58,39 @@ def stop(process, timeout=30):
             process.kill()
             process.wait()
     return process.returncode
+
+
+def seed_messages(path, count, batch=100_000):
+    """Appends `count` messages to the SQLite database at `path` (made by ai-ticker, which is not
+    running), each row as ai-ticker itself writes it, its encoded record included. Returns the
+    number of messages the database holds then."""
+    db = sqlite3.connect(path)
+    created = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 7200))
+    attempts = json.dumps([{"duration_ms": 0.1, "outcome": "success", "provider": "zero"}])
+    first = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
+
+    def row(i):
+        content = f"Seeded benchmark message number {i}"
+        encoded = json.dumps({"attempts": json.loads(attempts), "content": content, "created_at": created, "finish_reason": "stop",
+                              "id": i, "latency_ms": 0.1, "model": "mock-1", "profile": "default", "provider": "zero",
+                              "provider_name": "mock", "response_id": f"seed-{i}", "source": "generated",
+                              "usage": {"completion_tokens": 4, "prompt_tokens": 10, "total_tokens": 14}},
+                             sort_keys=True, separators=(",", ":"))
+        return (i, content, f"seed-{i}", created, attempts, encoded)
+
+    # A schema that versions its records (record_version) serves these as written only when they say so.
+    versioned = any(column[1] == "record_version" for column in db.execute("PRAGMA table_info(messages)"))
+    sql = ("INSERT INTO messages (id, content, provider, provider_name, model, prompt_tokens, completion_tokens, total_tokens,"
+           " finish_reason, response_id, profile, latency_ms, created_at, source, attempts, record"
+           + (", record_version" if versioned else "") + ")"
+           " VALUES (?, ?, 'zero', 'mock', 'mock-1', 10, 4, 14, 'stop', ?, 'default', 0.1, ?, 'generated', ?, ?"
+           + (", 1" if versioned else "") + ")")
+    for start in range(first, first + count, batch):
+        db.executemany(sql, (row(i) for i in range(start, min(start + batch, first + count))))
+        db.commit()
+    total = db.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+    db.close()
+    return total
 
 
 def cleanup():

@@ -1,4 +1,8 @@
 import Foundation
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import Synchronization
 import Testing
 @testable import AITicker
 
@@ -69,29 +73,54 @@ struct StreamTests {
         }
     }
 
-    @Test func aStalledSubscriberIsDroppedWithoutHoldingUpOthers() async throws {
+    /// Two connections as the stream handler hands them over: one stops taking data (its
+    /// connection is not writable), the other reads on. The stalled one is let go after
+    /// `buffer` events, its slot freed; the other gets every message, each once, in order.
+    @Test func aStalledSubscriberIsLetGoWithoutHoldingUpOthers() async throws {
+        let workspace = try TestWorkspace()
+        let (services, _) = try await workspace.services()
+        let reads = HotReads(latest: services.latest, configuration: services.configuration, metrics: services.metrics,
+                             compression: services.configuration.value.compression, serverName: "ai-ticker")
         let cache = LatestMessageCache()
-        let stalled = try #require(cache.subscribe(buffer: 2, limit: 10))
-        let reader = try #require(cache.subscribe(buffer: 100, limit: 10))
         let message = { (id: Int64) in
             Message(id: id, fields: NewMessage(content: "m\(id)", provider: "p", providerName: "p", model: "m", usage: Usage(), finishReason: nil,
                                                responseID: nil, profile: "default", latencyMs: 0, createdAt: Date(), source: .generated, attempts: []))
         }
-        for id in Int64(1)...5 { cache.publish(message(id)) }
-        #expect(cache.subscriberCount == 1, "the subscriber that fell behind was dropped")
-        var received: [Int64] = []
-        var iterator = reader.events.makeAsyncIterator()
-        for _ in 0..<5 {
-            if case .message(let snapshot) = await iterator.next() { received.append(snapshot.message.id) }
+        cache.publish(message(1))
+        let stalled = EmbeddedChannel(handler: HotReadHandler(reads: reads)), reader = EmbeddedChannel(handler: HotReadHandler(reads: reads))
+        for channel in [stalled, reader] { try await channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).get() }
+        let feeds = try [stalled, reader].map { try #require(cache.subscribe(channel: $0, buffer: 2, limit: 10)) }
+        #expect(cache.subscribe(channel: EmbeddedChannel(), buffer: 2, limit: 2) == nil, "the limit counts live subscribers")
+        final class Ended: Sendable { let value = Atomic<Bool>(false) }
+        let ends = [Ended(), Ended()]
+        var ended: [Bool] { ends.map { $0.value.load(ordering: .relaxed) } }
+        cache.follow(feeds[0], writing: [ByteBuffer(string: "retry: 5000\n\n")], sent: 0).whenSuccess { ends[0].value.store(true, ordering: .relaxed) }
+        cache.follow(feeds[1], writing: [], sent: 1).whenSuccess { ends[1].value.store(true, ordering: .relaxed) }
+        func ids(_ channel: EmbeddedChannel) throws -> [String] {
+            stalled.embeddedEventLoop.run()
+            reader.embeddedEventLoop.run()
+            var ids: [String] = []
+            while case .body(.byteBuffer(let frame))? = try channel.readOutbound(as: HTTPServerResponsePart.self) {
+                let text = String(buffer: frame)
+                ids.append(text.hasPrefix("id: ") ? String(text.dropFirst(4).prefix { $0 != "\n" }) : text)
+            }
+            return ids
         }
-        #expect(received == [1, 2, 3, 4, 5])
-        var stalledIDs: [Int64] = []
-        for await event in stalled.events { if case .message(let snapshot) = event { stalledIDs.append(snapshot.message.id) } }
-        #expect(stalledIDs == [1, 2], "its stream ended after what it had buffered")
-        let third = cache.subscribe(buffer: 1, limit: 2)
-        #expect(third != nil)
-        #expect(cache.subscribe(buffer: 1, limit: 2) == nil, "the limit counts live subscribers")
-        withExtendedLifetime(third) {}
+        #expect(try ids(stalled) == ["retry: 5000\n\n", "1"], "what it was handed, then the message it had not seen")
+        #expect(try ids(reader) == [], "it had seen message 1")
+        stalled.isWritable = false
+        for id in Int64(2)...6 { cache.publish(message(id)) }
+        cache.heartbeat()
+        #expect(try ids(reader) == ["2", "3", "4", "5", "6", ": heartbeat\n\n"])
+        #expect(try ids(stalled) == ["2", "3"], "two events behind, then let go")
+        #expect(!stalled.isActive && cache.subscriberCount == 1, "its connection closed and its slot freed")
+        #expect(ended == [true, false], "the handler may finish its body")
+        reader.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())  // the server stops
+        _ = try ids(reader)
+        #expect(ended == [true, true], "a stopping server ends the stream at once")
+        _ = try reader.finish()
+        #expect(cache.subscriberCount == 0)
+        await services.shutdown()
     }
 
     @Test func metricsHaveTheDocumentedNames() async throws {

@@ -5,13 +5,13 @@ import NIOCore
 public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
-    /// Completes when the client's connection closes, so a stream can let go of its slot at once.
-    let closed: EventLoopFuture<Void>
+    /// The client's connection: a stream lets go of its slot when it closes, and writes to it.
+    let channel: Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress
-        closed = source.channel.closeFuture
+        channel = source.channel
     }
 
     /// Whether the client connected from this machine.

@@ -44,8 +44,8 @@ public final class LatestMessageCache: Sendable {
     private let current = Mutex<Snapshot?>(nil)
     /// The encoded history pages, which each new message may change.
     let history = HistoryPages()
-    /// Each subscriber's feed and the client (address) it belongs to.
-    private let subscribers = Mutex<(feeds: [UUID: AsyncStream<Event>.Continuation], clients: [UUID: String])>(([:], [:]))
+    /// Every stream client's feed, and how many come from each client address.
+    private let subscribers = Mutex<(feeds: [ObjectIdentifier: StreamFeed], perClient: [String: Int])>(([:], [:]))
 
     public init() {}
 
@@ -82,28 +82,34 @@ public final class LatestMessageCache: Sendable {
         broadcast(.message(snapshot))
     }
 
-    /// A feed of new messages and heartbeats. A subscriber that falls `buffer` events behind is
-    /// dropped (its stream ends), so a stalled client never holds anyone up. Nil when `limit`
+    /// A feed for a stream client on `channel`, let go when the channel closes. Nil when `limit`
     /// subscribers are already connected, or `perClient` of them come from `client`.
-    public func subscribe(buffer: Int, limit: Int, client: String = "", perClient: Int = .max) -> (id: UUID, events: AsyncStream<Event>)? {
-        let id = UUID()
-        let (stream, continuation) = AsyncStream.makeStream(of: Event.self, bufferingPolicy: .bufferingOldest(buffer))
-        let added = subscribers.withLock { subscribers in
-            guard subscribers.feeds.count < limit, subscribers.clients.values.count(where: { $0 == client }) < perClient else { return false }
-            subscribers.feeds[id] = continuation
-            subscribers.clients[id] = client
-            return true
+    func subscribe(channel: Channel, buffer: Int, limit: Int, client: String = "", perClient: Int = .max) -> StreamFeed? {
+        let added = subscribers.withLock { subscribers -> StreamFeed? in
+            guard subscribers.feeds.count < limit, subscribers.perClient[client, default: 0] < perClient else { return nil }
+            let feed = StreamFeed(channel: channel, client: client, buffer: buffer)  // its promise must be kept: made only when kept
+            subscribers.feeds[ObjectIdentifier(feed)] = feed
+            subscribers.perClient[client, default: 0] += 1
+            return feed
         }
-        guard added else { return nil }
-        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
-        return (id, stream)
+        guard let feed = added else { return nil }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.unsubscribe(feed) }
+        return feed
     }
 
-    public func unsubscribe(_ id: UUID) {
-        subscribers.withLock { subscribers in
-            subscribers.clients[id] = nil
-            return subscribers.feeds.removeValue(forKey: id)
-        }?.finish()
+    /// Writes `first` and then every new message to `feed`'s connection; completes when it ends.
+    func follow(_ feed: StreamFeed, writing first: [ByteBuffer], sent: Int64) -> EventLoopFuture<Void> {
+        feed.follow(writing: first, sent: sent, latest: self)
+    }
+
+    func unsubscribe(_ feed: StreamFeed) {
+        let removed = subscribers.withLock { subscribers in
+            guard subscribers.feeds.removeValue(forKey: ObjectIdentifier(feed)) != nil else { return false }
+            subscribers.perClient[feed.client]! -= 1
+            if subscribers.perClient[feed.client] == 0 { subscribers.perClient[feed.client] = nil }
+            return true
+        }
+        if removed { feed.loop.execute { feed.end() } }
     }
 
     public var subscriberCount: Int { subscribers.withLock { $0.feeds.count } }
@@ -113,19 +119,16 @@ public final class LatestMessageCache: Sendable {
         broadcast(.heartbeat)
     }
 
-    /// Ends every stream (shutdown).
-    public func finishAll() {
-        let all = subscribers.withLock { subscribers in
-            defer { subscribers = ([:], [:]) }
-            return Array(subscribers.feeds.values)
-        }
-        all.forEach { $0.finish() }
+    private func broadcast(_ event: Event) {
+        Self.onTheirLoops(subscribers.withLock { Array($0.feeds.values) }) { $0.deliver(event) }
     }
 
-    private func broadcast(_ event: Event) {
-        let all = subscribers.withLock { $0.feeds }
-        for (id, continuation) in all {
-            if case .dropped = continuation.yield(event) { unsubscribe(id) }
+    /// Runs `body` for every feed on its event loop, one task per loop.
+    private static func onTheirLoops(_ feeds: [StreamFeed], _ body: @escaping @Sendable (StreamFeed) -> Void) {
+        var byLoop: [ObjectIdentifier: (loop: EventLoop, feeds: [StreamFeed])] = [:]
+        for feed in feeds { byLoop[ObjectIdentifier(feed.loop), default: (feed.loop, [])].feeds.append(feed) }
+        for (loop, feeds) in byLoop.values {
+            loop.execute { for feed in feeds { body(feed) } }
         }
     }
 }

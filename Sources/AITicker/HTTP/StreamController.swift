@@ -11,7 +11,7 @@ struct StreamController {
     let store: any MessageStore
     let configuration: LiveConfiguration
     let metrics: TickerMetrics
-    /// Events a client may fall behind before it is dropped.
+    /// Events a client may fall behind (its connection not taking more) before it is let go.
     static let buffer = 64
     static let maxBacklog = 100
 
@@ -38,54 +38,37 @@ struct StreamController {
         let lastID = try Self.lastEventID(request)
         let server = configuration.value.server
         let client = context.remoteAddress?.ipAddress ?? "unknown"
-        guard let (subscription, events) = latest.subscribe(buffer: Self.buffer, limit: server.maxStreamClients,
-                                                                     client: client, perClient: server.maxStreamsPerClient) else {
+        guard let feed = latest.subscribe(channel: context.channel, buffer: Self.buffer, limit: server.maxStreamClients,
+                                          client: client, perClient: server.maxStreamsPerClient) else {
             throw APIError(status: .serviceUnavailable, code: "too_many_streams",
                            message: "the stream client limit (\(server.maxStreamClients), \(server.maxStreamsPerClient) per client) is reached; retry later",
                            headers: [.retryAfter: "10"])
         }
-        // A client that goes away (even by a reset) frees its slot now, not at the next write.
-        context.closed.whenComplete { [latest] _ in latest.unsubscribe(subscription) }
-        let backlog: [ByteBuffer]
+        var first = [ByteBuffer(string: "retry: 5000\n\n")]
         var sent = lastID ?? 0
         do {
             if let lastID {
                 let missed = try await store.messages(after: lastID, limit: Self.maxBacklog)
-                backlog = try missed.map { try LatestMessageCache.streamEvent(id: $0.id, record: ByteBuffer(bytes: JSONCoding.encoder.encode($0))) }
+                first += try missed.map { try LatestMessageCache.streamEvent(id: $0.id, record: ByteBuffer(bytes: JSONCoding.encoder.encode($0))) }
                 sent = missed.last?.id ?? lastID
             } else if let snapshot = latest.snapshot {
-                backlog = [snapshot.streamEvent]
+                first.append(snapshot.streamEvent)
                 sent = snapshot.message.id
-            } else {
-                backlog = []
             }
         } catch {
-            latest.unsubscribe(subscription)
+            latest.unsubscribe(feed)
             throw error
         }
         let (latest, metrics) = (self.latest, self.metrics)
         metrics.streamClients(latest.subscriberCount)
-        let body = ResponseBody { [sent] writer in
+        let body = ResponseBody { [first, sent] writer in
             defer {
-                latest.unsubscribe(subscription)
+                latest.unsubscribe(feed)
                 metrics.streamClients(latest.subscriberCount)
             }
-            var sent = sent
-            try await writer.write(ByteBuffer(string: "retry: 5000\n\n"))
-            for event in backlog { try await writer.write(event) }
-            // Ended at shutdown by StreamHeartbeatService (finishAll), or when the client goes:
-            // no graceful-shutdown wrapper, which costs every client three tasks of its own.
-            for await event in events {
-                switch event {
-                case .message(let snapshot) where snapshot.message.id > sent:
-                    try await writer.write(snapshot.streamEvent)
-                    sent = snapshot.message.id
-                case .heartbeat:
-                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
-                default:
-                    continue
-                }
-            }
+            // The feed writes everything after the head on the connection's event loop, and
+            // ends when the client goes, falls behind, or the server stops.
+            try await latest.follow(feed, writing: first, sent: sent).get()
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: Self.headers, body: body)
@@ -96,26 +79,23 @@ struct StreamController {
     ]
 }
 
-/// Sends stream heartbeats and, at shutdown, ends every stream so connections close cleanly.
+/// Sends stream heartbeats. Streams end at shutdown by themselves: each connection's
+/// `HotReadHandler` ends its feed when the server starts stopping.
 struct StreamHeartbeatService: Service {
     let latest: LatestMessageCache
     let configuration: LiveConfiguration
     let metrics: TickerMetrics
 
     func run() async throws {
-        await withGracefulShutdownHandler {
-            while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                let seconds = configuration.value.server.streamHeartbeatSeconds
-                do {
-                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
-                } catch {
-                    return
-                }
-                latest.heartbeat()
-                metrics.streamClients(latest.subscriberCount)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let seconds = configuration.value.server.streamHeartbeatSeconds
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(seconds)) }
+            } catch {
+                return
             }
-        } onGracefulShutdown: {
-            latest.finishAll()
+            latest.heartbeat()
+            metrics.streamClients(latest.subscriberCount)
         }
     }
 }

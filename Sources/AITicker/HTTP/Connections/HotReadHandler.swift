@@ -45,8 +45,21 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var built: (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer)?
     private var counters: [String: CoreMetrics.Counter] = [:]
 
+    /// The stream this connection carries once its feed took it over; it ends when the server
+    /// stops, so the router's answer finishes and the connection closes without the grace period.
+    var stream: StreamFeed?
+    private(set) var quiescing = false
+
     init(reads: HotReads) {
         self.reads = reads
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            stream?.end()
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
