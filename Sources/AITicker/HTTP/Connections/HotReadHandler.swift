@@ -62,6 +62,12 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// The feed holds the channel: let go of it here, whatever the pipeline does at close.
+    func channelInactive(context: ChannelHandlerContext) {
+        stream = nil
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
