@@ -7,7 +7,7 @@ import argparse, json, os, platform, re, socket, statistics, subprocess, sys, ti
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(root, "scripts"))
-from tickerlib import free_port, get, scratch, seed_messages, stop  # noqa: E402  (processes and files go when the script ends, however)
+from tickerlib import free_port, get, rss_mib, scratch, seed_messages, stop  # noqa: E402  (processes and files go when the script ends, however)
 import tickerlib  # noqa: E402
 
 parser = argparse.ArgumentParser()
@@ -28,11 +28,6 @@ results = {}
 
 def wait_for(url, timeout=60):
     return tickerlib.wait_for(url, timeout, logs=logs)
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
 
 
 def start(argv, cwd=work, env=None):

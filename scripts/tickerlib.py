@@ -60,6 +60,18 @@ def stop(process, timeout=30):
     return process.returncode
 
 
+def rss_mib(pid):
+    """The resident memory of process `pid`."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def anonymous_mib(pid):
+    """The process's own memory (heap, stacks), without the mapped pages of its binary and libraries."""
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("Anonymous:")) / 1024
+
+
 def seed_messages(path, count, batch=100_000):
     """Appends `count` messages to the SQLite database at `path` (made by ai-ticker, which is not
     running), each row as ai-ticker itself writes it, its encoded record included. Returns the

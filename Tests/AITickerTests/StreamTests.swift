@@ -94,8 +94,8 @@ struct StreamTests {
         final class Ended: Sendable { let value = Atomic<Bool>(false) }
         let ends = [Ended(), Ended()]
         var ended: [Bool] { ends.map { $0.value.load(ordering: .relaxed) } }
-        cache.follow(feeds[0], writing: [ByteBuffer(string: "retry: 5000\n\n")], sent: 0).whenSuccess { ends[0].value.store(true, ordering: .relaxed) }
-        cache.follow(feeds[1], writing: [], sent: 1).whenSuccess { ends[1].value.store(true, ordering: .relaxed) }
+        feeds[0].follow(writing: [ByteBuffer(string: "retry: 5000\n\n")], sent: 0, latest: cache).whenSuccess { ends[0].value.store(true, ordering: .relaxed) }
+        feeds[1].follow(writing: [], sent: 1, latest: cache).whenSuccess { ends[1].value.store(true, ordering: .relaxed) }
         func ids(_ channel: EmbeddedChannel) throws -> [String] {
             stalled.embeddedEventLoop.run()
             reader.embeddedEventLoop.run()

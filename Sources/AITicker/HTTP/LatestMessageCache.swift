@@ -97,11 +97,6 @@ public final class LatestMessageCache: Sendable {
         return feed
     }
 
-    /// Writes `first` and then every new message to `feed`'s connection; completes when it ends.
-    func follow(_ feed: StreamFeed, writing first: [ByteBuffer], sent: Int64) -> EventLoopFuture<Void> {
-        feed.follow(writing: first, sent: sent, latest: self)
-    }
-
     func unsubscribe(_ feed: StreamFeed) {
         let removed = subscribers.withLock { subscribers in
             guard subscribers.feeds.removeValue(forKey: ObjectIdentifier(feed)) != nil else { return false }

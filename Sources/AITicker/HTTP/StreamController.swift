@@ -68,7 +68,7 @@ struct StreamController {
             }
             // The feed writes everything after the head on the connection's event loop, and
             // ends when the client goes, falls behind, or the server stops.
-            try await latest.follow(feed, writing: first, sent: sent).get()
+            try await feed.follow(writing: first, sent: sent, latest: latest).get()
             try await writer.finish(nil)
         }
         return Response(status: .ok, headers: Self.headers, body: body)
