@@ -159,20 +159,20 @@ public func buildApplication(
     let liveness = SharedFlag()
     let serverName = "ai-ticker"
     let server = configuration.server
-    DescriptorLimit.check(server, logger: logger)
+    let connections = OpenConnections()
     let limits = ConnectionLimits(idle: .seconds(Int64(server.idleTimeoutSeconds)), read: .seconds(Int64(server.readTimeoutSeconds)),
-                                  grace: .seconds(Int64(server.shutdownGraceSeconds)))
-    let idle = IdleConnections()
+                                  write: .seconds(Int64(server.writeTimeoutSeconds)), grace: .seconds(Int64(server.shutdownGraceSeconds)),
+                                  connections: connections, metrics: services.metrics, configuration: services.configuration)
     let hotReads = HotReads(latest: services.latest, configuration: services.configuration, metrics: services.metrics,
                             compression: configuration.compression, serverName: serverName)
     let application = Application(
         router: router,
         server: HTTPServerBuilder { responder in
-            GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, idle: idle, metrics: services.metrics, hotReads: hotReads)
+            GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, hotReads: hotReads)
         },
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: serverName,
-                             availableConnectionsDelegate: ConnectionLimit(maximum: server.maxConnections, idle: idle,
-                                                                           metrics: services.metrics, logger: logger)),
+                             availableConnectionsDelegate: ConnectionLimit(maximum: DescriptorLimit.check(server, logger: logger),
+                                                                           connections: connections, metrics: services.metrics, logger: logger)),
         services: [
             ProviderService(services: services),
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics,
@@ -217,9 +217,9 @@ func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
     ConfigController(configuration: services.configuration, coordinator: services.reloads).register(on: table)
     SystemController(configuration: services.configuration, router: services.router, store: services.store, ticks: services.ticks,
                      tickSource: services.tickSource, latest: services.latest, metrics: services.metrics,
-                     leadership: services.ticks.leadership).register(on: table)
+                     leadership: services.ticks.leadership, compression: services.configuration.value.compression).register(on: table)
     StreamController(latest: services.latest, store: services.store, configuration: services.configuration, metrics: services.metrics).register(on: table)
-    TickerPageController().register(on: table)
+    TickerPageController(compression: services.configuration.value.compression).register(on: table)
     routes.fill(from: router)
     return router
 }

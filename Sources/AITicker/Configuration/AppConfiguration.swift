@@ -35,13 +35,16 @@ public struct AppConfiguration: Sendable {
     public var redactor = SecretRedactor(secrets: [])
 }
 
-/// `server.allowed_hosts` and `server.allowed_origins`: which `Host` names every route answers
-/// (checked when listening on loopback, or when names are listed) and which browser origins,
-/// besides the service's own, admin routes accept.
+/// `server.allowed_hosts`, `server.allowed_origins` and `server.trusted_proxies`: which `Host`
+/// names every route answers (checked when listening on loopback, or when names are listed),
+/// which browser origins, besides the service's own, admin routes accept, and whose word on the
+/// client's address is believed.
 public struct AccessConfiguration: Sendable, Equatable {
     public var listensOnLoopback: Bool
     public var allowedHosts: [String]
     public var allowedOrigins: [String]
+    /// `server.trusted_proxies`: peers whose `X-Forwarded-For` names the client.
+    public var trustedProxies: [AddressRange] = []
 
     /// `localhost`, `::1` or an IPv4 literal in 127.0.0.0/8; not a name that merely starts with
     /// `127.` (`127.0.0.1.nip.io` is anyone's domain).
@@ -102,6 +105,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeoutSeconds: Int = 30
     /// Seconds a request's body may take once its head is read.
     public var readTimeoutSeconds: Int = 30
+    /// Seconds a client may leave a full socket unread before it is closed.
+    public var writeTimeoutSeconds: Int = 30
+    /// Open connections from one client at most (the forwarded client behind a trusted proxy).
+    public var maxConnectionsPerClient: Int = 256
     /// Seconds a connection with a request in flight (or a stream) may stay once the service stops.
     public var shutdownGraceSeconds: Int = 10
 }

@@ -11,7 +11,10 @@ extension ConfigResolver {
                                          maxStreamClients: int("server.max_stream_clients"),
                                          streamHeartbeatSeconds: int("server.stream_heartbeat_seconds"),
                                          maxStreamsPerClient: int("server.max_streams_per_client"), maxConnections: int("server.max_connections"), idleTimeoutSeconds: int("server.idle_timeout_seconds"),
-                                         readTimeoutSeconds: int("server.read_timeout_seconds"), shutdownGraceSeconds: int("server.shutdown_grace_seconds"))
+                                         readTimeoutSeconds: int("server.read_timeout_seconds"),
+                                         writeTimeoutSeconds: int("server.write_timeout_seconds"),
+                                         maxConnectionsPerClient: int("server.max_connections_per_client"),
+                                         shutdownGraceSeconds: int("server.shutdown_grace_seconds"))
         let databasePath = string("database.path") ?? "ticker.sqlite"
         let postgres = resolvePostgres()
         let routing = RoutingConfiguration(
@@ -30,8 +33,16 @@ extension ConfigResolver {
         if adminToken.value != nil, !effective.contains(where: { $0.key == "ticker.admin_token" }) {
             record("ticker.admin_token", .string(""), secret: true, source: adminToken.origin ?? "")
         }
-        let access = AccessConfiguration(listensOnLoopback: AccessConfiguration.isLoopback(server.host),
+        var access = AccessConfiguration(listensOnLoopback: AccessConfiguration.isLoopback(server.host),
                                          allowedHosts: strings("server.allowed_hosts"), allowedOrigins: strings("server.allowed_origins"))
+        for entry in strings("server.trusted_proxies") {
+            if let range = AddressRange(entry) {
+                access.trustedProxies.append(range)
+            } else {
+                issues.append(.init(source: effective.last { $0.key == "server.trusted_proxies" }?.source ?? configPath, key: "server.trusted_proxies",
+                                    reason: "\"\(entry.prefix(60))\" is not an IP address or a CIDR block such as 10.0.0.0/8"))
+            }
+        }
         var pluginSettings = PluginSettings(
             builtinEnabled: bool("global_settings.auto_load_builtin"), customEnabled: bool("global_settings.plugins_enabled"),
             paths: routing.customPluginPaths, discoverAll: bool("global_settings.plugin_discovery"), named: [],

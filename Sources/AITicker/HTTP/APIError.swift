@@ -17,11 +17,14 @@ struct APIError: Error, Sendable {
     static func notFound(_ message: String) -> APIError { APIError(status: .notFound, code: "not_found", message: message) }
 
     var response: Response {
+        Response.json(bytes: body, status: status, headers: headers)
+    }
+
+    /// The encoded `{"error": {...}}`.
+    var body: Data {
         var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
         error.merge(details) { current, _ in current }
-        var response = Response.json(["error": JSONValue.object(error)], status: status)
-        response.headers.append(contentsOf: headers)
-        return response
+        return (try? JSONCoding.encoder.encode(["error": JSONValue.object(error)])) ?? Data("{}".utf8)
     }
 }
 

@@ -19,7 +19,7 @@ struct AdminAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let config = configuration.value
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        let client = context.client(of: request, trusted: config.access.trustedProxies)
         if let limit = config.rateLimit, let wait = limiter.retryAfter(client: client, limit: limit) {
             throw APIError(status: .tooManyRequests, code: "rate_limited",
                            message: "at most \(limit.requests) admin requests per \(Int(limit.seconds)) s from one client (RATE_LIMIT_API); retry in \(wait) s",

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -14,9 +15,20 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
         channel = source.channel
     }
 
+    /// Who the request is from, for per-client limits: the peer, or the client a trusted proxy
+    /// names (`ClientAddress`).
+    func client(of request: Request, trusted: [AddressRange]) -> String {
+        ClientAddress.resolve(peer: remoteAddress?.ipAddress, forwardedFor: trusted.isEmpty ? [] : request.headers[values: .xForwardedFor],
+                              trusted: trusted)
+    }
+
     /// Whether the client connected from this machine.
     var isLoopback: Bool {
         guard let ip = remoteAddress?.ipAddress else { return false }
         return ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.")
     }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }

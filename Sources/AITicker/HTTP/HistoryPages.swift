@@ -7,7 +7,7 @@ import Synchronization
 /// latest message's id + 1. Stored records never change, so a page changes only when retention
 /// deletes messages in it: each new message (`advance`) drops the pages that pruning can have
 /// touched, and a read that was under way meanwhile does not store what it read. At most
-/// `budget` bytes are kept; the least recently used pages go first.
+/// `budget` bytes are kept, counting each page's whole cost; the least recently used pages go first.
 final class HistoryPages: Sendable {
     struct Key: Hashable, Sendable {
         let limit: Int
@@ -28,7 +28,10 @@ final class HistoryPages: Sendable {
             self.lowest = lowest
         }
 
-        var size: Int { body.readableBytes + (gzip?.readableBytes ?? 0) }
+        /// What keeping it costs: both buffers' storage and the entry itself (its key, this
+        /// value in the table, the buffers' headers), so many small pages count for what they
+        /// hold, not for their few body bytes.
+        var size: Int { body.storageCapacity + (gzip?.storageCapacity ?? 0) + HistoryPages.entryOverhead }
     }
 
     /// The key of the page `limit`/`before` asks for while `head` is the message served; nil
@@ -49,6 +52,9 @@ final class HistoryPages: Sendable {
 
     private let state = Mutex(State())
     let budget: Int
+    /// Bytes a kept page costs beside its buffers' storage: about 170 were measured per empty
+    /// page (BENCHMARKS.md), rounded up.
+    static let entryOverhead = 256
 
     init(budget: Int = 8 << 20) {
         self.budget = budget
@@ -88,7 +94,7 @@ final class HistoryPages: Sendable {
         state.withLock { state in
             guard state.pages[key] != nil, state.pages[key]!.gzip == nil else { return }
             state.pages[key]!.gzip = gzip
-            state.bytes += gzip.readableBytes
+            state.bytes += gzip.storageCapacity
         }
     }
 

@@ -36,8 +36,9 @@ struct StreamController {
 
     private func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
         let lastID = try Self.lastEventID(request)
-        let server = configuration.value.server
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        let config = configuration.value
+        let server = config.server
+        let client = context.client(of: request, trusted: config.access.trustedProxies)
         guard let feed = latest.subscribe(channel: context.channel, buffer: Self.buffer, limit: server.maxStreamClients,
                                           client: client, perClient: server.maxStreamsPerClient) else {
             throw APIError(status: .serviceUnavailable, code: "too_many_streams",

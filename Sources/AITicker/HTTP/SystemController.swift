@@ -11,6 +11,7 @@ struct SystemController {
     let latest: LatestMessageCache
     let metrics: TickerMetrics
     let leadership: Leadership
+    let compression: CompressionConfiguration
 
     func register(on table: RouteTable) {
         table.add(.get, "/api/health") { _, _ in try await health() }
@@ -19,7 +20,8 @@ struct SystemController {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
         }
-        table.add(.get, "/openapi.json") { _, _ in Response.json(bytes: OpenAPIDocument.bytes) }
+        let contract = FixedAnswer(OpenAPIDocument.bytes, contentType: "application/json; charset=utf-8", compression: compression)
+        table.add(.get, "/openapi.json") { request, _ in contract.response(to: request) }
     }
 
     struct Health: Encodable {

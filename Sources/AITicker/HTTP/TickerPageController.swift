@@ -3,7 +3,7 @@ import Hummingbird
 
 /// `GET /`: the ticker page for screens, with its script and style; everything is compiled into
 /// the binary, nothing comes from a CDN. The page reads `/api/stream` and needs no inline code,
-/// so the CSP forbids inline scripts and styles.
+/// so the CSP forbids inline scripts and styles. Each file is a `FixedAnswer`.
 struct TickerPageController {
     static let securityHeaders: HTTPFields = [
         .contentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'",
@@ -11,16 +11,18 @@ struct TickerPageController {
         .cacheControl: "no-cache",
     ]
 
-    func register(on table: RouteTable) {
-        table.add(.get, "/") { _, _ in Self.asset(TickerPage.html, type: "text/html; charset=utf-8") }
-        table.add(.get, "/assets/ticker.js") { _, _ in Self.asset(TickerPage.script, type: "text/javascript; charset=utf-8") }
-        table.add(.get, "/assets/ticker.css") { _, _ in Self.asset(TickerPage.style, type: "text/css; charset=utf-8") }
-        table.add(.get, "/assets/favicon.svg") { _, _ in Self.asset(TickerPage.favicon, type: "image/svg+xml") }
-    }
+    let compression: CompressionConfiguration
 
-    static func asset(_ text: String, type: String) -> Response {
-        var headers = securityHeaders
-        headers[.contentType] = type
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    func register(on table: RouteTable) {
+        let files: [(path: String, bytes: [UInt8], type: String)] = [
+            ("/", TickerPage.html, "text/html; charset=utf-8"),
+            ("/assets/ticker.js", TickerPage.script, "text/javascript; charset=utf-8"),
+            ("/assets/ticker.css", TickerPage.style, "text/css; charset=utf-8"),
+            ("/assets/favicon.svg", TickerPage.favicon, "image/svg+xml"),
+        ]
+        for file in files {
+            let answer = FixedAnswer(file.bytes, contentType: file.type, headers: Self.securityHeaders, compression: compression)
+            table.add(.get, file.path) { request, _ in answer.response(to: request) }
+        }
     }
 }

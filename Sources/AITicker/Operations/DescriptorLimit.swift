@@ -2,23 +2,28 @@ import Glibc
 import Logging
 
 /// Every connection, stream, plugin pipe and database file takes a file descriptor. At start the
-/// soft limit is raised to the hard one, and a warning says when `server.max_connections` does
-/// not fit below it (the unit file sets `LimitNOFILE=` to fit the defaults).
+/// soft limit is raised to the hard one, and the connection limit is lowered to what it leaves,
+/// so that the limit, not a failing `accept`, decides who gets in (a failing `accept` lets no
+/// one in until some connection times out). The unit file sets `LimitNOFILE=` to fit the defaults.
 enum DescriptorLimit {
     /// Descriptors kept for the database, plugins, the log and the listening socket.
     static let reserve = 64
 
-    static func check(_ server: ServerConfiguration, logger: Logger) {
+    /// The connection limit to use: `server.max_connections`, or less when the descriptors do
+    /// not allow it (logged).
+    static func check(_ server: ServerConfiguration, logger: Logger) -> Int {
         var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return server.maxConnections }
         if limit.rlim_cur < limit.rlim_max {
             var raised = limit
             raised.rlim_cur = limit.rlim_max
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
         let available = Int(clamping: limit.rlim_cur)
-        if server.maxConnections + reserve > available {
-            logger.warning("server.max_connections does not fit the descriptor limit; lower it or raise LimitNOFILE", metadata: [
+        var maximum = server.maxConnections
+        if maximum + reserve > available {
+            maximum = max(16, available - reserve)
+            logger.warning("server.max_connections does not fit the descriptor limit: at most \(maximum) connections; raise LimitNOFILE for more", metadata: [
                 "max_connections": "\(server.maxConnections)", "descriptor_limit": "\(available)", "needed": "\(server.maxConnections + reserve)",
             ])
         }
@@ -27,5 +32,6 @@ enum DescriptorLimit {
                 "max_stream_clients": "\(server.maxStreamClients)", "max_connections": "\(server.maxConnections)",
             ])
         }
+        return maximum
     }
 }

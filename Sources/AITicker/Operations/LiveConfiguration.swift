@@ -11,9 +11,9 @@ public final class LiveConfiguration: Sendable {
 
     public var value: AppConfiguration { current.withLock { $0.configuration } }
 
-    /// What `HostCheck` needs, without copying the whole configuration.
-    var hostRules: (server: String, access: AccessConfiguration) {
-        current.withLock { ($0.configuration.server.host, $0.configuration.access) }
+    /// What `HostCheck` and the connection guard need, without copying the whole configuration.
+    var hostRules: (server: String, access: AccessConfiguration, perClient: Int) {
+        current.withLock { ($0.configuration.server.host, $0.configuration.access, $0.configuration.server.maxConnectionsPerClient) }
     }
 
     /// Every plugin on offer, external ones with their path, status and errors (`GET /api/plugins`).

@@ -3,22 +3,23 @@ import Logging
 import NIOCore
 import Synchronization
 
-/// At most `server.max_connections` open connections. At the limit the longest-idle connection
-/// (one waiting for its next request, not one being answered or sending a body) is closed, so a
-/// new client is served at once; with none idle the server stops accepting (new clients wait in
-/// the kernel's backlog instead of the process spinning on `accept`). The moment is counted and
-/// logged once until connections fall below the limit again.
+/// At most `maximum` open connections: `server.max_connections`, lowered to what the descriptor
+/// limit leaves (`DescriptorLimit`). At the limit a connection that is not being answered is
+/// closed for each new one (`OpenConnections.evictOne`), so nobody can hold the service by
+/// opening connections and sending slowly; with every connection being answered the server
+/// stops accepting (new clients wait in the kernel's backlog instead of the process spinning on
+/// `accept`). The moment is counted and logged once until connections fall below the limit again.
 struct ConnectionLimit: AvailableConnectionsDelegate {
     let maximum: Int
-    let idle: IdleConnections
+    let connections: OpenConnections
     let metrics: TickerMetrics
     let logger: Logger
     private var open = 0
     private var atLimit = false
 
-    init(maximum: Int, idle: IdleConnections, metrics: TickerMetrics, logger: Logger) {
+    init(maximum: Int, connections: OpenConnections, metrics: TickerMetrics, logger: Logger) {
         self.maximum = maximum
-        self.idle = idle
+        self.connections = connections
         self.metrics = metrics
         self.logger = logger
     }
@@ -30,9 +31,10 @@ struct ConnectionLimit: AvailableConnectionsDelegate {
         if !atLimit {
             atLimit = true
             metrics.connectionLimitReached()
-            logger.warning("connection limit reached: the longest-idle connections are closed for new ones", metadata: ["max_connections": "\(maximum)"])
+            logger.warning("connection limit reached: connections that are not being answered are closed for new ones, least progress first",
+                           metadata: ["max_connections": "\(maximum)"])
         }
-        if idle.closeOldest() { metrics.connectionClosed(reason: "evicted") }
+        if connections.evictOne() { metrics.connectionClosed(reason: "evicted") }
     }
 
     mutating func connectionClosed() {
@@ -49,25 +51,99 @@ struct ConnectionLimit: AvailableConnectionsDelegate {
     }
 }
 
-/// The connections waiting for their next request, and since when: what the connection limit
-/// may close to make room.
-final class IdleConnections: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: (since: NIODeadline, channel: any Channel)]>([:])
+/// One open connection as its `ConnectionGuard` reports it, for the limit to choose from.
+/// Written on the connection's event loop, read by the limit on the acceptor's.
+final class ConnectionProgress: Sendable {
+    let channel: any Channel
+    /// A whole request has arrived and its answer is not written yet: never evicted.
+    let answering = Atomic<Bool>(false)
+    /// Bytes of the request under way (0 while idle or part-way through a head).
+    let received = Atomic<Int>(0)
+    /// When the connection started waiting for its current request (uptime nanoseconds).
+    let since = Atomic<Int64>(NIODeadline.now().uptimeNanoseconds.clamped)
 
-    func add(_ channel: any Channel) {
-        channels.withLock { $0[ObjectIdentifier(channel)] = (.now(), channel) }
+    init(channel: any Channel) {
+        self.channel = channel
     }
 
-    func remove(_ channel: any Channel) {
-        _ = channels.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+    /// The next request is awaited from now on.
+    func waiting() {
+        answering.store(false, ordering: .relaxed)
+        received.store(0, ordering: .relaxed)
+        since.store(NIODeadline.now().uptimeNanoseconds.clamped, ordering: .relaxed)
+    }
+}
+
+extension UInt64 {
+    fileprivate var clamped: Int64 { Int64(clamping: self) }
+}
+
+/// Every open connection by client: what the connection limit evicts from, and the count per
+/// client that `server.max_connections_per_client` caps.
+final class OpenConnections: Sendable {
+    private struct State {
+        var connections: [ObjectIdentifier: (progress: ConnectionProgress, client: String)] = [:]
+        var perClient: [String: Int] = [:]
     }
 
-    /// Closes the connection idle the longest; false when none is idle.
-    func closeOldest() -> Bool {
-        let oldest = channels.withLock { channels in
-            channels.min { $0.value.since < $1.value.since }.flatMap { channels.removeValue(forKey: $0.key) }
+    private let state = Mutex(State())
+
+    /// Adds a connection from `client`; false when that client already has `perClient` open
+    /// (the connection is still counted, so that `remove` stays symmetric).
+    func add(_ progress: ConnectionProgress, client: String, perClient: Int) -> Bool {
+        state.withLock { state in
+            state.connections[ObjectIdentifier(progress)] = (progress, client)
+            state.perClient[client, default: 0] += 1
+            return state.perClient[client]! <= perClient
         }
-        oldest?.channel.close(promise: nil)
-        return oldest != nil
     }
+
+    /// The connection turned out to carry `client`'s requests (a trusted proxy's forwarded
+    /// client); false when that client is over `perClient` with it.
+    func attribute(_ progress: ConnectionProgress, to client: String, perClient: Int) -> Bool {
+        state.withLock { state in
+            let id = ObjectIdentifier(progress)
+            guard let old = state.connections[id]?.client else { return true }
+            if old != client {
+                state.connections[id]!.client = client
+                Self.release(old, in: &state)
+                state.perClient[client, default: 0] += 1
+            }
+            return state.perClient[client]! <= perClient
+        }
+    }
+
+    func remove(_ progress: ConnectionProgress) {
+        state.withLock { state in
+            guard let client = state.connections.removeValue(forKey: ObjectIdentifier(progress))?.client else { return }
+            Self.release(client, in: &state)
+        }
+    }
+
+    private static func release(_ client: String, in state: inout State) {
+        state.perClient[client]! -= 1
+        if state.perClient[client] == 0 { state.perClient[client] = nil }
+    }
+
+    /// Closes the connection that made the least progress among those not being answered
+    /// (fewest bytes of its current request; of equals, the one waiting longest): an idle
+    /// keep-alive, a client part-way through a head or a body, however young. False when
+    /// every connection is being answered.
+    func evictOne() -> Bool {
+        let chosen = state.withLock { state -> ConnectionProgress? in
+            var best: (received: Int, since: Int64, progress: ConnectionProgress)?
+            for (progress, _) in state.connections.values where !progress.answering.load(ordering: .relaxed) {
+                let candidate = (progress.received.load(ordering: .relaxed), progress.since.load(ordering: .relaxed), progress)
+                if best == nil || (candidate.0, candidate.1) < (best!.received, best!.since) { best = candidate }
+            }
+            guard let chosen = best?.progress else { return nil }
+            // Not chosen twice while its close is under way.
+            chosen.answering.store(true, ordering: .relaxed)
+            return chosen
+        }
+        chosen?.channel.close(promise: nil)
+        return chosen != nil
+    }
+
+    var count: Int { state.withLock { $0.connections.count } }
 }

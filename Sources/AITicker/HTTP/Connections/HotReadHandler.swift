@@ -101,7 +101,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let hosts = head.headers["host"]
         if hosts.count > 1 { return nil }
         if let authority = hosts.first {
-            let (server, access) = reads.configuration.hostRules
+            let (server, access, _) = reads.configuration.hostRules
             if access.listensOnLoopback || !access.allowedHosts.isEmpty,
                !HostCheck.allows(host: HostCheck.hostname(authority), server: server, access: access) { return nil }
         }
