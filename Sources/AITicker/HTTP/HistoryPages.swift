@@ -52,9 +52,9 @@ final class HistoryPages: Sendable {
 
     private let state = Mutex(State())
     let budget: Int
-    /// Bytes a kept page costs beside its buffers' storage: about 170 were measured per empty
-    /// page (BENCHMARKS.md), rounded up.
-    static let entryOverhead = 256
+    /// Bytes a kept page costs beside its buffers' storage: 387 were measured per empty page
+    /// with its 64-byte body, the table's slack included (BENCHMARKS.md).
+    static let entryOverhead = 336
 
     init(budget: Int = 8 << 20) {
         self.budget = budget
