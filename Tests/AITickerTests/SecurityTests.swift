@@ -79,7 +79,7 @@ struct SecurityTests {
         #expect(!HostCheck.allowsOrigin("http://127.0.0.1:8081", authority: "127.0.0.1:8080", access: access))
     }
 
-    @Test func bruteForcingTheTokenIsLockedOutAndCounted() async throws {
+    @Test func bruteForcingTheTokenIsRefusedAndCountedWithoutLockingTheOperatorOut() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { _, _, client in
             for attempt in 1...AdminAuthMiddleware.failureLimit.requests {
@@ -90,12 +90,41 @@ struct SecurityTests {
             #expect(locked.status == .tooManyRequests)
             #expect(Int(locked.headers[.retryAfter] ?? "") ?? 0 >= 1)
             let right = try await client.execute(uri: "/api/config", method: .get, headers: adminHeaders)
-            #expect(right.status == .tooManyRequests, "a locked-out client waits, whatever it sends")
+            #expect(right.status == .ok, "the right token is accepted whatever failed before: strangers cannot lock the operator out")
+            let again = try await client.execute(uri: "/api/config", method: .get, headers: [.authorization: "Bearer guess-again"])
+            #expect(again.status == .tooManyRequests, "a wrong one is still refused at once")
             #expect(try await client.execute(uri: "/api/message", method: .get).status != .tooManyRequests, "read routes stay open")
             let metrics = try await client.execute(uri: "/metrics", method: .get).text
             #expect(metrics.contains(#"ai_ticker_admin_auth_failures_total{reason="wrong_token"} 10"#))
             #expect(metrics.contains(#"ai_ticker_admin_auth_failures_total{reason="locked_out"} 2"#))
             #expect(!metrics.contains("guess-"))
+        }
+    }
+
+    @Test func theForwardedClientIsBelievedOnlyFromATrustedProxyAndReadFromTheRight() {
+        let trusted = ["127.0.0.1", "10.0.0.0/8", "fd00::/8"].compactMap(AddressRange.init)
+        #expect(trusted.count == 3 && AddressRange("10.0.0.0/33") == nil && AddressRange("proxy.example") == nil)
+        func client(_ peer: String, _ header: [String]) -> String { ClientAddress.resolve(peer: peer, forwardedFor: header, trusted: trusted) }
+        #expect(client("203.0.113.9", ["198.51.100.1"]) == "203.0.113.9", "an untrusted peer's header is ignored")
+        #expect(client("127.0.0.1", ["198.51.100.1"]) == "198.51.100.1")
+        #expect(client("::ffff:127.0.0.1", ["198.51.100.1"]) == "198.51.100.1", "IPv4-mapped peers match IPv4 entries")
+        #expect(client("127.0.0.1", ["6.6.6.6, 198.51.100.1, 10.1.2.3"]) == "198.51.100.1", "what the client wrote itself is skipped")
+        #expect(client("fd00::1", ["198.51.100.1", "10.9.9.9"]) == "198.51.100.1", "repeated headers are one list")
+        #expect(client("127.0.0.1", ["not-an-address"]) == "127.0.0.1", "garbage counts as the proxy itself")
+        #expect(client("127.0.0.1", []) == "127.0.0.1")
+        #expect(ClientAddress.resolve(peer: "127.0.0.1", forwardedFor: ["198.51.100.1"], trusted: []) == "127.0.0.1", "no proxies trusted by default")
+    }
+
+    /// Ten `<img>` tags on any web page pointing at an admin route used to lock the CLI out.
+    @Test func requestsRefusedForTheirOriginDoNotCountAsFailures() async throws {
+        let workspace = try TestWorkspace()
+        try await workspace.withApp(environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { _, _, client in
+            for _ in 0..<(AdminAuthMiddleware.failureLimit.requests * 2) {
+                let page = try await client.execute(uri: "/api/config", method: .get, headers: [.origin: "https://evil.example"])
+                #expect(page.status == .forbidden)
+            }
+            let wrong = try await client.execute(uri: "/api/config", method: .get, headers: [.authorization: "Bearer guess"])
+            #expect(wrong.status == .unauthorized, "not locked out by what a web page sent")
         }
     }
 
