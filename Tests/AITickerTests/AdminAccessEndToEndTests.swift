@@ -98,6 +98,49 @@ struct AdminAccessEndToEndTests {
         #expect(try await cli(workspace, ["reload"]).status == 0, "the CLI reads the new token")
     }
 
+    /// Another program on the configured port (a leftover dev server, something started to
+    /// catch tokens) must not receive the admin token.
+    @Test func theCLISendsTheTokenOnlyToAnAITicker() async throws {
+        let workspace = try TestWorkspace()
+        let port = try freeLoopbackPort()
+        try workspace.write("plugin_config.json", #"{"plugins": {"offline": {}}, "server": {"port": \#(port)}}"#)
+        try workspace.write("admin_token", String(repeating: "cd", count: 32) + "\n")
+        try workspace.write("impostor.py", """
+            import http.server, sys
+            class Handler(http.server.BaseHTTPRequestHandler):
+                def answer(self):
+                    with open("seen", "a") as f:
+                        f.write(self.path + " " + str(self.headers.get("Authorization")) + "\\n")
+                    body = b'{"status": "ok"}'
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                do_GET = do_POST = answer
+            http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+            """)
+        let impostor = Process()
+        impostor.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        impostor.arguments = ["python3", workspace.path("impostor.py"), String(port)]
+        impostor.currentDirectoryURL = workspace.url
+        impostor.standardOutput = FileHandle.nullDevice
+        impostor.standardError = FileHandle.nullDevice
+        try impostor.run()
+        // SIGKILL: a child of the test runner may start with SIGTERM blocked.
+        defer { kill(impostor.processIdentifier, SIGKILL); impostor.waitUntilExit() }
+        var up = false
+        for _ in 0..<100 where !up {
+            up = (try? await httpGet("http://127.0.0.1:\(port)/up"))?.status == 200
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(up, "the impostor answers")
+        let reload = try await cli(workspace, ["reload"])
+        #expect(reload.status != 0 && reload.output.contains("is not ai-ticker"), "\(reload.output)")
+        let seen = try String(contentsOfFile: workspace.path("seen"), encoding: .utf8)
+        #expect(seen.contains("/api/health None") && !seen.contains("Bearer"), "only the public health route was asked: \(seen)")
+    }
+
     @Test func configResetClearsOverridesAnOlderVersionStored() async throws {
         let workspace = try TestWorkspace()
         let store = try SQLiteMessageStore(path: workspace.path("ticker.sqlite"))

@@ -44,6 +44,7 @@ public struct AdminClient: Sendable {
         if baseURL.hasSuffix(":0") {
             throw Failure(description: "server.port is 0 (any free port): pass the service's --port", status: nil, body: nil)
         }
+        try await confirmService()
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "authorization", value: "Bearer \(token)")
@@ -66,5 +67,22 @@ public struct AdminClient: Sendable {
             throw Failure(description: message, status: Int(response.status.code), body: body.objectValue?["error"])
         }
         return body
+    }
+
+    /// Asks the public health route first, so the token goes only to a server that answers as
+    /// ai-ticker does (another program on the configured port never sees it).
+    private func confirmService() async throws(Failure) {
+        let server: String?, body: JSONValue
+        do {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + "/api/health"), timeout: .seconds(10))
+            server = response.headers.first(name: "server")
+            body = (try? JSONDecoder().decode(JSONValue.self, from: Data(buffer: try await response.body.collect(upTo: 1 << 20)))) ?? .null
+        } catch {
+            throw Failure(description: "no ai-ticker answered at \(baseURL) (\(error)); is it running with this configuration?", status: nil, body: nil)
+        }
+        guard server == "ai-ticker", body.objectValue?["status"] != nil else {
+            throw Failure(description: "what answers at \(baseURL) is not ai-ticker (Server: \(server?.prefix(60) ?? "none")); the admin token was not sent",
+                          status: nil, body: nil)
+        }
     }
 }
