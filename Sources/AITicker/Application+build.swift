@@ -170,7 +170,9 @@ public func buildApplication(
         server: HTTPServerBuilder { responder in
             GuardedHTTP1Channel(inner: HTTP1Channel(responder: responder), limits: limits, hotReads: hotReads)
         },
-        configuration: .init(address: .hostname(server.host, port: server.port), serverName: serverName,
+        // A backlog as deep as Linux allows by default (somaxconn): a burst of new clients
+        // waits there instead of having SYNs dropped and retried a second later.
+        configuration: .init(address: .hostname(server.host, port: server.port), serverName: serverName, backlog: 4096,
                              availableConnectionsDelegate: ConnectionLimit(maximum: DescriptorLimit.check(server, logger: logger),
                                                                            connections: connections, metrics: services.metrics, logger: logger)),
         services: [

@@ -65,6 +65,31 @@ struct ConnectionAbuseTests {
         withExtendedLifetime((clients, workspace)) {}
     }
 
+    /// The same on the fast path, which answers on the event loop: it stops when the client does.
+    @Test func pipelinedLatestMessagesStopWhenTheClientStopsReading() async throws {
+        let (service, port, workspace) = try await service(["SERVER_WRITE_TIMEOUT_SECONDS": "2"])
+        // 90 KB of requests (the server's receive buffer takes them), 660 KB of answers.
+        let requests = String(repeating: "GET /api/message HTTP/1.1\nHost: 127.0.0.1\n\n", count: 2_000)
+        let clients = try (0..<10).map { _ in
+            let connection = try RawConnection(port: port, receiveBuffer: 4096)
+            connection.send(requests)
+            return connection
+        }
+        var closed = 0.0
+        for _ in 0..<100 where closed < 10 {
+            try await Task.sleep(for: .milliseconds(200))
+            closed = try await Self.metric(#"ai_ticker_connections_closed_total{reason="write_timeout"}"#, port: port)
+        }
+        #expect(closed == 10, "closed by the write timeout: \(closed)")
+        let metrics = try await rawHTTP(port: port, "GET /metrics HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n").text
+        let answered = metrics.split(separator: "\n").filter {
+            $0.hasPrefix("ai_ticker_http_requests_total{") && $0.contains(#"route="/api/message""#) && $0.contains(#"method="GET""#)
+        }.compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+        #expect(answered > 0 && answered < 10 * 2_000, "answered until the clients stopped taking answers, not all into memory: \(answered)")
+        print("10 clients x 2,000 pipelined GET /api/message, not reading: \(answered) answered before each stalled and was closed")
+        withExtendedLifetime((clients, service, workspace)) {}
+    }
+
     /// Before, slow bodies were never evicted: a new client waited for the read timeout (30 s).
     @Test func slowBodiesAtTheLimitMakeRoomForANewClient() async throws {
         let (service, port, workspace) = try await service(["SERVER_MAX_CONNECTIONS": "16"])

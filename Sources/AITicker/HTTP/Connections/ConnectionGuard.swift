@@ -4,8 +4,8 @@ import NIOHTTP1
 /// One connection's limits and checks, between the HTTP/1 codec and the HTTP types codec (and
 /// behind `PipelineGate`, so it sees one request at a time):
 /// - timeouts: no complete head within the idle timeout (a connection that sends nothing,
-///   partial headers, an idle keep-alive), no end of the body within the read timeout, an
-///   answer the client does not take within the write timeout. No idle or read timer runs while an
+///   partial headers, an idle keep-alive), no end of the body within the read timeout, a full
+///   connection the client does not read from within the write timeout. No idle or read timer runs while an
 ///   answer is being written (a stream, a long tick);
 /// - framing: an HTTP/1.0 answer says 1.0, and one without a length closes the connection, as
 ///   does any answer marked `Connection: close`; HTTP/1.0 clients get no gzip (nginx's default);
@@ -37,8 +37,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var refusal: ConnectionRefusal?
     /// A refusal was written: everything else the client sends is dropped.
     private var refused = false
-    /// An answer's end was handed on and has not reached the socket yet.
-    private var unsent = false
 
     init(limits: ConnectionLimits) {
         self.limits = limits
@@ -181,45 +179,31 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.head(head)), promise: promise)
         case .end(let trailers):
             request = nil
-            let written = promise ?? context.eventLoop.makePromise()
-            unsent = true
-            context.write(wrapOutboundOut(.end(trailers)), promise: written)
-            let close = closeAfterAnswer
-            written.futureResult.assumeIsolated().whenComplete { _ in
-                self.unsent = false
-                self.watchWrites(context)
-                if close { context.close(promise: nil) }
+            guard closeAfterAnswer else {
+                context.write(data, promise: promise)
+                // Unless the gate passed on the next request while this answer was handed on.
+                if request == nil, !reading { waitForRequest(context) }
+                return
             }
-            if !close, !reading { waitForRequest(context) }
+            let written = promise ?? context.eventLoop.makePromise()
+            context.write(wrapOutboundOut(.end(trailers)), promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         case .body:
             context.write(data, promise: promise)
         }
     }
 
-    /// An answer usually reaches the socket within the flush; only one that does not starts
-    /// the write timer, so the common case schedules nothing.
-    func flush(context: ChannelHandlerContext) {
-        context.flush()
-        watchWrites(context)
-    }
-
+    /// A client that stops reading fills the socket and then NIO's buffer (`PipelineGate` then
+    /// passes on nothing more); one that takes nothing for the write timeout is closed (nginx's
+    /// `send_timeout`). Each time it takes some, its time starts again.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        // The client took some of what was written: its time starts again.
-        writeTimer?.cancel()
-        writeTimer = nil
-        watchWrites(context)
-        context.fireChannelWritabilityChanged()
-    }
-
-    /// A client that stops reading leaves an answer unsent or the socket full; one that takes
-    /// nothing more within the write timeout is closed (nginx's `send_timeout`).
-    private func watchWrites(_ context: ChannelHandlerContext) {
-        if unsent || !context.channel.isWritable {
-            if writeTimer == nil { writeTimer = schedule(context, limits.write, reason: "write_timeout") }
-        } else if let writeTimer {
-            writeTimer.cancel()
-            self.writeTimer = nil
+        if context.channel.isWritable {
+            writeTimer?.cancel()
+            writeTimer = nil
+        } else if writeTimer == nil {
+            writeTimer = schedule(context, limits.write, reason: "write_timeout")
         }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Idle until the next request head: timed, and the connection limit may close it.

@@ -16,8 +16,15 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
     var responder: HTTPChannelHandler.Responder { inner.responder }
 
+    /// The kernel's send buffer per connection, fixed: with the default autotuning a client that
+    /// reads nothing makes the kernel take up to 4 MiB of answers from each of its connections,
+    /// and copying that for a few hundred of them kept the event loops from everyone else for
+    /// seconds (BENCHMARKS.md). Every answer but a long stream fits in it.
+    static let sendBuffer = 64 << 10
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: SocketOptionValue(Self.sendBuffer))
             let pipeline = channel.pipeline.syncOperations
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
             try pipeline.addHandler(PipelineGate(), position: .before(codec))
