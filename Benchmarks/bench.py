@@ -52,7 +52,9 @@ def wrk(url, connections, duration=DURATION, headers=()):
 
 # --- a database with MESSAGES messages -------------------------------------------------------
 config = {"plugins": {"zero": {"plugin": "mock", "priority": 1, "config": {"extra_params": {"content": "benchmark {uuid}"}}}},
-          "ticker": {"interval_seconds": 86400, "retention": 10_000_000, "dedupe_window": 0}}
+          "ticker": {"interval_seconds": 86400, "retention": 10_000_000, "dedupe_window": 0},
+          # All the load comes from one address.
+          "server": {"max_connections_per_client": 4096}}
 with open(os.path.join(work, "plugin_config.json"), "w") as f:
     json.dump(config, f)
 port = free_port()

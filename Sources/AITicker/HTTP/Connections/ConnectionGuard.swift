@@ -5,8 +5,8 @@ import NIOHTTP1
 /// behind `PipelineGate`, so it sees one request at a time):
 /// - timeouts: no complete head within the idle timeout (a connection that sends nothing,
 ///   partial headers, an idle keep-alive), no end of the body within the read timeout, a full
-///   connection the client does not read from within the write timeout. No idle or read timer runs while an
-///   answer is being written (a stream, a long tick);
+///   connection the client does not read from within the write timeout. No idle or read timer
+///   runs while an answer is being written (a stream, a long tick);
 /// - framing: an HTTP/1.0 answer says 1.0, and one without a length closes the connection, as
 ///   does any answer marked `Connection: close`; HTTP/1.0 clients get no gzip (nginx's default);
 /// - requests refused before anything else sees them, answered and closed: a missing or repeated
@@ -37,6 +37,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var refusal: ConnectionRefusal?
     /// A refusal was written: everything else the client sends is dropped.
     private var refused = false
+    /// The host and client rules when the connection opened, read once rather than under the
+    /// lock every connection shares for each request; a reload applies to new connections.
+    private var rules: (server: String, access: AccessConfiguration, perClient: Int)?
 
     init(limits: ConnectionLimits) {
         self.limits = limits
@@ -65,6 +68,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let progress = ConnectionProgress(channel: context.channel)
         self.progress = progress
         let rules = limits.configuration.hostRules
+        self.rules = rules
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
         // A trusted proxy's connections are counted for the client of their first request.
         if !limits.connections.add(progress, client: peer, perClient: rules.perClient), !ClientAddress.isTrusted(peer, rules.access.trustedProxies) {
@@ -118,12 +122,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// What refuses this request, if anything; an absolute-form target for an allowed host is
     /// turned into the origin form the router expects, its authority becoming the `Host`.
     private func check(_ head: inout HTTPRequestHead, context: ChannelHandlerContext) -> ConnectionRefusal? {
-        let rules = limits.configuration.hostRules
         if head.method == .CONNECT || (!head.headers["upgrade"].isEmpty && head.headers[canonicalForm: "connection"].contains { $0.lowercased() == "upgrade" }) {
             return .upgrade
         }
         let hosts = head.headers["host"]
         if hosts.count > 1 || (hosts.isEmpty && head.version != .http1_0) { return .host(hosts.isEmpty ? "missing" : "repeated") }
+        guard let rules else { return nil }
         if let (authority, path) = Self.absoluteForm(head.uri) {
             if rules.access.listensOnLoopback || !rules.access.allowedHosts.isEmpty,
                !HostCheck.allows(host: HostCheck.hostname(authority), server: rules.server, access: rules.access) {
