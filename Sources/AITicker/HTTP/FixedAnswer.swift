@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import NIOCore
 
@@ -28,8 +27,7 @@ struct FixedAnswer: Sendable {
         var headers = headers
         let gzipped = gzip != nil && CompressionMiddleware.acceptsGzip(request.headers[.acceptEncoding])
         headers[.eTag] = gzipped ? CompressionMiddleware.weak(etag) : etag
-        if let tags = request.headers[.ifNoneMatch],
-           tags.split(separator: ",").contains(where: { ["*", etag, "W/" + etag].contains($0.trimmingCharacters(in: .whitespaces)) }) {
+        if EntityTag.matches(request.headers[.ifNoneMatch], etag: etag) {
             return Response(status: .notModified, headers: headers)
         }
         guard gzipped, let gzip else { return Response(status: .ok, headers: headers, body: .init(byteBuffer: body)) }

@@ -21,15 +21,9 @@ public final class LatestMessageCache: Sendable {
         public let streamEvent: ByteBuffer
         public let etag: String
 
-        /// Whether `If-None-Match` names this message. Weak comparison (RFC 9110 §13.1.2): a
-        /// gzip response carries the weak form of the ETag.
+        /// Whether `If-None-Match` names this message.
         func isMatched(by ifNoneMatch: String?) -> Bool {
-            ifNoneMatch?.split(separator: ",").contains { field in
-                var tag = field
-                while tag.first == " " || tag.first == "\t" { tag.removeFirst() }
-                while tag.last == " " || tag.last == "\t" { tag.removeLast() }
-                return tag == etag || tag == "W/" + etag || tag == "*"
-            } ?? false
+            EntityTag.matches(ifNoneMatch, etag: etag)
         }
     }
 

@@ -144,6 +144,4 @@ final class OpenConnections: Sendable {
         chosen?.channel.close(promise: nil)
         return chosen != nil
     }
-
-    var count: Int { state.withLock { $0.connections.count } }
 }
