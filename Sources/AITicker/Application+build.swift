@@ -40,10 +40,12 @@ public struct TickerOptions: Sendable {
 public func buildServices(_ options: TickerOptions, asService: Bool = false) async throws -> TickerServices {
     var loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
     loader.createsAdminToken = asService
-    let files = try loader.loadWithPlugins()
+    // The service opens its port whatever a Python plugin file does: it lists them in the
+    // background (`ProviderService`). The CLI waits for the listing.
+    let files = asService ? try loader.loadWithPlugins() : try await loader.listed()
     let store = try await openStore(files.configuration, asService: asService, logger: options.logger)
     let overrides = try await store.overrides()
-    let (configuration, plugins) = applyingOverrides(overrides, to: files, loader: loader, logger: options.logger)
+    let (configuration, plugins) = await applyingOverrides(overrides, to: files, loader: loader, logger: options.logger, waiting: !asService)
     let levels = LogLevelControl(configuration.logLevel)
     let logger = levels.controlling(options.logger)
     do {
@@ -100,11 +102,11 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
 /// any provider (`ai-ticker config`).
 public func effectiveConfiguration(_ options: TickerOptions) async throws -> AppConfiguration {
     let loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
-    let files = try loader.loadWithPlugins()
+    let files = try await loader.listed()
     let store = try await openStore(files.configuration, logger: options.logger)
     let overrides = try await store.overrides()
     await store.close()
-    let (configuration, _) = applyingOverrides(overrides, to: files, loader: loader, logger: options.logger)
+    let (configuration, _) = await applyingOverrides(overrides, to: files, loader: loader, logger: options.logger, waiting: true)
     ConfigurationIssue.log(configuration.warnings, logger: options.logger)
     return configuration
 }
@@ -112,10 +114,10 @@ public func effectiveConfiguration(_ options: TickerOptions) async throws -> App
 /// `configuration` with the stored runtime overrides on top; unchanged (logged) when they no
 /// longer fit it.
 private func applyingOverrides(_ overrides: [String: JSONValue], to loaded: (configuration: AppConfiguration, plugins: PluginCatalog),
-                               loader: ConfigurationLoader, logger: Logger) -> (AppConfiguration, PluginCatalog) {
+                               loader: ConfigurationLoader, logger: Logger, waiting: Bool) async -> (AppConfiguration, PluginCatalog) {
     guard !overrides.isEmpty else { return loaded }
     do {
-        return try loader.loadWithPlugins(overrides: overrides)
+        return waiting ? try await loader.listed(overrides: overrides) : try loader.loadWithPlugins(overrides: overrides)
     } catch {
         logger.error("runtime overrides ignored: they no longer fit the configuration", metadata: ["error": "\(error)"])
         return loaded
@@ -233,7 +235,13 @@ struct ProviderService: Service {
 
     func run() async throws {
         await services.startProviders()
+        await withGracefulShutdownHandler {
+            await services.reloads.applyListings()
+        } onGracefulShutdown: {
+            services.reloads.stopListings()
+        }
         try? await gracefulShutdown()
+        services.reloads.stopListings()
         await services.shutdown()
     }
 }

@@ -36,6 +36,7 @@ public struct TickerServices: Sendable {
     /// and lets another instance have the database.
     public func shutdown() async {
         await router.shutdownAll()
+        Orphans.end()
         try? await ownedHTTPClient?.shutdown()
         await store.close()
     }

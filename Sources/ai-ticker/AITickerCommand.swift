@@ -71,6 +71,8 @@ struct Serve: AsyncParsableCommand {
         // A write past RLIMIT_FSIZE must fail with EFBIG (reported as storage unavailable)
         // rather than kill the process.
         signal(SIGXFSZ, SIG_IGN)
+        // What a plugin starts and abandons comes back to the service, which ends it.
+        if !Orphans.adopt() { options.logger.warning("not a child subreaper: plugin processes that leave their group may outlive it") }
         try await reportingErrors {
             let (application, _) = try await buildApplication(options)
             let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: options.logger))
@@ -157,7 +159,7 @@ struct Plugins: AsyncParsableCommand {
         func run() async throws {
             let options = common.options
             let plugins = try await reportingErrors {
-                try ConfigurationLoader(sources: options.sources, registry: options.registry).loadWithPlugins().plugins
+                try await ConfigurationLoader(sources: options.sources, registry: options.registry).listed().plugins
             }
             print(Table.render(
                 header: ["NAME", "VERSION", "SOURCE", "STATUS", "PATH / ERRORS"],
@@ -258,7 +260,7 @@ struct Config: AsyncParsableCommand {
         func run() async throws {
             let options = common.options
             let (configuration, removed) = try await reportingErrors {
-                let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+                let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry, listsPythonPlugins: false).load()
                 let store = try await openStore(configuration)
                 let keys = try await store.overrides().keys.sorted()
                 try await store.setOverrides(Dictionary(uniqueKeysWithValues: keys.map { ($0, nil) }))
@@ -287,7 +289,7 @@ struct Config: AsyncParsableCommand {
         func run() async throws {
             let options = common.options
             do {
-                let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+                let configuration = try await ConfigurationLoader(sources: options.sources, registry: options.registry).listed().configuration
                 for warning in configuration.warnings { print("warning: \(warning)") }
                 print(configuration.warnings.isEmpty ? "configuration ok" : "configuration ok, \(configuration.warnings.count) warning(s)")
             } catch {
@@ -320,7 +322,7 @@ struct Messages: AsyncParsableCommand {
         guard (1...200).contains(limit) else { throw ValidationError("--limit must be from 1 to 200") }
         let options = common.options
         let messages = try await reportingErrors {
-            let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+            let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry, listsPythonPlugins: false).load()
             let store = try await openStore(configuration)
             let messages = try await store.messages(limit: limit, before: nil)
             await store.close()
@@ -342,7 +344,7 @@ struct Import: AsyncParsableCommand {
     func run() async throws {
         let options = common.options
         let report = try await reportingErrors {
-            let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+            let configuration = try ConfigurationLoader(sources: options.sources, registry: options.registry, listsPythonPlugins: false).load()
             let path = file ?? configuration.importFile ?? "message_cache.json"
             let store = try await openStore(configuration)
             do {
@@ -383,7 +385,7 @@ enum Remote {
     static func send(_ common: CommonOptions, _ method: String, _ path: String, json: Data? = nil) async throws -> JSONValue {
         let options = common.options
         let configuration = try await reportingErrors {
-            try ConfigurationLoader(sources: options.sources, registry: options.registry).load()
+            try ConfigurationLoader(sources: options.sources, registry: options.registry, listsPythonPlugins: false).load()
         }
         do {
             return try await AdminClient(configuration: configuration).send(method, path, json: json)

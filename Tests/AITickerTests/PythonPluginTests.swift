@@ -283,7 +283,7 @@ struct PythonPluginTests {
         await services.shutdown()
     }
 
-    @Test func aReloadWithUnchangedPluginsStartsNoInterpreterButAFixedOneIsPickedUp() throws {
+    @Test func aReloadWithUnchangedPluginsStartsNoInterpreterButAFixedOneIsPickedUp() async throws {
         let workspace = try TestWorkspace()
         let imports = workspace.path("imports.log")
         let top = "open(\"\(imports)\", \"a\").write(\"imported\\n\")"
@@ -294,16 +294,21 @@ struct PythonPluginTests {
         try workspace.write(".env", "")
         let loader = ConfigurationLoader(sources: sources, registry: .builtin)
         let count = { (try? String(contentsOfFile: imports, encoding: .utf8))?.split(separator: "\n").count ?? 0 }
-        _ = try loader.load()
+        let pending = try loader.loadWithPlugins().plugins
+        #expect(pending.listings.filter { $0.source == "external" }.allSatisfy { $0.status == "pending" }, "a plain load never waits for a listing")
+        _ = try await loader.listed()
         #expect(count() == 2)
-        _ = try loader.load()
-        #expect(count() == 3, "the plugin that loaded is remembered; the one that failed is tried again")
+        _ = try await loader.listed()
+        #expect(count() == 2, "nothing unchanged is listed again")
+        loader.pythonDescriptions.forgetRetried()  // what a reload someone asked for does
+        _ = try await loader.listed()
+        #expect(count() == 3, "the plugin that loaded is remembered; the one missing a module is tried again on reload")
         try workspace.write("plugins/custom/missing.py", guidePlugin(top: top, generate: "return None"))
-        let fixed = try loader.loadWithPlugins().plugins
+        let fixed = try await loader.listed().plugins
         #expect(fixed.listings.first { $0.name == "missing" }?.status == "loaded")
         #expect(count() == 4)
         try workspace.write("plugins/custom/counted.py", guidePlugin(top: top + "\n# edited", generate: "return None"))
-        _ = try loader.load()
+        _ = try await loader.listed()
         #expect(count() == 5, "an edited plugin is loaded again")
     }
 

@@ -21,12 +21,15 @@ struct ReloadUnderLoadTests {
         #expect(try await firstMessage(port: port).status == 200)
 
         let counts = Counts()
-        let stop = ContinuousClock.now + .seconds(5)
+        // At least 5 s of reloads, and on until 100 reads were answered (at most 30 s): how many
+        // fit in 5 s depends on what else the machine runs.
+        let start = ContinuousClock.now
+        let stopped: @Sendable () -> Bool = { ContinuousClock.now - start >= .seconds(30) || (ContinuousClock.now - start >= .seconds(5) && counts.ok.load(ordering: .relaxed) >= 100) }
         await withTaskGroup(of: Void.self) { group in
             for reader in 0..<4 {
                 group.addTask {
                     let paths = ["/api/message", "/api/providers", "/api/health", "/api/messages?limit=5"]
-                    while ContinuousClock.now < stop {
+                    while !stopped() {
                         let path = paths[reader % paths.count]
                         do {
                             let (status, _) = try await httpGet(base + path)
@@ -39,7 +42,7 @@ struct ReloadUnderLoadTests {
             }
             group.addTask {
                 var round = 0
-                while ContinuousClock.now < stop {
+                while !stopped() {
                     round += 1
                     if round % 5 == 0 {
                         _ = try? workspace.write("plugin_config.json", #"{"plugins": {"m": {"plugin": "mock", "priority": "high"}}}"#)
@@ -59,9 +62,8 @@ struct ReloadUnderLoadTests {
         service.signal(SIGTERM)
         #expect(try await service.exitStatus() == 0)
         #expect(counts.failed.withLock { $0 } == [])
-        // How many reads fit in 5 s depends on what else the machine runs (74 to 1,082 seen while
-        // the rest of the suite ran beside it); the figure is printed, and only a floor is checked.
-        #expect(counts.ok.load(ordering: .relaxed) > 20)
+        // 16 to 5,217 reads fitted in 5 s, alone or beside the rest of the suite.
+        #expect(counts.ok.load(ordering: .relaxed) >= 100)
         #expect(!service.log.contains("error"), "\(service.log.suffix(2_000))")
 
         let database = try DatabaseQueue(path: workspace.path("ticker.sqlite"))

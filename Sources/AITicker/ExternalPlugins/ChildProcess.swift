@@ -11,7 +11,7 @@ import Synchronization
 /// The parent's ends of the pipes are NIO channels: stdin and stdout one channel, stderr
 /// another, read on an event loop as the bytes come and written without blocking anyone.
 /// A thread waits for the exit, then ends whatever the plugin left running in its group and
-/// reaps it, so nothing outlives a plugin. Signals go out only until it is reaped, so a reused
+/// reaps it, so nothing outlives a plugin (what leaves the group is `Orphans`' to end). Signals go out only until it is reaped, so a reused
 /// process id is never signalled.
 final class ChildProcess: Sendable {
     let pid: pid_t
@@ -53,7 +53,12 @@ final class ChildProcess: Sendable {
             envp.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let result = cspawn_start(&pid, "/usr/bin/env", directory.path, argv, envp, input[0], stdout[1], stderr[1])
+        // Registered before anyone can look for children nobody owns (`Orphans`).
+        let result = Orphans.owned.withLock { owned in
+            let result = cspawn_start(&pid, "/usr/bin/env", directory.path, argv, envp, input[0], stdout[1], stderr[1])
+            if result == 0 { owned.insert(pid) }
+            return result
+        }
         // The child's ends belong to the child now (or to nobody, when it did not start).
         [input[0], stdout[1], stderr[1]].forEach { _ = close($0) }
         guard result == 0 else {
@@ -99,8 +104,11 @@ final class ChildProcess: Sendable {
                 defer { (exit.status, exit.handlers, exit.waiters) = (code, [], [:]) }
                 return (code, exit.handlers, exit.waiters.values)
             }
+            _ = Orphans.owned.withLock { $0.remove(started) }
             handlers.forEach { $0(code) }
             waiters.forEach { $0.resume(returning: true) }
+            // What the plugin started outside its group came to the service when it exited.
+            Orphans.end()
         }
         waiter.name = "plugin-\(started)-waiter"
         waiter.start()
@@ -116,6 +124,9 @@ final class ChildProcess: Sendable {
         }
         if let status { handler(status) }
     }
+
+    /// The exit status once reaped.
+    var status: Int32? { exit.withLock { $0.status } }
 
     /// Queues `bytes` for the child's stdin, after what is queued already; never blocks. The
     /// future fails when the pipe is closed.

@@ -10,7 +10,7 @@ public struct PluginCatalog: PluginLookup, Sendable {
     public private(set) var listings: [PluginListing]
     private let settings: PluginSettings
 
-    init(settings: PluginSettings, offered: PluginRegistry, descriptions: PythonDescriptions? = nil) {
+    init(settings: PluginSettings, offered: PluginRegistry, descriptions: PythonDescriptions) {
         self.settings = settings
         var discovery = PluginDiscovery.Settings(paths: settings.customEnabled ? settings.paths : [], environment: settings.environment,
                                                  timeout: settings.loadTimeout, python: settings.python, descriptions: descriptions,
@@ -50,9 +50,14 @@ public struct PluginCatalog: PluginLookup, Sendable {
         }
         var hint = ConfigFileCheck.suggestion(for: name, among: Set(registry.plugins.keys)).map { "; did you mean \"\($0)\"?" } ?? ""
         // An entry named after a Python class finds its plugin only once the class has loaded.
-        let python = failed.filter { $0.interpreter != nil }.map { "\($0.name) (\($0.status))" }
+        let python = failed.filter { $0.interpreter != nil || $0.status == "pending" }.map { "\($0.name) (\($0.status))" }
         if hint.isEmpty, !python.isEmpty { hint = "; Python plugins that did not load: \(python.joined(separator: ", ")) (ai-ticker plugins list)" }
         return "unknown plugin \"\(name)\"\(hint)"
+    }
+
+    /// Whether a Python plugin's listing is still under way.
+    public var listing: Bool {
+        listings.contains { $0.status == "pending" }
     }
 
     /// What each usable entry's plugin says is wrong with its settings.

@@ -8,8 +8,9 @@ public struct PluginListing: Sendable, Equatable {
     /// `builtin` or `external`.
     public var source: String
     public var path: String?
-    /// `loaded`, `invalid` (the plugin itself is wrong) or `unavailable` (it cannot load here,
-    /// e.g. a Python module it imports is not installed).
+    /// `loaded`, `invalid` (the plugin itself is wrong), `unavailable` (it cannot load here,
+    /// e.g. a Python module it imports is not installed) or `pending` (a Python plugin whose
+    /// listing runs in the background).
     public var status: String
     public var errors: [String]
     /// The interpreter that runs a guide-style Python plugin.
@@ -27,7 +28,7 @@ enum PluginDiscovery {
         var timeout: Double
         /// `global_settings.python`.
         var python: String
-        var descriptions: PythonDescriptions?
+        var descriptions: PythonDescriptions
         /// `plugins.<name>.python`, by plugin name.
         var pythonByPlugin: [String: String] = [:]
         /// With `global_settings.plugin_discovery` off: the only plugins to load, those entries name.
@@ -106,6 +107,9 @@ enum PluginDiscovery {
         case .unavailable(let error):
             listing.status = "unavailable"
             listing.errors = [error]
+        case .pending:
+            listing.status = "pending"
+            listing.errors = [PythonDescriptions.pendingReason(name)]
         }
         return Found(name: name, plugin: plugin, listing: listing, path: url.path)
     }

@@ -1,4 +1,6 @@
 import Foundation
+import Glibc
+import NIOCore
 import Synchronization
 
 /// A plugin written for the original AI-Ticker's plugin guide: a `.py` file or package directory
@@ -14,10 +16,15 @@ struct PythonPlugin: AIProviderPlugin {
             case invalid(String)
             /// It cannot load here: a module it imports is missing, the interpreter is absent.
             case unavailable(String)
+            /// Its listing runs in the background; a reload follows when it ends.
+            case pending
         }
         var outcome: Outcome
         /// The interpreter's path as Python reports it.
         var interpreter: String?
+        /// Listed again on the next reload even when the file is unchanged: a module may have
+        /// been installed since. A plugin that overran the deadline is not.
+        var retried = false
     }
 
     let name: String
@@ -28,13 +35,12 @@ struct PythonPlugin: AIProviderPlugin {
     let environment: [String: String]
     let description: Description
 
-    init(name: String, path: URL, interpreter: String, environment: [String: String], loadTimeout: Double, descriptions: PythonDescriptions? = nil) {
+    init(name: String, path: URL, interpreter: String, environment: [String: String], loadTimeout: Double, descriptions: PythonDescriptions) {
         self.name = name
         self.path = path
         self.interpreter = interpreter
         self.environment = environment
-        let load = { PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: loadTimeout) }
-        description = descriptions?.description(path: path, interpreter: interpreter, load: load) ?? load()
+        description = descriptions.description(path: path, interpreter: interpreter, environment: environment, timeout: loadTimeout)
     }
 
     var loaded: Bool { if case .loaded = description.outcome { true } else { false } }
@@ -70,6 +76,8 @@ struct PythonPlugin: AIProviderPlugin {
         switch description.outcome {
         case .invalid(let reason), .unavailable(let reason):
             return UnavailableProvider(providerName: name, reason: reason)
+        case .pending:
+            return UnavailableProvider(providerName: name, reason: PythonDescriptions.pendingReason(name))
         case .loaded:
             return ExternalProvider(launch: launch, config: config, logger: context.logger)
         }
@@ -86,19 +94,71 @@ struct PythonPlugin: AIProviderPlugin {
     var launchFingerprint: String? { launch.fingerprint }
 }
 
-/// Descriptions of the Python plugins that loaded, by interpreter, path and modification time, so
-/// a reload with unchanged plugins starts no interpreter (each start blocks the loading thread
-/// for a quarter of a second or more). Failures are never kept: installing a missing module and
-/// reloading is enough.
+/// What listing each Python plugin found, by interpreter, path and modification time, so a reload
+/// lists only the files that changed. A listing is a child process under the same discipline as
+/// a plugin's (`ChildProcess`: its own group, default signals, the `plugin_timeout` deadline,
+/// then the group killed); it runs in the background, never on the caller's thread: an unknown
+/// file is `pending` until its listing ends, and `settle()` waits for that.
 final class PythonDescriptions: Sendable {
-    private let entries = Mutex<[String: PythonPlugin.Description]>([:])
+    private struct State {
+        var known: [String: PythonPlugin.Description] = [:]
+        var running: [String: Task<Void, Never>] = [:]
+        var stopped = false
+    }
+    private let state = Mutex(State())
+    /// False: nothing is listed, every file stays `pending`.
+    private let lists: Bool
 
-    func description(path: URL, interpreter: String, load: () -> PythonPlugin.Description) -> PythonPlugin.Description {
+    init(lists: Bool = true) {
+        self.lists = lists
+    }
+
+    static func pendingReason(_ name: String) -> String {
+        "plugin \(name) is being listed; its providers start when that ends (at most global_settings.plugin_timeout)"
+    }
+
+    /// The known description, or `pending` with its listing started.
+    func description(path: URL, interpreter: String, environment: [String: String], timeout: Double) -> PythonPlugin.Description {
         let key = "\(interpreter)\u{0}\(path.path)\u{0}\(Self.modified(path))"
-        if let known = entries.withLock({ $0[key] }) { return known }
-        let found = load()
-        if case .loaded = found.outcome { entries.withLock { $0[key] = found } }
-        return found
+        return state.withLock { state in
+            if let known = state.known[key] { return known }
+            if state.running[key] == nil, !state.stopped, lists {
+                state.running[key] = Task.detached {
+                    let found = await PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: timeout)
+                    self.state.withLock { state in
+                        state.running[key] = nil
+                        if !Task.isCancelled { state.known[key] = found }
+                    }
+                }
+            }
+            return PythonPlugin.Description(outcome: .pending)
+        }
+    }
+
+    /// Whether the service is stopping, so no listing starts.
+    var stopped: Bool { state.withLock { $0.stopped } }
+
+    /// Whether a listing is under way.
+    var listing: Bool { state.withLock { !$0.running.isEmpty } }
+
+    /// Waits until no listing is under way (each ends by its deadline).
+    func settle() async {
+        while let next = state.withLock({ $0.running.values.first }) {
+            await next.value
+        }
+    }
+
+    /// Forgets the failures worth another try, before a reload someone asked for.
+    func forgetRetried() {
+        state.withLock { $0.known = $0.known.filter { !$0.value.retried } }
+    }
+
+    /// Ends every listing under way (its process group killed) and starts no more: the service stops.
+    func stop() {
+        state.withLock { state in
+            state.stopped = true
+            return Array(state.running.values)
+        }.forEach { $0.cancel() }
     }
 
     /// The newest modification time of the file, or of a package's own files.
@@ -154,37 +214,64 @@ enum PythonHost {
         return directories.map { "\($0)/\(program)" }.first { fileManager.isExecutableFile(atPath: $0) }
     }
 
-    /// Loads the plugin once in a short-lived host (its output discarded) to learn its metadata,
-    /// or why it cannot load; a plugin that takes longer than `timeout` to import is killed.
-    static func describe(path: URL, interpreter: String, environment: [String: String], timeout: Double) -> PythonPlugin.Description {
+    /// Bytes of a listing's output kept (its last line describes the plugin).
+    static let listingOutputLimit = 1 << 20
+
+    /// Loads the plugin once in a short-lived host (stdin at end of file, stderr discarded) to
+    /// learn its metadata, or why it cannot load. Once the describing line is in, the host has a
+    /// second to exit; at `timeout` (or on cancellation) its whole group is killed. What it left
+    /// holding the pipe is never waited for.
+    static func describe(path: URL, interpreter: String, environment: [String: String], timeout: Double) async -> PythonPlugin.Description {
         guard let program = locate(interpreter, environment: environment) else {
-            return .init(outcome: .unavailable("Python interpreter \"\(interpreter)\" not found\(interpreter.contains("/") ? "" : " on PATH") (global_settings.python)"))
+            return .init(outcome: .unavailable("Python interpreter \"\(interpreter)\" not found\(interpreter.contains("/") ? "" : " on PATH") (global_settings.python)"),
+                         retried: true)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments(mode: "describe", path: path)
-        process.currentDirectoryURL = path.deletingLastPathComponent()
-        process.environment = Self.environment(environment)
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        let exited = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in exited.signal() }
+        let output = Mutex((bytes: Data(), lineAt: ContinuousClock.Instant?.none))
+        let child: ChildProcess
         do {
-            try process.run()
+            child = try await ChildProcess.start(command: [program] + arguments(mode: "describe", path: path), directory: path.deletingLastPathComponent(),
+                                                 environment: Self.environment(environment)) { bytes, stderr in
+                guard !stderr else { return }
+                output.withLock { output in
+                    output.bytes.append(contentsOf: bytes.readableBytesView)
+                    if output.bytes.count > listingOutputLimit { output.bytes = output.bytes.suffix(listingOutputLimit / 2) }
+                    if output.lineAt == nil, output.bytes.contains(UInt8(ascii: "\n")) { output.lineAt = .now }
+                }
+            }
         } catch {
-            return .init(outcome: .unavailable("cannot run \(program): \(error.localizedDescription)"), interpreter: program)
+            return .init(outcome: .unavailable("cannot run \(program): \(error)"), interpreter: program, retried: true)
         }
-        if exited.wait(timeout: .now() + timeout) == .timedOut {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            exited.wait()
-            return .init(outcome: .unavailable("loading took longer than \(Int(timeout)) s (global_settings.plugin_timeout); python at \(program)"), interpreter: program)
+        child.closeInput()
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1_000))
+        var exited = false
+        await withTaskCancellationHandler {
+            while !Task.isCancelled, ContinuousClock.now < deadline {
+                if await child.exited(within: 0.05) {
+                    exited = true
+                    break
+                }
+                if let lineAt = output.withLock({ $0.lineAt }), ContinuousClock.now - lineAt > .seconds(1) { break }
+            }
+        } onCancel: {
+            child.signal(SIGKILL)
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        if !exited {
+            child.signal(SIGKILL)
+            _ = await child.exited(within: 5)
+        }
+        // The describing line written just before the exit may still be on its way from the pipe.
+        for _ in 0..<25 where exited && output.withLock({ $0.lineAt == nil }) {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        child.closePipes()
+        let data = output.withLock { $0.bytes }
         guard let line = data.split(separator: UInt8(ascii: "\n")).last, let reply = try? JSONDecoder().decode(JSONValue.self, from: Data(line)) else {
-            return .init(outcome: .unavailable("the Python host exited with status \(process.terminationStatus) without describing the plugin; python at \(program)"),
-                         interpreter: program)
+            if !exited, !Task.isCancelled {
+                return .init(outcome: .unavailable("loading took longer than \(Int(timeout)) s (global_settings.plugin_timeout) and was stopped; python at \(program)"),
+                             interpreter: program)
+            }
+            let status = child.status.map { "exited with status \($0)" } ?? "was stopped"
+            return .init(outcome: .unavailable("the Python host \(status) without describing the plugin; python at \(program)"), interpreter: program, retried: true)
         }
         let python = reply[key: "python"]?.stringValue ?? program
         if reply[key: "ok"]?.boolValue == true {
@@ -192,6 +279,7 @@ enum PythonHost {
                          interpreter: python)
         }
         let error = reply[key: "error"]?.stringValue ?? "cannot load"
-        return .init(outcome: reply[key: "kind"]?.stringValue == "misconfigured" ? .invalid(error) : .unavailable(error), interpreter: python)
+        let misconfigured = reply[key: "kind"]?.stringValue == "misconfigured"
+        return .init(outcome: misconfigured ? .invalid(error) : .unavailable(error), interpreter: python, retried: !misconfigured)
     }
 }

@@ -5,8 +5,13 @@ import Synchronization
 public final class LiveConfiguration: Sendable {
     private let current: Mutex<(configuration: AppConfiguration, plugins: PluginCatalog)>
 
+    /// Opens once the Python plugins the service started with are listed and their providers
+    /// set up (or the service stops): the scheduler's first tick waits for it.
+    let listingsApplied = Gate()
+
     public init(_ configuration: AppConfiguration, plugins: PluginCatalog) {
         current = Mutex((configuration, plugins))
+        if !plugins.listing { listingsApplied.open() }
     }
 
     public var value: AppConfiguration { current.withLock { $0.configuration } }
@@ -21,5 +26,28 @@ public final class LiveConfiguration: Sendable {
 
     func replace(with configuration: AppConfiguration, plugins: PluginCatalog) {
         current.withLock { $0 = (configuration, plugins) }
+    }
+}
+
+/// Closed until `open()`; then every waiter, present and future, goes on.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func open() {
+        state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }.forEach { $0.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let open = state.withLock { state in
+                if !state.open { state.waiters.append(continuation) }
+                return state.open
+            }
+            if open { continuation.resume() }
+        }
     }
 }

@@ -51,12 +51,14 @@ public actor ReloadCoordinator {
         return report
     }
 
-    /// A reload of this instance alone.
-    private func reloadHere(dryRun: Bool = false) async throws -> ReloadReport {
+    /// A reload of this instance alone. `relist`: Python plugins that failed for a reason that
+    /// may have gone (a module installed since) are listed again; those unchanged are not.
+    private func reloadHere(dryRun: Bool = false, relist: Bool = true) async throws -> ReloadReport {
         if !dryRun { notifier.reloading() }
         do {
             let overrides = try await store.overrides()
-            let (configuration, plugins) = try loader.loadWithPlugins(overrides: overrides)
+            if relist { loader.pythonDescriptions.forgetRetried() }
+            let (configuration, plugins) = try await loader.listed(overrides: overrides)
             if !dryRun { ConfigurationIssue.log(configuration.warnings, logger: logger) }
             let report = try await apply(configuration, plugins: plugins, dryRun: dryRun)
             if !dryRun {
@@ -91,7 +93,7 @@ public actor ReloadCoordinator {
         if !issues.isEmpty { throw ConfigurationError(issues) }
         var overrides = try await store.overrides()
         for (key, value) in changes { overrides[key] = value }
-        let (configuration, plugins) = try loader.loadWithPlugins(overrides: overrides)
+        let (configuration, plugins) = try await loader.listed(overrides: overrides)
         try await store.setOverrides(changes)
         applied = overrides
         let report = try await apply(configuration, plugins: plugins, dryRun: false)
@@ -116,6 +118,25 @@ public actor ReloadCoordinator {
         } catch {
             logger.error("configuration change not applied here; the running configuration stays", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The service starts without waiting for Python plugins to be listed; once they are, their
+    /// providers are set up by a reload of this instance alone.
+    func applyListings() async {
+        defer { live.listingsApplied.open() }
+        guard live.plugins.listing else { return }
+        await loader.pythonDescriptions.settle()
+        guard !loader.pythonDescriptions.stopped else { return }
+        do {
+            _ = try await reloadHere(relist: false)
+        } catch {
+            logger.error("Python plugins listed, but the configuration no longer loads; the running one stays", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Ends the listings under way: the service stops.
+    nonisolated func stopListings() {
+        loader.pythonDescriptions.stop()
     }
 
     /// Tells the other instances on the database; one that misses it catches up on reconnect.

@@ -234,6 +234,9 @@ def describe(path: str, out) -> None:
     except Failure as failure:
         result = {"ok": False, "error": str(failure), "kind": failure.kind, "python": sys.executable}
     out.write(json.dumps(result).encode() + b"\n")
+    # Nothing the plugin registered (atexit hooks, multiprocessing joining its children) may
+    # delay the end of a listing.
+    os._exit(0)
 
 
 # --- serve ----------------------------------------------------------------------------------

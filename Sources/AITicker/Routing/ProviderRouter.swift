@@ -164,7 +164,9 @@ actor ProviderRouter {
 
     private func startFailure(_ entry: ProviderEntry, _ error: any Error) -> String {
         let message = redactor.redact((error as? ProviderError)?.message ?? "\(error)")
-        logger.warning("provider failed to start", metadata: ["provider": "\(entry.id)", "error": "\(message)"])
+        // A Python plugin still being listed is expected at start, not a failure worth a warning.
+        let level: Logger.Level = message.hasSuffix(PythonDescriptions.pendingReason(entry.plugin)) ? .info : .warning
+        logger.log(level: level, "provider failed to start", metadata: ["provider": "\(entry.id)", "error": "\(message)"])
         return "initialize failed: \(message)"
     }
 

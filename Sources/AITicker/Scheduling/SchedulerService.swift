@@ -16,6 +16,13 @@ struct SchedulerService: Service {
     func run() async throws {
         liveness.set(true)
         defer { liveness.set(false) }
+        // The first message comes from the configured providers, not from those still being listed.
+        await withGracefulShutdownHandler {
+            await configuration.listingsApplied.wait()
+        } onGracefulShutdown: {
+            configuration.listingsApplied.open()
+        }
+        guard !Task.isShuttingDownGracefully else { return }
         let interval = Double(configuration.value.ticker.intervalSeconds)
         let initialDelay = await Self.delay(interval: interval, store: store)
         let ticks = self.ticks

@@ -13,4 +13,9 @@ int cspawn_start(pid_t *pid, const char *path, const char *directory,
 /// A pipe whose two ends close on exec (`pipe2` with `O_CLOEXEC`). Returns 0 or -1 with errno.
 int cspawn_pipe(int fds[2]);
 
+/// Makes the calling process the child subreaper of its descendants (`PR_SET_CHILD_SUBREAPER`):
+/// a process whose parent dies is re-parented to it rather than to init, so it can be ended.
+/// `prctl` is variadic and so not callable from Swift. Returns 0 or -1 with errno.
+int cspawn_become_subreaper(void);
+
 #endif
