@@ -139,10 +139,13 @@ private func latestStored(_ store: any MessageStore, logger: Logger) async -> Me
 /// and changes nothing, and the service starts anyway.
 private func importOnFirstStart(_ file: String, store: any MessageStore, configuration: AppConfiguration, logger: Logger) async {
     do {
-        let report = try await MessageImport.run(path: file, store: store, profile: configuration.ticker.profile, retention: configuration.ticker.retention)
+        let report = try await MessageImport.run(path: file, store: store, ticker: configuration.ticker)
         logger.notice("imported AI-Ticker's message cache", metadata: [
-            "file": "\(file)", "imported": "\(report.imported)", "already_present": "\(report.alreadyPresent)", "blank": "\(report.blank)",
+            "file": "\(file)", "imported": "\(report.imported)", "already_present": "\(report.alreadyPresent)", "rejected": "\(report.rejected.count)",
         ])
+        for (position, reason) in report.rejected {
+            logger.warning("message cache item not imported", metadata: ["file": "\(file)", "item": "\(position)", "reason": "\(reason)"])
+        }
     } catch {
         logger.error("message cache not imported; nothing was changed", metadata: ["error": "\(error)"])
     }

@@ -54,10 +54,10 @@ func reportingErrors<T>(_ body: () async throws -> T) async throws -> T {
     do {
         return try await body()
     } catch let error as ConfigurationError {
-        FileHandle.standardError.write(Data("ai-ticker: invalid configuration:\n\(error.issues.map { "  \($0)" }.joined(separator: "\n"))\n".utf8))
+        printError("ai-ticker: invalid configuration:\n\(error.issues.map { "  \(MessageText.visible("\($0)"))" }.joined(separator: "\n"))")
         throw ExitCode(2)
     } catch let error as StoreError {
-        FileHandle.standardError.write(Data("ai-ticker: \(error)\n".utf8))
+        printError("ai-ticker: \(error)")
         throw ExitCode(2)
     }
 }
@@ -94,7 +94,7 @@ struct Generate: AsyncParsableCommand {
             guard provider == nil else { throw ValidationError("--provider works only without --remote") }
             let message = try await Remote.send(common, "POST", "/api/messages/generate")
             let fields = message.objectValue ?? [:]
-            print("#\(Int(fields["id"]?.doubleValue ?? 0)) [\(fields["provider"]?.stringValue ?? "?") \(fields["model"]?.stringValue ?? "?")] \(fields["content"]?.stringValue ?? "")")
+            print(MessageText.visible("#\(Int(fields["id"]?.doubleValue ?? 0)) [\(fields["provider"]?.stringValue ?? "?") \(fields["model"]?.stringValue ?? "?")] \(fields["content"]?.stringValue ?? "")"))
             return
         }
         var options = common.options
@@ -107,10 +107,10 @@ struct Generate: AsyncParsableCommand {
         }
         switch outcome {
         case .stored(let message):
-            print("#\(message.id) [\(message.provider) \(message.model)] \(message.content)")
+            print(MessageText.visible("#\(message.id) [\(message.provider) \(message.model)] \(message.content)"))
         case .archived(let message, let attempts):
             print(Table.attempts(attempts))
-            print("every provider failed; re-published archived #\(message.id): \(message.content)")
+            print(MessageText.visible("every provider failed; re-published archived #\(message.id): \(message.content)"))
             throw ExitCode(1)
         case .failed(let attempts, _), .storageFailed(let attempts):
             print(Table.attempts(attempts))
@@ -273,7 +273,7 @@ struct Config: AsyncParsableCommand {
                 print("the running service reloaded its configuration")
             } catch {
                 guard error.status == nil else {
-                    FileHandle.standardError.write(Data("ai-ticker: the running service did not reload: \(error)\n".utf8))
+                    printError("ai-ticker: the running service did not reload: \(error)")
                     throw ExitCode(1)
                 }
                 print("no running service answered; the next start uses the configuration without overrides")
@@ -348,16 +348,16 @@ struct Import: AsyncParsableCommand {
             let path = file ?? configuration.importFile ?? "message_cache.json"
             let store = try await openStore(configuration)
             do {
-                let report = try await MessageImport.run(path: path, store: store, profile: configuration.ticker.profile,
-                                                         retention: configuration.ticker.retention)
+                let report = try await MessageImport.run(path: path, store: store, ticker: configuration.ticker)
                 await store.close()
                 return (path, report)
             } catch let error as MessageImport.ImportError {
-                FileHandle.standardError.write(Data("ai-ticker: \(error)\n".utf8))
+                printError("ai-ticker: \(error)")
                 throw ExitCode(2)
             }
         }
-        print("\(report.0): imported \(report.1.imported), already stored \(report.1.alreadyPresent), blank \(report.1.blank)")
+        for (position, reason) in report.1.rejected { print("\(report.0): item \(position) not imported: \(reason)") }
+        print("\(report.0): imported \(report.1.imported), already stored \(report.1.alreadyPresent), rejected \(report.1.rejected.count) (blank \(report.1.blank))")
     }
 }
 
@@ -390,12 +390,12 @@ enum Remote {
         do {
             return try await AdminClient(configuration: configuration).send(method, path, json: json)
         } catch {
-            FileHandle.standardError.write(Data("ai-ticker: \(error)\n".utf8))
+            printError("ai-ticker: \(error)")
             if case .object(let fields)? = error.body {
                 // The message already lists configuration issues; attempts say why no message came.
                 for (name, value) in fields.sorted(by: { $0.key < $1.key }) where name == "attempts" {
                     let lines = if case .array(let items) = value { items.map(Table.summary) } else { [Table.text(value)] }
-                    FileHandle.standardError.write(Data("  \(name):\n\(lines.map { "    \($0)\n" }.joined())".utf8))
+                    printError("  \(name):\n\(lines.map { "    \(MessageText.visible($0))" }.joined(separator: "\n"))")
                 }
             }
             throw ExitCode(error.status == 422 ? 2 : 1)

@@ -2,8 +2,9 @@ import AITicker
 
 /// Plain-text tables for the command line.
 enum Table {
+    /// Cells with their control characters (a line break included) escaped, so a row stays one line.
     static func render(header: [String], rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = ([header] + rows).map { $0.map(MessageText.visible) }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { index, cell in

@@ -15,14 +15,61 @@ struct MigrationTests {
         #expect(services.latest.snapshot?.message.content == "The newest line")
         await services.shutdown()
 
-        let again = try await MessageImport.run(path: cache, store: services.store, profile: "default", retention: 100)
+        let again = try await MessageImport.run(path: cache, store: services.store, ticker: services.configuration.value.ticker)
         #expect(again.imported == 0)
         #expect(again.alreadyPresent == 3)
         #expect(again.blank == 1)
         try workspace.write("message_cache.json", #"["The newest line", "One more from the old ticker"]"#)
-        let more = try await MessageImport.run(path: cache, store: services.store, profile: "default", retention: 100)
+        let more = try await MessageImport.run(path: cache, store: services.store, ticker: services.configuration.value.ticker)
         #expect(more.imported == 1)
         #expect(try await services.store.latest()?.content == "One more from the old ticker")
+    }
+
+    /// The first-start import, `ai-ticker import` and a tick clean and bound text by one rule
+    /// (`MessageText.accept`): line breaks and tabs become spaces, ESC, BEL and NUL go (and the text
+    /// after a NUL stays), and a line longer than `ticker.max_message_length` is rejected by position.
+    @Test func everyWayInCleansAndBoundsTextByTheSameRule() async throws {
+        let workspace = try TestWorkspace()
+        let items = ["line one\nline two\ttabbed", "\u{1b}[31mred\u{1b}[0m", "\u{1b}]0;title\u{07}after osc", "before\u{0}after",
+                     String(repeating: "x", count: 6_000), " \n\t ", "fine"]
+        let cache = workspace.path("message_cache.json")
+        try JSONEncoder().encode(items).write(to: URL(fileURLWithPath: cache))
+        let config = pluginConfig(#"{"echo": {"plugin": "mock", "config": {"extra_params": {"content": "tick\nwith\u001b[2Jcontrols"}}}}"#)
+        let (services, _) = try await workspace.services(config: config, environment: ["CACHE_FILE": cache])
+        let stored = try await services.store.messages(limit: 10, before: nil).map(\.content)
+        let cleaned = ["fine", "beforeafter", "]0;titleafter osc", "[31mred[0m", "line one line two tabbed"]
+        #expect(stored == cleaned, "the first-start import")
+        let again = try await MessageImport.run(path: cache, store: services.store, ticker: services.configuration.value.ticker)
+        #expect(again.alreadyPresent == 5, "ai-ticker import cleans the same way, so the cleaned lines are found again")
+        #expect(again.rejected.map(\.position) == [5, 6])
+        #expect(again.rejected.first?.reason == "6000 characters, more than ticker.max_message_length (400)")
+        #expect(again.rejected.last?.reason == "empty content")
+        guard case .stored(let ticked) = await services.ticks.tick(trigger: .manual) else { Issue.record("the tick stores"); return }
+        #expect(ticked.content == "tick with[2Jcontrols", "a tick's answer by the same rule")
+        await services.shutdown()
+    }
+
+    /// `ai-ticker messages` and `ai-ticker import` never write a control character to the
+    /// terminal, whatever an older version stored; rejected items are reported by position.
+    @Test func theCommandLineEscapesControlCharactersAndReportsRejectedItems() async throws {
+        let workspace = try TestWorkspace()
+        let (services, _) = try await workspace.services(config: pluginConfig(#"{"m": {"plugin": "mock"}}"#))
+        // Rows written before cleaning applied to imports (the store itself stores what it is given).
+        _ = try await services.store.importMessages(["\u{1b}]0;pwned\u{07}title", "two\nlines\r\u{1b}[2J"], profile: "default", retention: 100)
+        await services.shutdown()
+        let listing = try ServiceProcess(arguments: ["messages", "--db", workspace.path("ticker.sqlite")], directory: workspace.url)
+        #expect(try await listing.exitStatus() == 0, "\(listing.log)")
+        #expect(!listing.log.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "no control character reaches the terminal: \(listing.log)")
+        #expect(listing.log.contains(#"\x1b]0;pwned\x07title"#))
+        #expect(listing.log.contains(#"two\x0alines\x0d\x1b[2J"#), "a stored line break stays inside its row")
+
+        let cache = workspace.path("old_cache.json")
+        try JSONEncoder().encode(["ok line", String(repeating: "y", count: 401), ""]).write(to: URL(fileURLWithPath: cache))
+        let importing = try ServiceProcess(arguments: ["import", cache, "--db", workspace.path("ticker.sqlite")], directory: workspace.url)
+        #expect(try await importing.exitStatus() == 0, "\(importing.log)")
+        #expect(importing.log.contains("item 2 not imported: 401 characters, more than ticker.max_message_length (400)"), "\(importing.log)")
+        #expect(importing.log.contains("item 3 not imported: empty content"))
+        #expect(importing.log.contains("imported 1, already stored 0, rejected 2"))
     }
 
     @Test func aMalformedCacheIsAClearErrorThatChangesNothing() async throws {
@@ -33,7 +80,7 @@ struct MigrationTests {
                                  ("[\"unterminated", "not valid JSON; expected a list of strings")] {
             let path = try workspace.write("bad_cache.json", text)
             let error = await #expect(throws: MessageImport.ImportError.self) {
-                try await MessageImport.run(path: path, store: services.store, profile: "default", retention: 100)
+                try await MessageImport.run(path: path, store: services.store, ticker: services.configuration.value.ticker)
             }
             #expect(error?.description == "\(path): \(expected)")
         }

@@ -14,13 +14,13 @@ enum AnswerCheck {
     /// message. Nil when it can be stored.
     static func rejection(of response: AIResponse, recent: [[Character]], ticker: TickerConfiguration,
                           secrets: SecretRedactor = SecretRedactor(secrets: [])) -> (ErrorClass, String)? {
-        let content = response.content.trimmingCharacters(in: .whitespacesAndNewlines)
         let reason = response.metadata.finishReason ?? ""
         if cutOff.contains(reason) { return (.badResponse, "cut off (finish_reason \(reason))") }
         if blocked.contains(reason) { return (.badResponse, "withheld by the vendor (finish_reason \(reason))") }
-        if content.isEmpty { return (.badResponse, "empty content") }
-        if content.count > ticker.maxMessageLength {
-            return (.badResponse, "\(content.count) characters, more than ticker.max_message_length (\(ticker.maxMessageLength))")
+        let content: String
+        switch MessageText.accept(response.content, maxLength: ticker.maxMessageLength) {
+        case .success(let text): content = text
+        case .failure(let rejected): return (.badResponse, rejected.reason)
         }
         if [content, response.model, response.providerName, response.metadata.responseID ?? ""].contains(where: secrets.appears) {
             return (.badResponse, "the answer contains a configured secret (an API key or the admin token); not stored")

@@ -1,6 +1,24 @@
-/// What a ticker line may contain: text on one line. Answers are cleaned before they are checked
-/// and stored, and anything a plugin writes to the log is made visible rather than interpreted.
-enum MessageText {
+/// What a ticker line may contain: text on one line. Every way a message enters (a tick, `ai-ticker
+/// import`, the first-start import) goes through `accept`; anything a plugin writes to the log,
+/// and everything the CLI prints, is made visible rather than interpreted.
+public enum MessageText {
+    /// The cleaned text when it can be a message, else why not: blank once cleaned, or longer than
+    /// `maxLength` characters (`ticker.max_message_length`).
+    static func accept(_ text: String, maxLength: Int) -> Result<String, Rejected> {
+        let cleaned = clean(text)
+        if cleaned.isEmpty { return .failure(Rejected(reason: "empty content", blank: true)) }
+        if cleaned.count > maxLength {
+            return .failure(Rejected(reason: "\(cleaned.count) characters, more than ticker.max_message_length (\(maxLength))", blank: false))
+        }
+        return .success(cleaned)
+    }
+
+    struct Rejected: Error {
+        let reason: String
+        /// Nothing was left once cleaned.
+        let blank: Bool
+    }
+
     /// Line breaks and tabs become spaces; other control and invisible formatting characters
     /// (ESC, NUL, DEL, C1 controls, bidirectional overrides) are removed; runs of spaces collapse.
     static func clean(_ text: String) -> String {
@@ -22,7 +40,7 @@ enum MessageText {
 
     /// Control characters written as `\x1b`-style escapes, so a log line cannot move the cursor,
     /// clear a terminal or forge a second line.
-    static func visible(_ text: String) -> String {
+    public static func visible(_ text: String) -> String {
         var result = ""
         for scalar in text.unicodeScalars {
             if isInvisible(scalar) || scalar.value < 0x20 {
