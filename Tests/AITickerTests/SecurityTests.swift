@@ -179,6 +179,49 @@ struct SecurityTests {
         }
     }
 
+    /// The service uses a token file only when it is its user's own with mode 0600 (or
+    /// stricter), as OpenSSH a private key; a dangling link where the token should be is an
+    /// error, not admin routes silently off. The CLI, often another user under sudo, only reads.
+    @Test func aTokenFileIsRefusedUnlessTheServicesOwnAndPrivateAndADanglingLinkIsAnError() throws {
+        let workspace = try TestWorkspace()
+        try workspace.write(".env", "")
+        let token = workspace.path("admin_token")
+        let load = { (service: Bool) throws -> AppConfiguration in
+            var loader = ConfigurationLoader(sources: try workspace.sources(config: #"{"plugins": {"offline": {}}}"#), registry: .builtin,
+                                             listsPythonPlugins: false)
+            loader.createsAdminToken = service
+            return try loader.load()
+        }
+        let refusal = { (service: Bool) -> String? in
+            do {
+                _ = try load(service)
+                return nil
+            } catch {
+                return (error as? ConfigurationError)?.issues.map { "\($0)" }.joined(separator: "; ") ?? "\(error)"
+            }
+        }
+        try workspace.write("admin_token", String(repeating: "ab", count: 32) + "\n")
+        chmod(token, 0o644)
+        #expect(refusal(true)?.contains("has mode 644, so other users may read or change it: chmod 600 \(token)") == true, "\(refusal(true) ?? "accepted")")
+        #expect(try load(false).adminToken.value != nil, "the CLI reads it")
+        chmod(token, 0o600)
+        #expect(try load(true).adminToken.value == String(repeating: "ab", count: 32))
+        if geteuid() == 0 {  // only root can give a file away
+            chown(token, 65534, 65534)
+            #expect(refusal(true)?.contains("belongs to uid 65534, not to the service's user (uid 0)") == true, "\(refusal(true) ?? "accepted")")
+            chown(token, 0, 0)
+        }
+        #expect(refusal(true) == nil, "back to the service's own file")
+        try FileManager.default.removeItem(atPath: token)
+        try FileManager.default.createSymbolicLink(atPath: token, withDestinationPath: workspace.path("moved/admin_token"))
+        for service in [true, false] {
+            #expect(refusal(service)?.contains("\(token) is a symbolic link to \(workspace.path("moved/admin_token")), which does not exist") == true,
+                    "\(refusal(service) ?? "accepted")")
+        }
+        #expect(!FileManager.default.fileExists(atPath: workspace.path("moved/admin_token")), "no token was created through the link")
+        for line in (refusal(true) ?? "").split(separator: ";") { #expect(!line.contains("abab"), "no content quoted") }
+    }
+
     @Test func aPersistedOverrideThatIsNoLongerAllowedIsIgnoredWithAWarning() async throws {
         let workspace = try TestWorkspace()
         let store = try SQLiteMessageStore(path: workspace.path("ticker.sqlite"))

@@ -82,6 +82,16 @@ struct StorageFaultTests {
         #expect(try await second.exitStatus() == 2)
         #expect(second.log.contains("is in use by another ai-ticker (pid \(first.process.processIdentifier)"))
         #expect(!second.log.contains("listening on"))
+        // The same file under other names: a symbolic link to it, and a hard link.
+        let database = workspace.path("ticker.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: workspace.path("symbolic.sqlite"), withDestinationPath: database)
+        try FileManager.default.linkItem(atPath: database, toPath: workspace.path("hard.sqlite"))
+        for name in ["symbolic.sqlite", "hard.sqlite"] {
+            let other = try ServiceProcess(arguments: ["--port", "0", "--db", workspace.path(name)], directory: workspace.url)
+            #expect(try await other.exitStatus() == 2, "\(name): \(other.log)")
+            #expect(other.log.contains("is in use by another ai-ticker"), "\(name): \(other.log)")
+            #expect(!other.log.contains("listening on"))
+        }
         #expect(try await generatedID(base) != nil, "the first instance is untouched")
         try await stop(first)
 

@@ -29,7 +29,8 @@ extension ConfigResolver {
         let logLevel = Logger.Level(rawValue: string("logging.level") ?? "info") ?? .info
         let logFile = string("logging.file")
         let adminToken = AdminToken.resolve(explicit: string("ticker.admin_token"), file: string("ticker.admin_token_file"),
-                                            variables: variables, databasePath: databasePath, errors: &issues, warnings: &warnings)
+                                            variables: variables, databasePath: databasePath, forService: forService,
+                                            errors: &issues)
         if adminToken.value != nil, !effective.contains(where: { $0.key == "ticker.admin_token" }) {
             record("ticker.admin_token", .string(""), secret: true, source: adminToken.origin ?? "")
         }

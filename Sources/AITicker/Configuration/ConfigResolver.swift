@@ -11,6 +11,9 @@ struct ConfigResolver {
     var effective: [EffectiveSetting] = []
     /// Problems that do not stop the service (a token file others can read).
     var warnings: [ConfigurationIssue] = []
+    /// Resolving for the service, which holds its token files to its own user and mode 0600;
+    /// the CLI (often another user, under sudo) only reads them.
+    var forService = false
 
     init(layers: LayeredConfig, variables: [String: String], issues: [ConfigurationIssue]) {
         self.layers = layers

@@ -73,6 +73,7 @@ public struct ConfigurationLoader: Sendable {
         layers.append(defaultsLayer())
 
         var resolver = ConfigResolver(layers: LayeredConfig(layers: layers), variables: variables, issues: issues)
+        resolver.forService = createsAdminToken
         let resolved = resolver.resolve(file: file, configPath: configPath) { settings in
             PluginCatalog(settings: settings, offered: registry, descriptions: pythonDescriptions)
         }

@@ -17,33 +17,58 @@ public struct AdminToken: Sendable, Equatable {
     /// Bytes of randomness in a generated token (256 bits), written as hex.
     static let generatedBytes = 32
 
-    /// Finds the token. A configured file that cannot be used is an error; a token file that
-    /// others can read, or a broken one in the state directory, a warning (never quoting content).
-    static func resolve(explicit: String?, file: String?, variables: [String: String], databasePath: String,
-                        errors: inout [ConfigurationIssue], warnings: inout [ConfigurationIssue]) -> AdminToken {
+    /// Finds the token. A token file that cannot be used is an error (the service does not start
+    /// rather than run with its admin routes off): a dangling symbolic link, unreadable content,
+    /// and, for the service, a file another user owns or others may read (as OpenSSH refuses a
+    /// private key). systemd credentials are exempt from the owner and mode rules: systemd sets them.
+    /// Errors name the file and what is wrong, never its content.
+    static func resolve(explicit: String?, file: String?, variables: [String: String], databasePath: String, forService: Bool,
+                        errors: inout [ConfigurationIssue]) -> AdminToken {
         let generated = generatedPath(variables: variables, databasePath: databasePath)
         if let explicit, !explicit.isEmpty { return AdminToken(value: explicit, origin: "ticker.admin_token (TICKER_ADMIN_TOKEN)", file: nil, generatedPath: generated) }
-        var candidates: [(path: String, origin: String, required: Bool)] = []
-        if let file { candidates.append((file, "ticker.admin_token_file \(file)", true)) }
+        var candidates: [(path: String, origin: String, required: Bool, credential: Bool)] = []
+        if let file { candidates.append((file, "ticker.admin_token_file \(file)", true, false)) }
         if let directory = variables["CREDENTIALS_DIRECTORY"] {
-            candidates.append(("\(directory)/admin_token", "systemd credential admin_token", false))
+            candidates.append(("\(directory)/admin_token", "systemd credential admin_token", false, true))
         }
-        candidates.append((generated, generated, false))
-        for candidate in candidates where candidate.required || FileManager.default.fileExists(atPath: candidate.path) {
+        candidates.append((generated, generated, false, false))
+        for candidate in candidates where candidate.required || isLink(candidate.path) || FileManager.default.fileExists(atPath: candidate.path) {
             do {
-                let value = try SecretFile.read(candidate.path)
-                if candidate.path == generated || candidate.required, let mode = permissions(candidate.path), mode & 0o077 != 0 {
-                    warnings.append(.init(source: candidate.path, key: "ticker.admin_token_file",
-                                          reason: "the admin token file can be read by other users (mode \(String(mode, radix: 8))): chmod 600 \(candidate.path)"))
+                if let refusal = refusal(candidate.path, ownedByService: forService && !candidate.credential) {
+                    throw SecretFile.Failure(description: refusal)
                 }
+                let value = try SecretFile.read(candidate.path)
                 return AdminToken(value: value, origin: candidate.origin, file: candidate.path, generatedPath: generated)
             } catch {
-                let issue = ConfigurationIssue(source: candidate.path, key: "ticker.admin_token_file", reason: "admin token not read: \(error)")
-                if candidate.required { errors.append(issue) } else { warnings.append(issue) }
+                errors.append(ConfigurationIssue(source: candidate.path, key: "ticker.admin_token_file", reason: "admin token not read: \(error)"))
                 return AdminToken(value: nil, origin: candidate.origin, file: candidate.path, generatedPath: generated)
             }
         }
         return AdminToken(value: nil, origin: nil, file: nil, generatedPath: generated)
+    }
+
+    /// Why the token file at `path` may not be used, or nil: a symbolic link to nothing; with
+    /// `ownedByService`, a file that is not the service user's own or that others may read or write.
+    static func refusal(_ path: String, ownedByService: Bool) -> String? {
+        var target = stat()
+        guard stat(path, &target) == 0 else {
+            guard isLink(path) else { return nil }  // missing: reading it says so
+            let destination = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+            return "\(path) is a symbolic link to \(destination), which does not exist"
+        }
+        guard ownedByService else { return nil }
+        if target.st_uid != geteuid() {
+            return "\(path) belongs to uid \(target.st_uid), not to the service's user (uid \(geteuid())): chown it to that user"
+        }
+        if target.st_mode & 0o077 != 0 {
+            return "\(path) has mode \(String(target.st_mode & 0o777, radix: 8)), so other users may read or change it: chmod 600 \(path)"
+        }
+        return nil
+    }
+
+    private static func isLink(_ path: String) -> Bool {
+        var link = stat()
+        return lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK
     }
 
     /// `$STATE_DIRECTORY` (its first entry) under systemd, else the database's directory.
@@ -72,9 +97,5 @@ public struct AdminToken: Sendable, Equatable {
             throw SecretFile.Failure(description: "\(path) not written: \(reason)")
         }
         return token
-    }
-
-    private static func permissions(_ path: String) -> Int? {
-        (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
     }
 }

@@ -75,6 +75,12 @@ public final class SQLiteMessageStore: MessageStore {
         startReport = report + (refusal.map { [$0] } ?? [])
     }
 
+    deinit {
+        // SQLite's descriptors first, then the lock's on the same file (see `closeDatabase`).
+        try? writer.close()
+        lock?.closeDatabase()
+    }
+
     /// The service's database: its lock is taken first (a second instance stops there), then it
     /// is opened and checked. Without a lock file that can be written, it is opened read-only.
     static func openForService(path: String) throws -> SQLiteMessageStore {
