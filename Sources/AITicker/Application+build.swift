@@ -55,6 +55,14 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     }
     ConfigurationIssue.log(configuration.warnings, logger: logger)
     for line in store.startReport { logger.error("\(line)") }
+    Task {
+        guard let (problem, seconds) = await store.checkIntegrity() else { return }
+        if let problem {
+            logger.error("\(problem)")
+        } else {
+            logger.notice("database integrity check passed", metadata: ["seconds": "\(String(format: "%.2f", seconds))"])
+        }
+    }
     if asService, configuration.adminToken.value != nil {
         logger.notice("admin routes need the bearer token from \(configuration.adminToken.origin ?? "")")
     }

@@ -166,6 +166,11 @@ struct SecurityTests {
                 #expect(response.status == .unprocessableContent, "\(attack)")
                 #expect(response.text.contains("not settable at runtime"), "\(attack)")
             }
+            for forged in [#"{"plugins.openrouter.config.model": "x/y\u0000\nINFO forged line"}"#, #"{"plugins.offline.config.default_model": "a\u001b]0;title\u0007"}"#] {
+                let response = try await client.execute(uri: "/api/config", method: .patch, headers: jsonHeaders, body: ByteBuffer(string: forged))
+                #expect(response.status == .unprocessableContent, "\(forged)")
+                #expect(response.text.contains("control characters"), "\(response.text)")
+            }
             #expect(try await services.store.overrides().isEmpty, "nothing was persisted")
             #expect(!FileManager.default.fileExists(atPath: marker), "no program ran")
             let statuses = try await client.execute(uri: "/api/providers", method: .get).text
@@ -314,5 +319,24 @@ struct SecurityTests {
         }
         #expect(redactor.redact("abacus sk-live plain") == "abacus sk-live plain", "short secrets and short prefixes are left alone")
         #expect(!redactor.appears(in: "a normal ticker line about sk-live markets"))
+    }
+
+    /// What a model or a library makes of a key it echoes: spaced out, in groups, reversed.
+    @Test func theRedactorCatchesAKeySpacedGroupedOrReversed() {
+        let key = "sk-live-ABCdef123456789"
+        let redactor = SecretRedactor(secrets: [key])
+        func groups(_ text: String, _ size: Int, _ separator: String) -> String {
+            stride(from: 0, to: text.count, by: size).map { String(Array(text)[$0..<min($0 + size, text.count)]) }.joined(separator: separator)
+        }
+        let reversed = String(key.reversed())
+        let variants = [key.map(String.init).joined(separator: " "), groups(key, 4, " "), groups(key, 4, "-"), groups(key, 5, "\n"),
+                        groups(key.uppercased(), 3, ". "), reversed, groups(reversed, 4, " "), String(key.prefix(14)).map(String.init).joined(separator: " ")]
+        for variant in variants {
+            #expect(redactor.redact("note: \(variant) end") == "note: *** end", "\(variant)")
+            #expect(redactor.appears(in: "the key is \(variant)"), "\(variant)")
+        }
+        for ordinary in ["s k i l l s and live music", "sk - live - markets are up", "prices 1234 5678 9 rose", "a - b - c - d - e - f - g - h"] {
+            #expect(redactor.redact(ordinary) == ordinary, "\(ordinary)")
+        }
     }
 }

@@ -134,13 +134,35 @@ struct StorageFaultTests {
         try file.close()
 
         let (damaged, damagedBase) = try await start(workspace)
+        // The check runs once the port is open; storing waits for it.
+        let health = try await waitForBody("\(damagedBase)/api/health", containing: #""integrity":"failed""#, within: .seconds(10))
+        #expect(health.contains(#""status":"degraded""#) && health.contains("failed its integrity check"), "\(health)")
         #expect(damaged.log.contains("failed its integrity check"))
-        let health = try await httpGet("\(damagedBase)/api/health")
-        #expect(health.body.contains(#""status":"degraded""#) && health.body.contains("failed its integrity check"))
         #expect(try await httpGet("\(damagedBase)/api/messages").status == 503)
         #expect(try await httpPost("\(damagedBase)/api/messages/generate").status == 503, "nothing is written to a damaged file")
         #expect(damaged.process.isRunning)
         try await stop(damaged)
+    }
+
+    /// A database of a million messages: the port opens (and READY goes out) before the
+    /// integrity check ends, the health says it is running, and its result is logged.
+    @Test func aLargeDatabaseIsCheckedAfterThePortOpens() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugin_config.json", Self.config.replacingOccurrences(of: #""interval_seconds": 3600"#,
+                                                                               with: #""interval_seconds": 3600, "retention": 2000000"#))
+        try await fillDatabase(workspace.path("ticker.sqlite"), messages: 1_000_000)
+        let (service, base) = try await start(workspace)
+        let first = try await httpGet("\(base)/api/health").body
+        #expect(first.contains(#""integrity":"checking""#) || first.contains(#""integrity":"ok""#), "\(first)")
+        let done = try await waitForBody("\(base)/api/health", containing: #""integrity":"ok""#, within: .seconds(60))
+        #expect(done.contains(#""integrity":"ok""#), "\(done)")
+        let log = service.log
+        let listening = try #require(log.range(of: "listening on"))
+        let checked = try #require(log.range(of: "database integrity check passed"), "\(log)")
+        #expect(listening.lowerBound < checked.lowerBound, "the port opened before the check ended: \(log)")
+        print("1M messages: first health said \(first.contains("checking") ? "checking" : "ok"); \(log[checked.lowerBound...].prefix(80))")
+        #expect(try await generatedID(base) != nil, "storing goes ahead once the check passed")
+        try await stop(service)
     }
 
     /// A read-only bind mount of the workspace, as systemd's `ReadOnlyPaths=` gives.
@@ -159,4 +181,20 @@ struct StorageFaultTests {
         #expect(readOnly.log.contains("Read-only file system"))
         try await stop(readOnly)
     }
+}
+
+/// A service database holding `messages` generated rows (and nothing else), written in one
+/// transaction by SQLite itself.
+func fillDatabase(_ path: String, messages: Int) async throws {
+    let store = try SQLiteMessageStore(path: path)  // migrates
+    await store.close()
+    let database = try DatabaseQueue(path: path)
+    try await database.write { db in
+        try db.execute(sql: """
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+            INSERT INTO messages (content, provider, provider_name, model, profile, latency_ms, created_at, source, attempts)
+            SELECT 'Stored message number ' || i || ' of the big archive', 'p', 'P', 'm', 'default', 1, '2026-01-01T00:00:00.000Z', 'generated', '[]' FROM n
+            """, arguments: [messages])
+    }
+    try database.close()
 }

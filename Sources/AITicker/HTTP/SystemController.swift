@@ -25,7 +25,7 @@ struct SystemController {
     }
 
     struct Health: Encodable {
-        struct Database: Encodable { let ok: Bool; let writable: Bool; let path: String; let problem: String? }
+        struct Database: Encodable { let ok: Bool; let writable: Bool; let path: String; let problem: String?; let integrity: String? }
         struct Scheduler: Encodable {
             let intervalSeconds: Int
             let lastTick: TickRecord?
@@ -63,7 +63,7 @@ struct SystemController {
             : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == .failed ? .degraded : .ok)
         let body = Health(
             status: status,
-            database: .init(ok: databaseOK, writable: writable, path: store.display, problem: store.problem),
+            database: .init(ok: databaseOK, writable: writable, path: store.display, problem: store.problem, integrity: store.integrity),
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
                              nextTickAt: tickSource.nextFireDate, skippedTicks: await ticks.skippedTicks,
                              pausedTicks: await ticks.pausedTicks),

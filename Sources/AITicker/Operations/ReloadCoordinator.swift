@@ -87,6 +87,8 @@ public actor ReloadCoordinator {
                 issues.append(.init(source: "runtime override", key: key, reason: "not settable at runtime: \(ConfigSchema.runtimeRule)"))
             } else if let value, LayeredConfig.content(value, as: spec.type) == nil {
                 issues.append(.init(source: "runtime override", key: key, reason: "expected \(LayeredConfig.describe(spec.type))"))
+            } else if let value, Self.holdsControlCharacters(value) {
+                issues.append(.init(source: "runtime override", key: key, reason: "control characters (a line break, NUL, ESC, ...) are not allowed"))
             }
         }
         if key(in: changes.filter { $0.value != nil }, startsWithUnknownPlugin: live.value) { issues.append(.init(source: "runtime override", key: "plugins", reason: "no such provider instance")) }
@@ -151,6 +153,17 @@ public actor ReloadCoordinator {
     /// The stored runtime overrides.
     public func overrides() async throws -> [String: JSONValue] {
         try await store.overrides()
+    }
+
+    /// Whether a string in `value` holds a control character: a model name or a provider's
+    /// display name goes into requests, logs and the page, where one could forge a line.
+    private static func holdsControlCharacters(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        case .array(let items): items.contains(where: holdsControlCharacters)
+        case .object(let fields): fields.values.contains(where: holdsControlCharacters)
+        default: false
+        }
     }
 
     private func key(in changes: [String: JSONValue?], startsWithUnknownPlugin configuration: AppConfiguration) -> Bool {

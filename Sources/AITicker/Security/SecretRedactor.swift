@@ -1,9 +1,10 @@
 import Foundation
 
 /// Hides configured secrets in text bound for a response, the log or the database, and spots
-/// them in a provider's answer. It covers what vendors and libraries make of a key: the key
-/// itself in any letter case, a long enough prefix of it (error messages often quote the start),
-/// and its base64 and URL-encoded forms.
+/// them in a provider's answer. It covers what vendors, libraries and models make of a key: the
+/// key itself in any letter case, a long enough prefix of it (error messages often quote the
+/// start), its base64 and URL-encoded forms, the key reversed, and any of these broken up by
+/// spaces, line breaks or grouping punctuation (`sk-l ive- abcd`, one character at a time).
 public struct SecretRedactor: Sendable {
     /// Each secret's forms, lowercased, as bytes for a quick scan.
     private let forms: [[UInt8]]
@@ -18,7 +19,7 @@ public struct SecretRedactor: Sendable {
             let bytes = Data(secret.utf8)
             let base64 = bytes.base64EncodedString()
             let variants = [
-                secret, base64, base64.replacingOccurrences(of: "=", with: ""),
+                secret, String(secret.reversed()), base64, base64.replacingOccurrences(of: "=", with: ""),
                 base64.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: ""),
                 secret.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? secret,
                 secret.addingPercentEncoding(withAllowedCharacters: Self.alphanumerics) ?? secret,
@@ -70,13 +71,27 @@ public struct SecretRedactor: Sendable {
         return lower.indices.contains { match(lower, at: $0) > 0 }
     }
 
-    /// The length of the longest form (or long enough prefix of one) starting at `index`, else 0.
+    /// What a quoted key may be broken up with: whitespace and the punctuation used to group it.
+    private static let separators = Set(" \t\r\n-_.,:;|/".utf8)
+    /// Separators allowed in a row between two characters of a key.
+    private static let maxSeparatorRun = 3
+
+    /// The length of text taken by the longest form (or long enough prefix of one) starting at
+    /// `index`, separators between its characters included, else 0.
     private func match(_ text: [UInt8], at index: Int) -> Int {
         var best = 0
         for form in forms where form[0] == text[index] {
-            var length = 0
-            while length < form.count, index + length < text.count, text[index + length] == form[length] { length += 1 }
-            if length >= min(form.count, Self.prefixLength), length > best { best = length }
+            var (matched, position, end, run) = (0, index, index, 0)
+            while matched < form.count, position < text.count {
+                if text[position] == form[matched] {
+                    (matched, position, end, run) = (matched + 1, position + 1, position + 1, 0)
+                } else if run < Self.maxSeparatorRun, Self.separators.contains(text[position]) {
+                    (position, run) = (position + 1, run + 1)
+                } else {
+                    break
+                }
+            }
+            if matched >= min(form.count, Self.prefixLength), end - index > best { best = end - index }
         }
         return best
     }

@@ -53,6 +53,12 @@ public protocol MessageStore: Sendable {
     func close() async
     /// What the service must tell the operator about this database at start (messages lost).
     var startReport: [String] { get }
+    /// The integrity check the service runs after it starts: `checking`, `ok` or `failed`
+    /// (then `problem` says what it found); nil when none runs.
+    var integrity: String? { get }
+    /// Runs that check (once; storing waits for it) and returns what it found: nil when none was
+    /// due, else the problem (nil when sound) and how long it took.
+    func checkIntegrity() async -> (problem: String?, seconds: Double)?
     /// The database in words, for the health and logs: a path, or a URL without its password.
     var display: String { get }
     /// Records that `instance` ticks the timer slot `slot`; false when another instance has, so
@@ -69,6 +75,8 @@ public protocol MessageStore: Sendable {
 
 extension MessageStore {
     public var startReport: [String] { [] }
+    public var integrity: String? { nil }
+    public func checkIntegrity() async -> (problem: String?, seconds: Double)? { nil }
 
     /// One instance per database (SQLite's lock): every slot is this instance's.
     public func claim(slot: Int64, instance: String) async throws -> Bool { true }

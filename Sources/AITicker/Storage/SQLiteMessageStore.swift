@@ -12,16 +12,25 @@ public final class SQLiteMessageStore: MessageStore {
     private let identity: FileIdentity?
     /// The service's lock beside the database, also recording acknowledged ids.
     private let lock: DatabaseLock?
-    /// Why this store stores nothing since it opened (read-only, failed integrity check).
+    /// Why this store stores nothing since it opened (read-only).
     private let refusal: String?
+    /// The service's integrity check: nil when none runs, else nil while it runs, then the
+    /// problem it found or "" when sound. Storing waits for `checked`.
+    private let integrityState: Mutex<String??>
+    private let checked = Gate()
     private let lastWriteFailed = Atomic<Bool>(false)
     public let startReport: [String]
     public var display: String { path }
 
     public var isWritable: Bool { problem == nil && !lastWriteFailed.load(ordering: .acquiring) }
 
+    public var integrity: String? {
+        integrityState.withLock { state in state.map { $0.map { $0.isEmpty ? "ok" : "failed" } ?? "checking" } }
+    }
+
     public var problem: String? {
         if let refusal { return refusal }
+        if let found = integrityState.withLock({ $0 ?? nil }), !found.isEmpty { return found }
         if let identity, FileIdentity(path: path) != identity {
             return "\(path) was removed or replaced while the service ran: nothing is stored until a restart opens the file now there"
         }
@@ -62,17 +71,34 @@ public final class SQLiteMessageStore: MessageStore {
         }
         identity = path == ":memory:" ? nil : FileIdentity(path: path)
         var report: [String] = []
-        if let lock, refusal == nil {
-            let problems = try Self.integrityProblems(writer)
-            if !problems.isEmpty {
-                refusal = "\(path) failed its integrity check (\(problems.joined(separator: "; "))): serving what can be read, storing nothing "
-                    + "until it is repaired (docs/operations.md, \"A damaged database\")"
-            } else if let missing = try Self.continueNumbering(writer, after: lock.recordedLastID) {
-                report.append(missing)
-            }
+        if let lock, refusal == nil, let missing = try Self.continueNumbering(writer, after: lock.recordedLastID) {
+            report.append(missing)
         }
         self.refusal = refusal
+        // The service's database is checked after it starts (`checkIntegrity`): on a large file
+        // the check takes seconds, and systemd waits for READY.
+        integrityState = Mutex(lock != nil && refusal == nil ? .some(nil) : nil)
+        if lock == nil || refusal != nil { checked.open() }
         startReport = report + (refusal.map { [$0] } ?? [])
+    }
+
+    public func checkIntegrity() async -> (problem: String?, seconds: Double)? {
+        guard integrityState.withLock({ $0 == .some(nil) }) else { return nil }
+        let started = ContinuousClock.now
+        var problem: String?
+        do {
+            let found = try await writer.read { db in try Self.integrityProblems(db) }
+            if !found.isEmpty {
+                problem = "\(path) failed its integrity check (\(found.joined(separator: "; "))): serving what can be read, storing nothing "
+                    + "until it is repaired (docs/operations.md, \"A damaged database\")"
+            }
+        } catch {
+            problem = "\(path) could not be checked (\(error)): storing nothing until it is repaired (docs/operations.md, \"A damaged database\")"
+        }
+        integrityState.withLock { $0 = .some(problem ?? "") }
+        checked.open()
+        let elapsed = ContinuousClock.now - started
+        return (problem, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
     deinit {
@@ -145,8 +171,8 @@ public final class SQLiteMessageStore: MessageStore {
     }
 
     /// `PRAGMA quick_check`: empty when the database is sound, else its first findings.
-    private static func integrityProblems(_ writer: any DatabaseWriter) throws -> [String] {
-        try writer.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check(5)") }
+    private static func integrityProblems(_ db: Database) throws -> [String] {
+        try String.fetchAll(db, sql: "PRAGMA quick_check(5)")
             .flatMap { $0.split(separator: "\n").map(String.init) }
             .filter { $0 != "ok" && !$0.hasPrefix("*** in database") }
     }
@@ -414,6 +440,7 @@ public final class SQLiteMessageStore: MessageStore {
     /// Refused while the database has a problem; a write that lands in a file removed meanwhile
     /// is not durable, so it fails too.
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        await checked.wait()
         if let problem { throw StoreError.unavailable(problem) }
         do {
             let result = try await writer.write(body)
