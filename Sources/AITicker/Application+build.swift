@@ -55,14 +55,6 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     }
     ConfigurationIssue.log(configuration.warnings, logger: logger)
     for line in store.startReport { logger.error("\(line)") }
-    Task {
-        guard let (problem, seconds) = await store.checkIntegrity() else { return }
-        if let problem {
-            logger.error("\(problem)")
-        } else {
-            logger.notice("database integrity check passed", metadata: ["seconds": "\(String(format: "%.2f", seconds))"])
-        }
-    }
     if asService, configuration.adminToken.value != nil {
         logger.notice("admin routes need the bearer token from \(configuration.adminToken.origin ?? "")")
     }
@@ -211,6 +203,15 @@ public func buildApplication(
             let port = channel.localAddress?.port ?? configuration.server.port
             logger.notice("listening on http://\(configuration.server.host):\(port)")
             options.notifier.ready(status: "serving on \(configuration.server.host):\(port)")
+            // Only now, so that reading a large file does not compete with start-up.
+            Task {
+                guard let (problem, seconds) = await services.store.checkIntegrity() else { return }
+                if let problem {
+                    logger.error("\(problem)")
+                } else {
+                    logger.notice("database integrity check passed", metadata: ["seconds": "\(String(format: "%.2f", seconds))"])
+                }
+            }
             await onServerRunning(port)
         },
         logger: logger

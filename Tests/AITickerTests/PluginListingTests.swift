@@ -147,6 +147,13 @@ struct PluginListingTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         let pid = try #require(listing, "the listing started")
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8).split(separator: "\n")
+        let mask = { (field: String) in UInt64(status.first { $0.hasPrefix(field) }?.split(separator: "\t").last ?? "", radix: 16) }
+        // Python ignores SIGPIPE and SIGXFSZ itself; the service blocks SIGTERM and ignores SIGINT and SIGQUIT.
+        let servicesSignals: UInt64 = 1 << (UInt64(SIGTERM) - 1) | 1 << (UInt64(SIGINT) - 1) | 1 << (UInt64(SIGQUIT) - 1)
+        #expect(mask("SigBlk:") == 0, "nothing blocked: \(status.filter { $0.hasPrefix("Sig") })")
+        #expect(mask("SigIgn:").map { $0 & servicesSignals } == 0, "none of the service's ignored signals: \(status.filter { $0.hasPrefix("Sig") })")
+        #expect(getpgid(pid) == pid, "the listing leads its own process group")
         let started = ContinuousClock.now
         service.signal(SIGTERM)
         #expect(try await service.exitStatus(timeout: .seconds(20)) == 0, "\(service.log)")

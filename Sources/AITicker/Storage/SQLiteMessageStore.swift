@@ -14,10 +14,12 @@ public final class SQLiteMessageStore: MessageStore {
     private let lock: DatabaseLock?
     /// Why this store stores nothing since it opened (read-only).
     private let refusal: String?
-    /// The service's integrity check: nil when none runs, else nil while it runs, then the
-    /// problem it found or "" when sound. Storing waits for `checked`.
+    /// The service's integrity check: nil when none is due, else nil until it ends, then the
+    /// problem it found or "" when sound.
     private let integrityState: Mutex<String??>
-    private let checked = Gate()
+    /// The check, started by whoever needs it first (the service once READY is sent, or the
+    /// first write, which waits for it): the problem found and how long it took.
+    private let integrityCheck = Mutex<Task<(problem: String?, seconds: Double), Never>?>(nil)
     private let lastWriteFailed = Atomic<Bool>(false)
     public let startReport: [String]
     public var display: String { path }
@@ -78,12 +80,24 @@ public final class SQLiteMessageStore: MessageStore {
         // The service's database is checked after it starts (`checkIntegrity`): on a large file
         // the check takes seconds, and systemd waits for READY.
         integrityState = Mutex(lock != nil && refusal == nil ? .some(nil) : nil)
-        if lock == nil || refusal != nil { checked.open() }
         startReport = report + (refusal.map { [$0] } ?? [])
     }
 
     public func checkIntegrity() async -> (problem: String?, seconds: Double)? {
-        guard integrityState.withLock({ $0 == .some(nil) }) else { return nil }
+        await integrityTask()?.value
+    }
+
+    /// The integrity check's task, started now if it is due and not yet running; nil when none is due.
+    private func integrityTask() -> Task<(problem: String?, seconds: Double), Never>? {
+        integrityCheck.withLock { task in
+            if task == nil, integrityState.withLock({ $0 == .some(nil) }) {
+                task = Task { await self.runIntegrityCheck() }
+            }
+            return task
+        }
+    }
+
+    private func runIntegrityCheck() async -> (problem: String?, seconds: Double) {
         let started = ContinuousClock.now
         var problem: String?
         do {
@@ -96,7 +110,6 @@ public final class SQLiteMessageStore: MessageStore {
             problem = "\(path) could not be checked (\(error)): storing nothing until it is repaired (docs/operations.md, \"A damaged database\")"
         }
         integrityState.withLock { $0 = .some(problem ?? "") }
-        checked.open()
         let elapsed = ContinuousClock.now - started
         return (problem, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
@@ -440,7 +453,8 @@ public final class SQLiteMessageStore: MessageStore {
     /// Refused while the database has a problem; a write that lands in a file removed meanwhile
     /// is not durable, so it fails too.
     private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        await checked.wait()
+        // Nothing is written before the integrity check has passed.
+        if let check = integrityTask() { _ = await check.value }
         if let problem { throw StoreError.unavailable(problem) }
         do {
             let result = try await writer.write(body)
