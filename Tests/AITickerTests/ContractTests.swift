@@ -64,9 +64,11 @@ struct ContractTests {
             #expect(try await api.listTicks().ok.body.json.ticks.first?.outcome == .stored)
             _ = try await api.listTicks(query: .init(limit: -1)).badRequest.body.json
             _ = try await api.listTicksHead().ok
-            #expect(try await api.getHealth().ok.body.json.status == .ok)
+            let health = try await api.getHealth().ok.body.json
+            #expect(health.status == .healthy && health.providers.additionalProperties == ["m": true] && health.cacheSize == 1)
             _ = try await api.getHealthHead().ok
-            #expect(try await api.listProviders().ok.body.json.providers.map(\.id) == ["m"])
+            let list = try await api.listProviders().ok.body.json
+            #expect(list.ranking == ["m"] && list.providers.additionalProperties["m"]?.id == "m")
             _ = try await api.listProvidersHead().ok
             #expect(try await api.listPlugins().ok.body.json.plugins.contains { $0.name == "mock" })
             _ = try await api.listPluginsHead().ok
@@ -96,7 +98,8 @@ struct ContractTests {
             let api = Self.client(port: port)
             let created = try await api.generateMessage().created.body.json
             #expect(created.source == .generated && created.attempts.first?.outcome == .success)
-            #expect(try await api.reloadProviders().ok.body.json.providers.map(\.id) == ["m"])
+            let reloaded = try await api.reloadProviders().ok.body.json
+            #expect(reloaded.status == .success && reloaded.providers == ["m"] && reloaded.details.map(\.id) == ["m"])
             _ = try await api.reloadProviders(query: .init(dryRun: true)).ok.body.json
             let config = try await api.getConfig().ok.body.json
             #expect(config.config.contains { $0.key == "ticker.interval_seconds" })

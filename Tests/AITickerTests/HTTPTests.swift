@@ -78,7 +78,9 @@ struct HTTPTests {
             #expect(providers["selected"] == .string("offline"))
             #expect(providers["available_providers"] == .array([.string("offline")]))
             #expect(providers["health_status"]?["openrouter"] == .bool(false))
-            let openrouter = providers["providers"]?.arrayValue.first { $0["id"] == .string("openrouter") }
+            let openrouter = providers["providers"]?["openrouter"]
+            #expect(openrouter?["id"] == .string("openrouter"), "keyed by name, as the original")
+            #expect(Set((providers["ranking"]?.arrayValue ?? []).compactMap(\.stringValue)) == ["offline", "openrouter"], "the order, kept apart")
             #expect(openrouter?["available"] == .bool(false))
             #expect(openrouter?["reason"] == .string("api_key not set: OPENROUTER_API_KEY"))
             let plugins = try await client.execute(uri: "/api/plugins", method: .get).json
@@ -117,7 +119,9 @@ struct HTTPTests {
             #expect(applied.status == .ok)
             #expect(applied.json["diff"]?["added"] == .array([.string("b")]))
             #expect(applied.json["diff"]?["unchanged"] == .array([.string("a")]))
-            #expect(applied.json["providers"]?[0]?["id"] == .string("b"))
+            #expect(applied.json["status"] == .string("success") && applied.json["message"] == .string("Providers reloaded successfully"))
+            #expect(applied.json["providers"] == .array([.string("b"), .string("a")]), "the original's list of names")
+            #expect(applied.json["details"]?[0]?["id"] == .string("b"))
 
             try workspace.write("plugin_config.json", #"{"plugins": {"a": {"plugin": "mock", "priority": "high"}}}"#)
             let rejected = try await client.execute(uri: "/api/providers/reload", method: .post, headers: adminHeaders)
@@ -174,7 +178,7 @@ struct HTTPTests {
             #expect(response.status == .badGateway)
             #expect(response.json["error"]?["attempts"]?[0]?["error_class"] == .string("rate_limited"))
             let providers = try await client.execute(uri: "/api/providers", method: .get).json
-            #expect(providers["providers"]?[0]?["health"]?["cooldown_until"] != nil)
+            #expect(providers["providers"]?["down"]?["health"]?["cooldown_until"] != nil)
             let ticks = try await client.execute(uri: "/api/ticks?limit=5", method: .get).json
             #expect(ticks["ticks"]?[0]?["outcome"] == .string("failed"))
             #expect(ticks["ticks"]?[0]?["attempts"]?[0]?["error_class"] == .string("rate_limited"))
@@ -192,12 +196,17 @@ struct HTTPTests {
             _ = await services.ticks.tick(trigger: .manual)
             let health = try await client.execute(uri: "/api/health", method: .get)
             #expect(health.status == .ok)
-            #expect(health.json["status"] == .string("ok"))
-            #expect(health.json["database"]?["ok"] == .bool(true))
-            #expect(health.json["scheduler"]?["last_tick"]?["outcome"] == .string("stored"))
-            #expect(health.json["providers"]?["selected"] == .string("offline"))
-            #expect(health.json["cluster"]?["role"] == .string("leader"), "one instance on SQLite always leads")
-            #expect(health.json["cluster"]?["leader"] == health.json["cluster"]?["instance"])
+            #expect(health.json["status"] == .string("healthy"), "the original's word")
+            #expect(health.json["providers"] == .object(["offline": .bool(true)]), "name → healthy, as the original")
+            #expect(health.json["cache_size"] == .number(1))
+            #expect((health.json["timestamp"]?.doubleValue ?? 0) > Date().timeIntervalSince1970 - 60)
+            let summary = health.json["summary"]
+            #expect(summary?["database"]?["ok"] == .bool(true))
+            #expect(summary?["database"]?["path"] == nil, "no file path on a public route")
+            #expect(summary?["scheduler"]?["last_tick"]?["outcome"] == .string("stored"))
+            #expect(summary?["providers"]?["selected"] == .string("offline"))
+            #expect(summary?["cluster"]?["role"] == .string("leader"), "one instance on SQLite always leads")
+            #expect(summary?["cluster"]?["leader"] == summary?["cluster"]?["instance"])
         }
     }
 

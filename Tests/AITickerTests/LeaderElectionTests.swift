@@ -16,7 +16,7 @@ struct LeaderElectionTests {
         }
 
         func role() async -> String? {
-            (try? await health())?["cluster"]?["role"]?.stringValue
+            (try? await health())?["summary"]?["cluster"]?["role"]?.stringValue
         }
     }
 
@@ -134,14 +134,14 @@ struct LeaderElectionTests {
             let response = try await httpGet("http://127.0.0.1:\(instance.port)/api/message")
             #expect(response.status == 200, "the last message is served from memory")
             let health = try await instance.health()
-            #expect(health["status"] == .string("degraded") && health["database"]?["ok"] == .bool(false), "\(health)")
-            #expect(health["cluster"]?["role"] == .string("standby"), "nobody leads without the database")
+            #expect(health["status"] == .string("degraded") && health["summary"]?["database"]?["ok"] == .bool(false), "\(health)")
+            #expect(health["summary"]?["cluster"]?["role"] == .string("standby"), "nobody leads without the database")
         }
         let served = try await latestID(instances[1]) ?? 0
         #expect(served >= before)
         #expect(await listener.wait(for: "STATUS=nobody leads: the database is unreachable"), "\(listener.messages.suffix(5))")
         for instance in instances {
-            let paused = await eventually { ((try? await instance.health())?["scheduler"]?["paused_ticks"]?.doubleValue ?? 0) > 0 }
+            let paused = await eventually { ((try? await instance.health())?["summary"]?["scheduler"]?["paused_ticks"]?.doubleValue ?? 0) > 0 }
             let health = (try? await instance.health()) ?? .null
             #expect(paused, "timer firings without a leader are counted: \(health)")
             let metrics = try await httpGet("http://127.0.0.1:\(instance.port)/metrics")
@@ -179,7 +179,9 @@ struct LeaderElectionTests {
 
     func providers(of instance: Instance) async throws -> [JSONValue] {
         let response = try await httpGet("http://127.0.0.1:\(instance.port)/api/providers")
-        return try JSONDecoder().decode(JSONValue.self, from: Data(response.body.utf8))["providers"]?.arrayValue ?? []
+        let body = try JSONDecoder().decode(JSONValue.self, from: Data(response.body.utf8))
+        let byID = body["providers"]?.objectValue ?? [:]
+        return (body["ranking"]?.arrayValue ?? []).compactMap { $0.stringValue.flatMap { byID[$0] } }
     }
 
     @Test func overridesReloadsAndHealthResultsReachEveryInstance() async throws {
@@ -234,7 +236,7 @@ struct LeaderElectionTests {
                 #expect(await eventually { (try? await providers(of: b).contains { $0["id"] == .string("w") }) == true }, "\(b.service.log)")
 
                 // A change made while an instance is not listening is caught up on its return.
-                let name = try #require(try await b.health()["cluster"]?["instance"]?.stringValue)
+                let name = try #require(try await b.health()["summary"]?["cluster"]?["instance"]?.stringValue)
                 try await cluster().psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = left('ai-ticker follower: \(name)', 63)")
                 _ = try await httpPost("http://127.0.0.1:\(a.port)/api/config", body: #"{"ticker.interval_seconds": 88}"#, method: .PATCH)
                 #expect(await eventually { (try? await setting("ticker.interval_seconds", of: b)) == .number(88) }, "\(b.service.log)")

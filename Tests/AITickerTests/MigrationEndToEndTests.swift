@@ -72,6 +72,29 @@ func migratedConfig(base: String) -> String {
     """
 }
 
+/// What the original AI-Ticker's own tests (tests/test_app.py and tests/test_integration.py in
+/// L1nch-lab/ai-ticker) assert of its routes, asked over HTTP: the shapes its clients read.
+func originalAssertions(port: Int) async throws {
+    let base = "http://127.0.0.1:\(port)"
+    func json(_ answer: (status: Int, body: String)) throws -> JSONValue {
+        #expect(answer.status == 200)
+        return try JSONDecoder().decode(JSONValue.self, from: Data(answer.body.utf8))
+    }
+    let index = try await httpGet(base + "/")
+    #expect(index.status == 200 && index.body.contains("<!DOCTYPE html>"), "test_index_route")
+    #expect(try json(await httpGet(base + "/api/message"))["message"]?.stringValue != nil, "test_api_message_route")
+    #expect(try json(await httpGet(base + "/api/plugins"))["plugins"]?.arrayValue != nil, "test_api_plugins_route")
+    #expect(try json(await httpGet(base + "/api/providers"))["providers"]?.objectValue != nil, "test_api_providers_route: a dict")
+    let reload = try json(await httpPost(base + "/api/providers/reload"))
+    #expect(reload["status"] == .string("success"), "test_api_providers_reload_route")
+    #expect(reload["message"]?.stringValue != nil, "test_api_providers_reload_route")
+    let health = try json(await httpGet(base + "/api/health"))
+    #expect(health["status"] == .string("healthy"), "the original answered healthy: \(health)")
+    let names = health["providers"]?.objectValue ?? [:]
+    #expect(names["openrouter"] != nil && names["together"] != nil, "test_api_health_with_plugins: providers by name")
+    #expect(health["cache_size"]?.doubleValue != nil && health["timestamp"]?.doubleValue != nil)
+}
+
 @Suite("Moving an AI-Ticker install over, end to end", .serialized)
 struct MigrationEndToEndTests {
     @Test func anOriginalInstallStartsImportsServesFromItsPluginAndReportsWhatDoesNotApply() async throws {
@@ -108,6 +131,7 @@ struct MigrationEndToEndTests {
             #expect(history.body.contains(#""source":"import""#))
             let providers = try await httpGet("http://127.0.0.1:\(port)/api/providers")
             #expect(providers.body.contains(#"OPENROUTER_API_KEY holds a placeholder"#))
+            try await originalAssertions(port: port)
             let plugins = try await httpGet("http://127.0.0.1:\(port)/api/plugins")
             #expect(plugins.body.contains(#""display_name":"My Custom AI Provider""#))
             #expect(service.log.contains("variables of AI-Ticker that do not apply here: "))

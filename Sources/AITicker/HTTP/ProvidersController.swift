@@ -25,40 +25,60 @@ struct ProvidersController {
         }
     }
 
-    /// The list plus the original dashboard's `health_status` and `available_providers` keys.
+    /// The original dashboard's shape (`providers` keyed by name, `health_status`,
+    /// `available_providers`), with the order of the list kept in `ranking`.
     struct ProviderList: Encodable {
-        let providers: [ProviderStatus]
+        let providers: [String: ProviderStatus]
+        let ranking: [String]
         let selected: String?
         let healthStatus: [String: Bool]
         let availableProviders: [String]
         let total: Int
 
-        init(_ providers: [ProviderStatus]) {
-            self.providers = providers
-            selected = providers.first(where: \.selected)?.id
-            healthStatus = Dictionary(uniqueKeysWithValues: providers.map { ($0.id, $0.available && $0.health.status != .unhealthy) })
-            availableProviders = providers.filter { $0.enabled && $0.available }.map(\.id)
-            total = providers.count
+        init(_ statuses: [ProviderStatus]) {
+            providers = Dictionary(statuses.map { ($0.id, $0) }) { first, _ in first }
+            ranking = statuses.map(\.id)
+            selected = statuses.first(where: \.selected)?.id
+            healthStatus = Self.healthMap(statuses)
+            availableProviders = Self.available(statuses)
+            total = statuses.count
+        }
+
+        /// The original's `health_check_all()`: each instance's id and whether it is healthy.
+        static func healthMap(_ statuses: [ProviderStatus]) -> [String: Bool] {
+            Dictionary(statuses.map { ($0.id, $0.available && $0.health.status != .unhealthy) }) { first, _ in first }
+        }
+
+        /// The original's `get_available_providers()`: those enabled and able to run, best first.
+        static func available(_ statuses: [ProviderStatus]) -> [String] {
+            statuses.filter { $0.enabled && $0.available }.map(\.id)
         }
 
         enum CodingKeys: String, CodingKey {
-            case providers, selected, healthStatus = "health_status", availableProviders = "available_providers", total
+            case providers, ranking, selected, healthStatus = "health_status", availableProviders = "available_providers", total
         }
     }
 
+    /// The original's answer (`status`, `message`, `providers` as names), then what changed and
+    /// every provider's state.
     struct ReloadBody: Encodable {
+        let status = "success"
+        let message: String
+        let providers: [String]
         let dryRun: Bool
         let valid = true
         let diff: ProviderDiff?
-        let providers: [ProviderStatus]
+        let details: [ProviderStatus]
 
         init(_ report: ReloadReport) {
+            message = report.dryRun ? "Configuration valid; nothing was applied (dry run)" : "Providers reloaded successfully"
+            providers = ProviderList.available(report.providers)
             dryRun = report.dryRun
             diff = report.dryRun ? nil : report.diff
-            providers = report.providers
+            details = report.providers
         }
 
-        enum CodingKeys: String, CodingKey { case dryRun = "dry_run", valid, diff, providers }
+        enum CodingKeys: String, CodingKey { case status, message, providers, dryRun = "dry_run", valid, diff, details }
     }
 
     struct PluginEntry: Encodable {

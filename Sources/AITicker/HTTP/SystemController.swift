@@ -24,8 +24,10 @@ struct SystemController {
         table.add(.get, "/openapi.json") { request, _ in contract.response(to: request) }
     }
 
+    /// The original AI-Ticker's health (`status`, `providers` as name → healthy, `cache_size`,
+    /// `timestamp`), with ai-ticker's own details under `summary`.
     struct Health: Encodable {
-        struct Database: Encodable { let ok: Bool; let writable: Bool; let path: String; let problem: String?; let integrity: String? }
+        struct Database: Encodable { let ok: Bool; let writable: Bool; let problem: String?; let integrity: String? }
         struct Scheduler: Encodable {
             let intervalSeconds: Int
             let lastTick: TickRecord?
@@ -40,14 +42,21 @@ struct SystemController {
         struct Providers: Encodable { let total: Int; let available: Int; let healthy: Int; let selected: String? }
         /// This instance's role: always `leader` on SQLite; on PostgreSQL the lock holder leads.
         struct Cluster: Encodable { let role: Leadership.Role; let instance: String; let leader: String? }
-        enum Status: String, Encodable { case ok, degraded, down }
+        struct Summary: Encodable {
+            let database: Database
+            let scheduler: Scheduler
+            let providers: Providers
+            let cluster: Cluster
+            let latestMessageID: Int64?
+            enum CodingKeys: String, CodingKey { case database, scheduler, providers, cluster, latestMessageID = "latest_message_id" }
+        }
+        enum Status: String, Encodable { case healthy, degraded, down }
         let status: Status
-        let database: Database
-        let scheduler: Scheduler
-        let providers: Providers
-        let cluster: Cluster
-        let latestMessageID: Int64?
-        enum CodingKeys: String, CodingKey { case status, database, scheduler, providers, cluster, latestMessageID = "latest_message_id" }
+        let providers: [String: Bool]
+        let cacheSize: Int
+        let timestamp: Double
+        let summary: Summary
+        enum CodingKeys: String, CodingKey { case status, providers, cacheSize = "cache_size", timestamp, summary }
     }
 
     /// Never calls a provider: reads the router's last known state and pings the database.
@@ -60,10 +69,9 @@ struct SystemController {
         let lastTick = await ticks.lastTick
         let writable = store.isWritable
         let status: Health.Status = !databaseOK && latest.snapshot == nil ? .down
-            : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == .failed ? .degraded : .ok)
-        let body = Health(
-            status: status,
-            database: .init(ok: databaseOK, writable: writable, path: store.display, problem: store.problem, integrity: store.integrity),
+            : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == .failed ? .degraded : .healthy)
+        let summary = Health.Summary(
+            database: .init(ok: databaseOK, writable: writable, problem: store.problem, integrity: store.integrity),
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
                              nextTickAt: tickSource.nextFireDate, skippedTicks: await ticks.skippedTicks,
                              pausedTicks: await ticks.pausedTicks),
@@ -71,6 +79,9 @@ struct SystemController {
             cluster: .init(role: leadership.current.role, instance: leadership.instance, leader: leadership.current.leader),
             latestMessageID: latest.snapshot?.message.id
         )
+        let body = Health(status: status, providers: ProvidersController.ProviderList.healthMap(statuses),
+                          cacheSize: databaseOK ? (try? await store.storedCount()) ?? 0 : 0,
+                          timestamp: Date().timeIntervalSince1970, summary: summary)
         return Response.json(body, status: status == .down ? .serviceUnavailable : .ok)
     }
 }

@@ -30,6 +30,9 @@ public protocol MessageStore: Sendable {
     func messages(after: Int64, limit: Int) async throws -> [Message]
     /// The contents of the newest `limit` messages, for de-duplication.
     func recentContents(limit: Int) async throws -> [String]
+    /// How many messages are stored, from the range of their ids (the oldest are pruned first,
+    /// so it is exact unless ids were skipped): two index lookups, not a scan.
+    func storedCount() async throws -> Int
     /// For `use_cache`: a random generated or imported message other than the latest one,
     /// older than the newest `excludingNewest` where there is one.
     func archiveCandidate(excludingNewest: Int) async throws -> Message?

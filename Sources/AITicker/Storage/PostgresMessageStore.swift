@@ -278,6 +278,11 @@ public final class PostgresMessageStore: MessageStore {
         try await messages("SELECT * FROM messages WHERE id > \(after) ORDER BY id LIMIT \(limit)")
     }
 
+    public func storedCount() async throws -> Int {
+        try await rows("SELECT COALESCE((SELECT MAX(id) FROM messages) - (SELECT MIN(id) FROM messages) + 1, 0)::bigint AS n")
+            .first.map { Int(try $0["n"].decode(Int64.self)) } ?? 0
+    }
+
     public func recentContents(limit: Int) async throws -> [String] {
         try await rows("SELECT content FROM messages ORDER BY id DESC LIMIT \(limit)").map { try $0["content"].decode(String.self) }
     }

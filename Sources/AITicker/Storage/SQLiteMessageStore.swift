@@ -292,6 +292,13 @@ public final class SQLiteMessageStore: MessageStore {
         try db.execute(sql: "DELETE FROM messages WHERE id <= (SELECT MAX(id) FROM messages) - ?", arguments: [retention])
     }
 
+    public func storedCount() async throws -> Int {
+        // Two subqueries: SQLite looks up a lone MIN or MAX in the index, not both at once.
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT COALESCE((SELECT MAX(id) FROM messages) - (SELECT MIN(id) FROM messages) + 1, 0)") ?? 0
+        }
+    }
+
     public func latest() async throws -> Message? {
         try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM messages ORDER BY id DESC LIMIT 1").map(Self.message) }
     }
