@@ -55,6 +55,10 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     }
     ConfigurationIssue.log(configuration.warnings, logger: logger)
     for line in store.startReport { logger.error("\(line)") }
+    if asService {
+        logger.notice("this instance is \(configuration.server.instanceName ?? Leadership.defaultInstanceName())",
+                      metadata: ["host": "\(ProcessInfo.processInfo.hostName)", "pid": "\(getpid())"])
+    }
     if asService, configuration.adminToken.value != nil {
         logger.notice("admin routes need the bearer token from \(configuration.adminToken.origin ?? "")")
     }
@@ -79,13 +83,13 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     // Several instances share a PostgreSQL database and one of them leads; the CLI's manual
     // ticks and a SQLite database's one instance always may tick.
     let leadership = asService && configuration.postgres != nil
-        ? Leadership(instance: Leadership.defaultInstanceName(), role: .standby) { state in
+        ? Leadership(instance: configuration.server.instanceName ?? Leadership.defaultInstanceName(), role: .standby) { state in
             metrics.leader(state.role == .leader)
             notifier.status(state.role == .leader ? "leading"
                 : state.unreachable.map { "nobody leads: the database is unreachable (\($0))" } ?? "standing by; the leader is \(state.leader ?? "not known yet")")
             logger.notice("role: \(state.role.rawValue)", metadata: ["leader": "\(state.leader ?? "-")"])
         }
-        : Leadership.solo()
+        : Leadership.solo(named: configuration.server.instanceName)
     metrics.leader(leadership.isLeader)
     let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger,
                             leadership: leadership) { record in

@@ -132,6 +132,13 @@ struct MigrationEndToEndTests {
             let providers = try await httpGet("http://127.0.0.1:\(port)/api/providers")
             #expect(providers.body.contains(#"OPENROUTER_API_KEY holds a placeholder"#))
             try await originalAssertions(port: port)
+            // Public routes name no file, host or process.
+            for route in ["/api/plugins", "/api/providers", "/api/health", "/api/ticks", "/api/messages"] {
+                let body = try await httpGet("http://127.0.0.1:\(port)\(route)").body
+                for secret in [workspace.url.path, ProcessInfo.processInfo.hostName, "pid \(service.process.processIdentifier)", "/usr/bin/python3"] {
+                    #expect(!body.contains(secret), "\(route) shows \(secret): \(body.prefix(400))")
+                }
+            }
             let plugins = try await httpGet("http://127.0.0.1:\(port)/api/plugins")
             #expect(plugins.body.contains(#""display_name":"My Custom AI Provider""#))
             #expect(service.log.contains("variables of AI-Ticker that do not apply here: "))

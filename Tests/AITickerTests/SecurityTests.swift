@@ -321,6 +321,15 @@ struct SecurityTests {
         #expect(!redactor.appears(in: "a normal ticker line about sk-live markets"))
     }
 
+    /// Public routes cut file paths to their last component; URLs and the API's own routes stay.
+    @Test func publicTextKeepsNoFilePath() {
+        #expect(PublicText.withoutPaths("cannot load my_provider.py: ModuleNotFoundError: No module named 'httpx'; python 3.11.7 at /usr/bin/python3")
+                == "cannot load my_provider.py: ModuleNotFoundError: No module named 'httpx'; python 3.11.7 at python3")
+        #expect(PublicText.withoutPaths(#"Python interpreter "/opt/venv/bin/python" not found"#) == #"Python interpreter "python" not found"#)
+        #expect(PublicText.withoutPaths("/var/lib/ai-ticker/ticker.sqlite failed its integrity check") == "ticker.sqlite failed its integrity check")
+        #expect(PublicText.withoutPaths("see /api/ticks; upstream https://openrouter.ai/api/v1/chat said 500") == "see /api/ticks; upstream https://openrouter.ai/api/v1/chat said 500")
+    }
+
     /// What a model or a library makes of a key it echoes: spaced out, in groups, reversed.
     @Test func theRedactorCatchesAKeySpacedGroupedOrReversed() {
         let key = "sk-live-ABCdef123456789"

@@ -111,6 +111,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConnectionsPerClient: Int = 256
     /// Seconds a connection with a request in flight (or a stream) may stay once the service stops.
     public var shutdownGraceSeconds: Int = 10
+    /// How this instance names itself in `/api/health` and to the others on a shared database;
+    /// nil: an opaque id made at start.
+    public var instanceName: String?
 }
 
 /// `ticker.*`: what to ask for and how often.

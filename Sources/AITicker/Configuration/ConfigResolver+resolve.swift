@@ -14,7 +14,8 @@ extension ConfigResolver {
                                          readTimeoutSeconds: int("server.read_timeout_seconds"),
                                          writeTimeoutSeconds: int("server.write_timeout_seconds"),
                                          maxConnectionsPerClient: int("server.max_connections_per_client"),
-                                         shutdownGraceSeconds: int("server.shutdown_grace_seconds"))
+                                         shutdownGraceSeconds: int("server.shutdown_grace_seconds"),
+                                         instanceName: string("server.instance_name"))
         let databasePath = string("database.path") ?? "ticker.sqlite"
         let postgres = resolvePostgres()
         let routing = RoutingConfiguration(

@@ -37,6 +37,10 @@ enum ConfigSchema {
         .init(key: "server.shutdown_grace_seconds", type: .int, defaultValue: .int(10), range: 0...600),
         .init(key: "server.compress_level", type: .int, defaultValue: .int(6), range: 0...9),
         .init(key: "server.compress_min_size", type: .int, defaultValue: .int(500), range: 0...100_000_000),
+        .init(key: "server.instance_name", type: .string, defaultValue: nil, format: { text in
+            text.count <= 64 && !text.isEmpty && text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) ? nil
+                : "expected 1 to 64 letters, digits, '.', '_' or '-', got \"\(text)\""
+        }),
         .init(key: "server.rate_limit_api", type: .string, defaultValue: nil, format: { text in
             RateLimit(text) == nil ? "expected a limit such as \"10 per minute\" or \"100/hour\", got \"\(text)\"" : nil
         }),

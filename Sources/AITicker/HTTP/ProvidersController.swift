@@ -36,7 +36,7 @@ struct ProvidersController {
         let total: Int
 
         init(_ statuses: [ProviderStatus]) {
-            providers = Dictionary(statuses.map { ($0.id, $0) }) { first, _ in first }
+            providers = Dictionary(statuses.map { ($0.id, PublicText.withoutPaths($0)) }) { first, _ in first }
             ranking = statuses.map(\.id)
             selected = statuses.first(where: \.selected)?.id
             healthStatus = Self.healthMap(statuses)
@@ -75,7 +75,7 @@ struct ProvidersController {
             providers = ProviderList.available(report.providers)
             dryRun = report.dryRun
             diff = report.dryRun ? nil : report.diff
-            details = report.providers
+            details = report.providers.map(PublicText.withoutPaths)
         }
 
         enum CodingKeys: String, CodingKey { case status, message, providers, dryRun = "dry_run", valid, diff, details }
@@ -92,13 +92,12 @@ struct ProvidersController {
                 try container.encode(listing.name, forKey: .name)
             }
             try container.encode(listing.source, forKey: .source)
-            try container.encode(listing.path, forKey: .path)
             try container.encode(listing.status, forKey: .status)
-            try container.encode(listing.errors, forKey: .errors)
-            try container.encodeIfPresent(listing.interpreter, forKey: .interpreter)
+            try container.encode(listing.errors.map(PublicText.withoutPaths), forKey: .errors)
         }
 
-        enum CodingKeys: String, CodingKey { case name, source, path, status, errors, interpreter }
+        // A public route: no `path`, no interpreter (`ai-ticker plugins list` shows both).
+        enum CodingKeys: String, CodingKey { case name, source, status, errors }
     }
 
     private func pluginList() -> [String: JSONValue] {

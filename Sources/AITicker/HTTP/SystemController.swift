@@ -71,7 +71,7 @@ struct SystemController {
         let status: Health.Status = !databaseOK && latest.snapshot == nil ? .down
             : (!databaseOK || !writable || healthy.isEmpty || lastTick?.outcome == .failed ? .degraded : .healthy)
         let summary = Health.Summary(
-            database: .init(ok: databaseOK, writable: writable, problem: store.problem, integrity: store.integrity),
+            database: .init(ok: databaseOK, writable: writable, problem: store.problem.map(PublicText.withoutPaths), integrity: store.integrity),
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
                              nextTickAt: tickSource.nextFireDate, skippedTicks: await ticks.skippedTicks,
                              pausedTicks: await ticks.pausedTicks),

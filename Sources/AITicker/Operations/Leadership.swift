@@ -34,8 +34,8 @@ public final class Leadership: Sendable {
     }
 
     /// The single instance of a SQLite database: always the leader.
-    static func solo() -> Leadership {
-        Leadership(instance: defaultInstanceName(), role: .leader)
+    static func solo(named name: String? = nil) -> Leadership {
+        Leadership(instance: name ?? defaultInstanceName(), role: .leader)
     }
 
     public var current: State { state.withLock { $0 } }
@@ -53,9 +53,14 @@ public final class Leadership: Sendable {
         if let changed { onChange(changed) }
     }
 
-    static func defaultInstanceName() -> String {
-        "\(ProcessInfo.processInfo.hostName) pid \(getpid())"
-    }
+    /// This process's opaque id (12 hex digits, new at every start): what a public route may
+    /// show of it. The log says which host and process it is (`server.instance_name` names it).
+    static let processID: String = {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<6).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }.joined()
+    }()
+
+    static func defaultInstanceName() -> String { processID }
 }
 
 /// Holds or waits for the leader lock. One dedicated connection (not the store's pool) takes

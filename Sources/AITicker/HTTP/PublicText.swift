@@ -1,0 +1,26 @@
+import Foundation
+
+/// Text bound for a public route (`/api/plugins`, `/api/providers`, `/api/health`): an absolute
+/// file path in it (a plugin's file, an interpreter, the database, a key file) is cut to its last
+/// component, so nobody learns the host's layout. Routes of this API (`/api/...`) and URLs stay.
+enum PublicText {
+    private static let path = try! NSRegularExpression(pattern: #"(?<=^|[\s"'(=\[,])/(?:[^\s"'():;,\]/]+/)+([^\s"'():;,\]/]+)"#)
+
+    static func withoutPaths(_ text: String) -> String {
+        let range = NSRange(text.startIndex..., in: text)
+        var result = text
+        for match in path.matches(in: text, range: range).reversed() {
+            guard let whole = Range(match.range, in: text), let last = Range(match.range(at: 1), in: text),
+                  !text[whole].hasPrefix("/api/") else { continue }
+            result.replaceSubrange(whole, with: text[last])
+        }
+        return result
+    }
+
+    static func withoutPaths(_ status: ProviderStatus) -> ProviderStatus {
+        var status = status
+        status.reason = status.reason.map(withoutPaths)
+        status.health.lastError = status.health.lastError.map(withoutPaths)
+        return status
+    }
+}
