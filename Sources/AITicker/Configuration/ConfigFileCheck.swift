@@ -13,7 +13,7 @@ enum ConfigFileCheck {
         "cache": "messages are kept in the database; ticker.retention bounds them",
     ]
 
-    static let freeForm: Set<String> = ["extra_params", "extra_headers"]
+    static let freeForm: Set<String> = ["extra_params", "extra_headers", "options"]
 
     /// Leaf names by section (`ticker` → `interval_seconds`, …), from the schema.
     static let sections: [String: Set<String>] = Dictionary(grouping: ConfigSchema.global.map { $0.key.split(separator: ".", maxSplits: 1) }) {

@@ -159,6 +159,8 @@ extension ConfigResolver {
         if case .int(let tokens) = instance(id, "config.max_tokens") { config.maxTokens = tokens }
         if case .double(let temperature) = instance(id, "config.temperature") { config.temperature = temperature }
         config.extraParams = file.object(plugin: id, field: "extra_params") ?? [:]
+        config.options = file.object(plugin: id, field: "options") ?? [:]
+        config.backend = instanceString(id, "config.backend")
         for (name, value) in file.object(plugin: id, field: "extra_headers") ?? [:] {
             if let text = value.stringValue { config.extraHeaders[name] = interpolate(text, missing: &missing) }
         }

@@ -91,6 +91,8 @@ enum ConfigSchema {
         .init(key: "config.api_key", type: .string, defaultValue: nil, secret: true),
         .init(key: "config.api_key_file", type: .string, defaultValue: nil),
         .init(key: "config.base_url", type: .string, defaultValue: nil),
+        // The backend an `llm-backend` entry runs (a name its package registered).
+        .init(key: "config.backend", type: .string, defaultValue: nil),
         .init(key: "config.model", type: .string, defaultValue: nil, runtime: true),
         .init(key: "config.default_model", type: .string, defaultValue: nil, runtime: true),
         .init(key: "config.timeout", type: .double, defaultValue: nil, runtime: true, range: 0.001...600),

@@ -42,18 +42,20 @@ struct PluginLaunch: Sendable {
     /// the directory, two levels deep). A reload restarts an external plugin only when it differs.
     let fingerprint: String
 
-    init(name: String, command: [String], directory: URL, environment: [String: String], models: [String]) {
+    /// `watchesFiles: false` for a process whose directory is not its own (the files there are
+    /// not what it runs).
+    init(name: String, command: [String], directory: URL, environment: [String: String], models: [String], watchesFiles: Bool = true) {
         self.name = name
         self.command = command
         self.directory = directory
         self.environment = environment
         self.models = models
-        fingerprint = Self.fingerprint(command: command, directory: directory, environment: environment)
+        fingerprint = Self.fingerprint(command: command, directory: directory, environment: environment, files: watchesFiles)
     }
 
-    private static func fingerprint(command: [String], directory: URL, environment: [String: String]) -> String {
+    private static func fingerprint(command: [String], directory: URL, environment: [String: String], files watched: Bool) -> String {
         var newest = Date.distantPast
-        if let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.contentModificationDateKey]) {
+        if watched, let files = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: [.contentModificationDateKey]) {
             for case let file as URL in files where files.level <= 2 {
                 if let date = try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, date > newest { newest = date }
             }
@@ -127,6 +129,8 @@ final class ExternalProvider: AIProvider {
         settings["api_key"] = config.apiKey.map(JSONValue.string)
         settings["base_url"] = config.baseURL.map(JSONValue.string)
         settings["model"] = config.model.map(JSONValue.string)
+        settings["backend"] = config.backend.map(JSONValue.string)
+        if !config.options.isEmpty { settings["options"] = .object(config.options) }
         let result = try await process.call("initialize", params: .object(["config": .object(settings)]))
         let name = result[key: "provider_name"]?.stringValue
         let models: [String]? = if case .array(let items) = result[key: "supported_models"] ?? .null { items.compactMap(\.stringValue) } else { nil }

@@ -20,9 +20,20 @@ public struct PluginCatalog: PluginLookup, Sendable {
         registry = offered
         if !settings.builtinEnabled {
             for plugin in PluginRegistry.builtin.all { registry.remove(named: plugin.metadata.name) }
+        } else {
+            // The Python plug-in systems of the seeds, run in the configured interpreter.
+            for kind in [PythonLLMPlugin.Kind.backend, .model] where registry.plugin(named: kind.rawValue) == nil {
+                registry.register(PythonLLMPlugin(kind: kind, interpreter: settings.pythonByPlugin[kind.rawValue] ?? settings.python,
+                                                  environment: settings.environment))
+            }
         }
-        listings = registry.all.map {
-            PluginListing(metadata: $0.metadata, name: $0.metadata.name, source: "builtin", path: nil, status: "loaded", errors: [])
+        listings = registry.all.map { plugin in
+            var listing = PluginListing(metadata: plugin.metadata, name: plugin.metadata.name, source: "builtin", path: nil, status: "loaded", errors: [])
+            // What the environment offers, listed (in the background) when an entry uses the kind.
+            if let python = plugin as? PythonLLMPlugin, settings.named.contains(python.kind.rawValue) {
+                python.list(into: &listing, descriptions: descriptions, timeout: settings.loadTimeout)
+            }
+            return listing
         } + externalListings
         for plugin in external { registry.register(plugin) }
     }

@@ -15,6 +15,9 @@ public struct PluginListing: Sendable, Equatable {
     public var errors: [String]
     /// The interpreter that runs a guide-style Python plugin.
     public var interpreter: String?
+    /// What the Python environment offers an `llm` entry (model ids) or an `llm-backend` entry
+    /// (registered backends); nil for other plugins.
+    public var models: [String]?
 }
 
 /// Finds external plugins in the configured paths: subdirectories with a `plugin.json` that

@@ -118,13 +118,15 @@ final class PythonDescriptions: Sendable {
     }
 
     /// The known description, or `pending` with its listing started.
-    func description(path: URL, interpreter: String, environment: [String: String], timeout: Double) -> PythonPlugin.Description {
-        let key = "\(interpreter)\u{0}\(path.path)\u{0}\(Self.modified(path))"
+    /// `mode`: `describe` for a plugin file; `describe-llm` or `describe-llm-backend` for what the
+    /// interpreter's environment offers to those kinds (`path` then only names the working directory).
+    func description(path: URL, interpreter: String, environment: [String: String], timeout: Double, mode: String = "describe") -> PythonPlugin.Description {
+        let key = "\(interpreter)\u{0}\(mode)\u{0}\(path.path)\u{0}\(Self.modified(path))"
         return state.withLock { state in
             if let known = state.known[key] { return known }
             if state.running[key] == nil, !state.stopped, lists {
                 state.running[key] = Task.detached {
-                    let found = await PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: timeout)
+                    let found = await PythonHost.describe(path: path, interpreter: interpreter, environment: environment, timeout: timeout, mode: mode)
                     self.state.withLock { state in
                         state.running[key] = nil
                         if !Task.isCancelled { state.known[key] = found }
@@ -221,7 +223,8 @@ enum PythonHost {
     /// learn its metadata, or why it cannot load. Once the describing line is in, the host has a
     /// second to exit; at `timeout` (or on cancellation) its whole group is killed. What it left
     /// holding the pipe is never waited for.
-    static func describe(path: URL, interpreter: String, environment: [String: String], timeout: Double) async -> PythonPlugin.Description {
+    static func describe(path: URL, interpreter: String, environment: [String: String], timeout: Double,
+                         mode: String = "describe") async -> PythonPlugin.Description {
         guard let program = locate(interpreter, environment: environment) else {
             return .init(outcome: .unavailable("Python interpreter \"\(interpreter)\" not found\(interpreter.contains("/") ? "" : " on PATH") (global_settings.python)"),
                          retried: true)
@@ -229,7 +232,7 @@ enum PythonHost {
         let output = Mutex((bytes: Data(), lineAt: ContinuousClock.Instant?.none))
         let child: ChildProcess
         do {
-            child = try await ChildProcess.start(command: [program] + arguments(mode: "describe", path: path), directory: path.deletingLastPathComponent(),
+            child = try await ChildProcess.start(command: [program] + arguments(mode: mode, path: path), directory: path.deletingLastPathComponent(),
                                                  environment: Self.environment(environment)) { bytes, stderr in
                 guard !stderr else { return }
                 output.withLock { output in
@@ -276,10 +279,11 @@ enum PythonHost {
         let python = reply[key: "python"]?.stringValue ?? program
         if reply[key: "ok"]?.boolValue == true {
             return .init(outcome: .loaded(provider: reply[key: "provider_class"]?.stringValue ?? "?", metadata: reply[key: "metadata"]?.objectValue ?? [:]),
-                         interpreter: python)
+                         interpreter: python, retried: mode != "describe")
         }
         let error = reply[key: "error"]?.stringValue ?? "cannot load"
-        let misconfigured = reply[key: "kind"]?.stringValue == "misconfigured"
+        // What an environment offers may change with any package installed: listed again on reload.
+        let misconfigured = reply[key: "kind"]?.stringValue == "misconfigured" && mode == "describe"
         return .init(outcome: misconfigured ? .invalid(error) : .unavailable(error), interpreter: python, retried: !misconfigured)
     }
 }

@@ -94,10 +94,11 @@ struct ProvidersController {
             try container.encode(listing.source, forKey: .source)
             try container.encode(listing.status, forKey: .status)
             try container.encode(listing.errors.map(PublicText.withoutPaths), forKey: .errors)
+            try container.encodeIfPresent(listing.models, forKey: .models)
         }
 
         // A public route: no `path`, no interpreter (`ai-ticker plugins list` shows both).
-        enum CodingKeys: String, CodingKey { case name, source, status, errors }
+        enum CodingKeys: String, CodingKey { case name, source, status, errors, models }
     }
 
     private func pluginList() -> [String: JSONValue] {

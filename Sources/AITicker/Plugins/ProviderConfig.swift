@@ -15,6 +15,10 @@ public struct ProviderConfig: Sendable, Equatable {
     public var temperature: Double
     public var extraParams: [String: JSONValue]
     public var extraHeaders: [String: String]
+    /// `config.backend`: the backend an `llm-backend` entry runs.
+    public var backend: String?
+    /// `config.options`: what an `llm` entry passes to its model, as `llm -o NAME VALUE` would.
+    public var options: [String: JSONValue] = [:]
 
     public init(
         name: String, displayName: String? = nil, apiKey: String? = nil, baseURL: String? = nil, model: String? = nil,

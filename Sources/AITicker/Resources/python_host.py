@@ -6,6 +6,10 @@ directory with __init__.py) and then either describes it (`describe PATH`: one J
 exit) or answers ai-ticker's JSON-RPC 2.0 calls on stdin/stdout, one object per line
 (`serve PATH`). Standard library only. ai-ticker starts it as
 `python -c <loader> describe|serve PATH` with this text in the environment.
+
+The same protocol serves the other two Python plug-in systems (`llm-backend -`, `llm -`): packages
+that register backends through `llm.backends.plugin_sdk` (the backend plug-in guide; this host
+provides that module), and the models of Simon Willison's `llm` library.
 """
 import abc
 import dataclasses
@@ -242,6 +246,39 @@ def describe(path: str, out) -> None:
 # --- serve ----------------------------------------------------------------------------------
 
 
+class Serving:
+    """What every host answers: the calls, each failure as a `Failure` with its class."""
+
+    secrets: List[str] = []
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def shutdown(self):
+        pass
+
+    def handle(self, request):
+        method = request.get("method")
+        handler = {"initialize": self.initialize, "generate_message": self.generate_message, "health_check": self.health_check}.get(method)
+        if handler is None:
+            raise Failure("bad_request", f"unknown method {method}")
+        self.before_call()
+        try:
+            return handler(request.get("params") or {})
+        except Failure:
+            raise
+        except Exception as error:  # noqa: BLE001 - a raising plug-in is a failed attempt
+            raise Failure("unavailable", self.raised(method, error))
+
+    def before_call(self):
+        pass
+
+    def raised(self, method, error):
+        return f"{method}() raised {type(error).__name__}: {error}"
+
+
 class LastError(logging.Handler):
     """Remembers the newest error logged during a call: the guide's plugins log why they fail
     and then return None or False."""
@@ -257,18 +294,15 @@ class LastError(logging.Handler):
             self.message = str(record.msg)
 
 
-class Host:
+class Host(Serving):
+    """A plugin written to the original AI-Ticker's guide."""
+
     def __init__(self, path: str):
         self.path = path
         self.provider = None
         self.secrets: List[str] = []
         self.last_error = LastError()
         logging.getLogger().addHandler(self.last_error)
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
 
     def because(self, text: str) -> str:
         logged = self.last_error.message
@@ -349,25 +383,17 @@ class Host:
                     pass
                 return
 
-    def handle(self, request):
-        method = request.get("method")
-        handler = {"initialize": self.initialize, "generate_message": self.generate_message, "health_check": self.health_check}.get(method)
-        if handler is None:
-            raise Failure("bad_request", f"unknown method {method}")
+    def before_call(self):
         self.last_error.message = None
-        try:
-            return handler(request.get("params") or {})
-        except Failure:
-            raise
-        except Exception as error:  # noqa: BLE001 - a raising plugin is a failed attempt
-            raise Failure("unavailable", f"{method}() raised {describe_exception(error, self.path)}")
+
+    def raised(self, method, error):
+        return f"{method}() raised {describe_exception(error, self.path)}"
 
 
-def serve(path: str, out) -> None:
+def serve(host, out) -> None:
     os.dup2(2, 1)  # print() in a plugin goes to the log, never into the protocol
     sys.stdout = sys.stderr
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    host = Host(os.path.abspath(path))
     for line in sys.stdin.buffer:
         try:
             request = json.loads(line)
@@ -387,13 +413,200 @@ def serve(path: str, out) -> None:
         out.write(json.dumps(reply).encode() + b"\n")
 
 
+# --- llm.backends.plugin_sdk (the backend plug-in guide) -------------------------------------
+
+
+def install_backend_sdk() -> Dict[str, Dict[str, Any]]:
+    """Provides `llm.backends.plugin_sdk` beside whatever `llm` package is installed (Simon
+    Willison's, or none) and returns the registry its `register_*` calls fill."""
+    registry: Dict[str, Dict[str, Any]] = {"backends": {}, "recipes": {}}
+    sdk = types.ModuleType("llm.backends.plugin_sdk")
+
+    class Backend(abc.ABC):
+        @abc.abstractmethod
+        def run(self, prompt: str) -> str: ...
+
+    class Recipe(abc.ABC):
+        @abc.abstractmethod
+        def run(self, goal: str) -> List[str]: ...
+
+    def register_backend(name, run):
+        registry["backends"][str(name)] = run
+
+    def register_recipe(name, run):
+        registry["recipes"][str(name)] = run
+
+    for item in (Backend, Recipe, register_backend, register_recipe):
+        item.__module__ = sdk.__name__
+        setattr(sdk, item.__name__, item)
+    backends = types.ModuleType("llm.backends")
+    backends.__path__ = []
+    backends.plugin_sdk = sdk
+    if importlib.util.find_spec("llm") is None:
+        top = types.ModuleType("llm")
+        top.__path__ = []
+        sys.modules["llm"] = top
+    else:
+        top = importlib.import_module("llm")
+    top.backends = backends
+    sys.modules.update({"llm.backends": backends, "llm.backends.plugin_sdk": sdk})
+    return registry
+
+
+def import_backend_plugins() -> Dict[str, str]:
+    """Imports the module of every `llm.plugins` entry point (the attribute it names is not
+    needed: the guide's own example defines none); returns why each failed one failed."""
+    from importlib import metadata
+    points = metadata.entry_points()
+    group = points.select(group="llm.plugins") if hasattr(points, "select") else points.get("llm.plugins", [])
+    failed = {}
+    for point in group:
+        module = point.value.split(":")[0].strip()
+        try:
+            importlib.import_module(module)
+        except Exception as error:  # noqa: BLE001 - one broken package must not hide the others
+            failed[point.name] = f"{module}: {type(error).__name__}: {error}"
+    return failed
+
+
+class BackendHost(Serving):
+    """One backend a package registered through `llm.backends.plugin_sdk`."""
+
+    run = None
+
+    def initialize(self, params):
+        settings = params.get("config") or {}
+        self.name, self.model = settings.get("backend") or "", settings.get("model") or None
+        registry = install_backend_sdk()
+        failed = import_backend_plugins()
+        self.run = registry["backends"].get(self.name)
+        if self.run is None:
+            found = ", ".join(sorted(registry["backends"])) or "none"
+            broken = "".join(f"; {name} did not import ({why})" for name, why in sorted(failed.items()))
+            raise Failure("unavailable", f'no llm backend "{self.name}" is registered (registered: {found}){broken}; {interpreter()}')
+        return {"provider_name": self.name, "supported_models": [self.model] if self.model else [], "info": {"backend": self.name}}
+
+    def generate_message(self, params):
+        if self.run is None:
+            raise Failure("unavailable", "not initialized")
+        prompt = "\n\n".join(part for part in (params.get("system_prompt"), params.get("user_prompt")) if part)
+        try:
+            text = self.run(prompt, model=self.model)
+        except Exception as error:  # noqa: BLE001
+            raise Failure("unavailable", f"backend {self.name} raised {type(error).__name__}: {error}")
+        if not isinstance(text, str):
+            raise Failure("bad_response", f"backend {self.name} returned {type(text).__name__}, not a string")
+        return {"content": text, "model": self.model or self.name, "usage": {}, "metadata": {}}
+
+    def health_check(self, params):
+        return {"healthy": self.run is not None, "detail": None if self.run is not None else "not initialized"}
+
+
+# --- Simon Willison's llm ---------------------------------------------------------------------
+
+
+class ModelHost(Serving):
+    """One model of the `llm` library: resolved by id or alias, prompted with the system prompt,
+    the options and the key (the entry's, else llm's key store)."""
+
+    model = None
+
+    def initialize(self, params):
+        settings = params.get("config") or {}
+        self.model_id, self.key = settings.get("model") or "", settings.get("api_key") or None
+        self.options = settings.get("options") or {}
+        self.secrets = [self.key] if self.key and len(self.key) >= 4 else []
+        self.model = self.resolve()
+        try:
+            self.model.Options(**self.options)
+        except Exception as error:  # noqa: BLE001 - pydantic's ValidationError names the option
+            raise Failure("misconfigured", f"options for {self.model_id}: {error}")
+        if getattr(self.model, "needs_key", None):
+            import llm
+            try:
+                self.model.get_key(self.key)
+            except llm.NeedsKeyException as error:
+                raise Failure("unauthorized", f"{error} (set api_key in the entry, or `llm keys set {self.model.needs_key}`)")
+        return {"provider_name": self.model_id, "supported_models": [self.model.model_id], "info": {"model_id": self.model.model_id}}
+
+    def resolve(self):
+        try:
+            import llm
+        except ImportError:
+            raise Failure("unavailable", f"the llm package is not installed for {interpreter()} (pip install llm)")
+        try:
+            return llm.get_model(self.model_id)
+        except llm.UnknownModelError:
+            raise Failure("unavailable", f'llm knows no model "{self.model_id}"; install the plug-in that provides it (llm install ...); {interpreter()}')
+
+    def generate_message(self, params):
+        if self.model is None:
+            raise Failure("unavailable", "not initialized")
+        options = dict(self.options)
+        if self.key and getattr(self.model, "needs_key", None):
+            options["key"] = self.key
+        response = self.model.prompt(params.get("user_prompt", ""), system=params.get("system_prompt") or None, **options)
+        text = response.text()
+        usage, numbers = response.usage(), {}
+        if usage.input is not None:
+            numbers["prompt_tokens"] = int(usage.input)
+        if usage.output is not None:
+            numbers["completion_tokens"] = int(usage.output)
+        if len(numbers) == 2:
+            numbers["total_tokens"] = numbers["prompt_tokens"] + numbers["completion_tokens"]
+        return {"content": text, "model": self.model.model_id, "usage": numbers, "metadata": {}}
+
+    def health_check(self, params):
+        # Without spending tokens: the model still resolves.
+        self.resolve()
+        return {"healthy": True, "detail": None}
+
+
+def offered(kind: str) -> Dict[str, Any]:
+    """What this environment offers an `llm` entry (model ids) or an `llm-backend` one (backends)."""
+    if kind == "llm":
+        try:
+            import llm
+        except ImportError:
+            raise Failure("unavailable", f"the llm package is not installed for {interpreter()} (pip install llm)")
+        return {"models": sorted(model.model_id for model in llm.get_models())}
+    registry = install_backend_sdk()
+    failed = import_backend_plugins()
+    return {"models": sorted(registry["backends"]), "problems": [f"{name} did not import ({why})" for name, why in sorted(failed.items())]}
+
+
+def describe_offer(kind: str, out) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    try:
+        result = {"ok": True, "provider_class": kind, "metadata": offered(kind), "python": sys.executable}
+    except Failure as failure:
+        result = {"ok": False, "error": str(failure), "kind": failure.kind, "python": sys.executable}
+    except Exception as error:  # noqa: BLE001
+        result = {"ok": False, "error": f"{type(error).__name__}: {error}", "kind": "unavailable", "python": sys.executable}
+    out.write(json.dumps(result).encode() + b"\n")
+    os._exit(0)
+
+
 def main(arguments):
-    if len(arguments) != 2 or arguments[0] not in ("describe", "serve"):
-        sys.stderr.write("usage: describe|serve PATH\n")
+    hosts = {"llm-backend": BackendHost, "llm": ModelHost}
+    modes = ("describe", "serve", *hosts, *(f"describe-{kind}" for kind in hosts))
+    if len(arguments) != 2 or arguments[0] not in modes:
+        sys.stderr.write("usage: describe|serve PATH, or llm-backend|llm|describe-llm-backend|describe-llm -\n")
         return 2
-    install_modules()
     out = os.fdopen(os.dup(1), "wb", buffering=0)
-    (describe if arguments[0] == "describe" else serve)(arguments[1], out)
+    if arguments[0] in hosts:
+        serve(hosts[arguments[0]](), out)
+        return 0
+    if arguments[0].startswith("describe-"):
+        describe_offer(arguments[0][len("describe-"):], out)
+        return 0
+    install_modules()
+    if arguments[0] == "describe":
+        describe(arguments[1], out)
+    else:
+        serve(Host(os.path.abspath(arguments[1])), out)
     return 0
 
 
