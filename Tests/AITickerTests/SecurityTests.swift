@@ -328,6 +328,10 @@ struct SecurityTests {
         #expect(PublicText.withoutPaths(#"Python interpreter "/opt/venv/bin/python" not found"#) == #"Python interpreter "python" not found"#)
         #expect(PublicText.withoutPaths("/var/lib/ai-ticker/ticker.sqlite failed its integrity check") == "ticker.sqlite failed its integrity check")
         #expect(PublicText.withoutPaths("see /api/ticks; upstream https://openrouter.ai/api/v1/chat said 500") == "see /api/ticks; upstream https://openrouter.ai/api/v1/chat said 500")
+        // An attempt is stored and served as it encodes.
+        let attempt = Attempt(provider: "p", outcome: .failure, errorClass: .unavailable, detail: "plugin p could not start: cannot run /opt/venv/bin/python3")
+        let encoded = String(decoding: try! JSONEncoder().encode(attempt), as: UTF8.self)
+        #expect(encoded.contains("cannot run python3") && !encoded.contains("/opt/venv"), "\(encoded)")
     }
 
     /// What a model or a library makes of a key it echoes: spaced out, in groups, reversed.

@@ -27,6 +27,17 @@ public struct Attempt: Codable, Sendable, Equatable {
         case provider, outcome, errorClass = "error_class", detail, durationMs = "duration_ms"
     }
 
+    /// Attempts are stored and served to everyone (`/api/ticks`, a message's record): a file
+    /// path in the detail is cut to its last component (`PublicText`); the log keeps it whole.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(provider, forKey: .provider)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encodeIfPresent(errorClass, forKey: .errorClass)
+        try container.encodeIfPresent(detail.map(PublicText.withoutPaths), forKey: .detail)
+        try container.encode(durationMs, forKey: .durationMs)
+    }
+
     /// How the attempt ended: `rejected` when the answer was not accepted, `skipped` when the
     /// provider was not asked.
     public enum Outcome: String, Codable, Sendable {
