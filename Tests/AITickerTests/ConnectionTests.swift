@@ -111,8 +111,10 @@ struct ConnectionTests {
         let finishing = try RawConnection(port: port)
         finishing.send(head + "Content-Length: \(body.utf8.count)\n\n")
         // Both heads must have been read before the signal (a connection with no request in
-        // flight closes at once); nothing answers a head alone, so give a busy machine time.
+        // flight closes at once); nothing answers a head alone, so give a busy machine time, and
+        // see that the service answers a third connection after that time.
         try await Task.sleep(for: .seconds(1.5))
+        #expect(try await rawHTTP(port: port, "GET /api/health HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n").status == 200)
 
         let started = ContinuousClock.now
         service.signal(SIGTERM)

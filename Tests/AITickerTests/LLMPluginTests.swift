@@ -41,8 +41,13 @@ func installBackendPackages(_ workspace: TestWorkspace) async throws -> String {
         for name, run in (("broken", broken), ("numeric", numeric), ("slow", slow)):
             llm.backends.plugin_sdk.register_backend(name, run)
         """)
+    return try await pipInstall(["shout", "faulty"], from: workspace)
+}
+
+/// Installs the test-made packages in `workspace` into its `site` folder, offline.
+func pipInstall(_ packages: [String], from workspace: TestWorkspace) async throws -> String {
     let site = workspace.path("site")
-    for package in ["shout", "faulty"] {
+    for package in packages {
         let pip = Process()
         pip.executableURL = URL(fileURLWithPath: venvPython)
         pip.arguments = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-build-isolation", "--no-deps", "--no-index",
@@ -83,6 +88,8 @@ struct LLMPluginTests {
         #expect(slow.first?.errorClass == .timeout, "\(slow)")
         let offered = services.configuration.plugins.listings.first { $0.name == "llm-backend" }
         #expect(offered?.models == ["broken", "numeric", "shout", "slow"], "\(String(describing: offered))")
+        let unused = services.configuration.plugins.listings.first { $0.name == "llm" }
+        #expect(unused != nil && unused?.models == nil, "no entry uses llm models, so they are not listed: \(String(describing: unused))")
         let missing = await providerStatus(services, "missing")
         #expect(missing?.reason?.contains(#"no llm backend "not_installed" is registered (registered: broken, numeric, shout, slow)"#) == true,
                 "\(String(describing: missing))")
@@ -135,5 +142,63 @@ struct LLMPluginTests {
         let bareStatus = await providerStatus(without, "echo")
         #expect(bareStatus?.reason?.contains("the llm package is not installed") == true, "\(String(describing: bareStatus))")
         await without.shutdown()
+    }
+
+    @Test func anLLMModelThatRaisesOrHangsIsAFailedAttemptOfItsClass() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("models/pyproject.toml", """
+            [build-system]
+            requires = ["setuptools>=61"]
+            build-backend = "setuptools.build_meta"
+
+            [project]
+            name = "faulty-models"
+            version = "0.1.0"
+
+            [project.entry-points.llm]
+            faulty_models = "faulty_models"
+
+            [tool.setuptools]
+            py-modules = ["faulty_models"]
+            """)
+        try workspace.write("models/faulty_models.py", """
+            import time
+            import llm
+
+            class Raising(llm.Model):
+                model_id = "raising-model"
+                def execute(self, prompt, stream, response, conversation):
+                    raise ConnectionError("the model server went away")
+
+            class Hanging(llm.Model):
+                model_id = "hanging-model"
+                def execute(self, prompt, stream, response, conversation):
+                    time.sleep(30)
+                    yield "too late"
+
+            @llm.hookimpl
+            def register_models(register):
+                register(Raising())
+                register(Hanging())
+            """)
+        let site = try await pipInstall(["models"], from: workspace)
+        let config = pluginConfig(#"""
+            {"raising": {"plugin": "llm", "priority": 1, "config": {"model": "raising-model"}},
+             "hanging": {"plugin": "llm", "priority": 2, "config": {"model": "hanging-model", "timeout": 1}}}
+            """#, ticker: #""dedupe_window": 0"#, global: #""fallback_behavior": "keep_last", "python": "\#(venvPython)""#)
+        let home = workspace.path("home")
+        let (services, _) = try await workspace.services(config: config,
+                                                         environment: ["PYTHONPATH": site, "HOME": home, "LLM_USER_PATH": home, "PATH": "/usr/bin:/bin"])
+        let listing = services.configuration.plugins.listings.first { $0.name == "llm" }
+        #expect(listing?.models?.contains("raising-model") == true && listing?.models?.contains("hanging-model") == true, "\(String(describing: listing))")
+        guard case .failed(let raised, _) = await services.ticks.tick(trigger: .manual, only: "raising") else { Issue.record("raising fails"); return }
+        #expect(raised.first?.errorClass == .unavailable, "\(raised)")
+        #expect(raised.first?.detail?.contains("ConnectionError: the model server went away") == true, "\(raised)")
+        let status = await providerStatus(services, "raising")
+        #expect(status?.health.lastError?.contains("the model server went away") == true, "/api/providers says why: \(String(describing: status))")
+        guard case .failed(let hung, _) = await services.ticks.tick(trigger: .manual, only: "hanging") else { Issue.record("hanging fails"); return }
+        #expect(hung.first?.errorClass == .timeout, "\(hung)")
+        #expect(await providerStatus(services, "hanging")?.health.lastError != nil)
+        await services.shutdown()
     }
 }

@@ -77,7 +77,7 @@ struct PythonPlugin: AIProviderPlugin {
         case .invalid(let reason), .unavailable(let reason):
             return UnavailableProvider(providerName: name, reason: reason)
         case .pending:
-            return UnavailableProvider(providerName: name, reason: PythonDescriptions.pendingReason(name))
+            return UnavailableProvider(providerName: name, reason: PythonDescriptions.pendingReason(name), pending: true)
         case .loaded:
             return ExternalProvider(launch: launch, config: config, logger: context.logger)
         }
@@ -176,6 +176,8 @@ final class PythonDescriptions: Sendable {
 struct UnavailableProvider: AIProvider {
     let providerName: String
     let reason: String
+    /// Unavailable only until a background listing ends.
+    var pending = false
 
     var supportedModels: [String] { [] }
     func initialize() async throws { throw ProviderError.unavailable(reason) }

@@ -7,6 +7,7 @@ enum PublicText {
     private static let path = try! NSRegularExpression(pattern: #"(?<=^|[\s"'(=\[,])/(?:[^\s"'():;,\]/]+/)+([^\s"'():;,\]/]+)"#)
 
     static func withoutPaths(_ text: String) -> String {
+        guard text.utf8.contains(UInt8(ascii: "/")) else { return text }
         let range = NSRange(text.startIndex..., in: text)
         var result = text
         for match in path.matches(in: text, range: range).reversed() {

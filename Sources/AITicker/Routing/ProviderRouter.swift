@@ -151,6 +151,10 @@ actor ProviderRouter {
         } catch {
             return (nil, startFailure(entry, error))
         }
+        if let unavailable = provider as? UnavailableProvider {
+            // A Python plugin still being listed is expected at start, not a failure worth a warning.
+            return (nil, startFailure(entry, ProviderError.unavailable(unavailable.reason), level: unavailable.pending ? .info : .warning))
+        }
         do {
             // Starting may load an interpreter and its modules: a short per-attempt timeout is no
             // measure of that, so start-up gets at least ten seconds.
@@ -162,10 +166,8 @@ actor ProviderRouter {
         return (provider, nil)
     }
 
-    private func startFailure(_ entry: ProviderEntry, _ error: any Error) -> String {
+    private func startFailure(_ entry: ProviderEntry, _ error: any Error, level: Logger.Level = .warning) -> String {
         let message = redactor.redact((error as? ProviderError)?.message ?? "\(error)")
-        // A Python plugin still being listed is expected at start, not a failure worth a warning.
-        let level: Logger.Level = message.hasSuffix(PythonDescriptions.pendingReason(entry.plugin)) ? .info : .warning
         logger.log(level: level, "provider failed to start", metadata: ["provider": "\(entry.id)", "error": "\(message)"])
         return "initialize failed: \(message)"
     }
