@@ -1,15 +1,18 @@
 import Foundation
 import Hummingbird
+import Synchronization
 
 /// `/api/providers`, `/api/plugins` and the reload endpoint.
 struct ProvidersController {
     let router: ProviderRouter
     let configuration: LiveConfiguration
     let coordinator: ReloadCoordinator
+    /// `/api/plugins` changes only with a reload: encoded once per listing, not per request.
+    private let pluginsBody = EncodedOnce<[PluginListing]>()
 
     func register(on table: RouteTable) {
         table.add(.get, "/api/providers") { _, _ in Response.json(ProviderList(await router.statuses())) }
-        table.add(.get, "/api/plugins") { _, _ in Response.json(pluginList()) }
+        table.add(.get, "/api/plugins") { _, _ in Response.json(buffer: pluginList()) }
         table.add(.post, "/api/providers/reload", admin: true) { request, _ in
             let dryRun = try Self.flag(request.uri.queryParameters.get("dry_run"), name: "dry_run")
             let report = try await coordinator.reload(dryRun: dryRun)
@@ -101,8 +104,28 @@ struct ProvidersController {
         enum CodingKeys: String, CodingKey { case name, source, status, errors, models }
     }
 
-    private func pluginList() -> [String: JSONValue] {
-        let plugins = configuration.plugins.listings.map(PluginEntry.init)
-        return ["plugins": MessagesController.json(plugins), "total": .number(Double(plugins.count))]
+    struct PluginList: Encodable {
+        let plugins: [PluginEntry]
+        let total: Int
+    }
+
+    private func pluginList() -> ByteBuffer {
+        pluginsBody.body(for: configuration.plugins.listings) { listings in
+            let plugins = listings.map(PluginEntry.init)
+            return PluginList(plugins: plugins, total: plugins.count)
+        }
+    }
+}
+
+/// A JSON body that changes only with its key (a reload's listings): encoded the first time the
+/// key is seen, then shared.
+final class EncodedOnce<Key: Equatable & Sendable>: Sendable {
+    private let last = Mutex<(key: Key, body: ByteBuffer)?>(nil)
+
+    func body(for key: Key, _ value: (Key) -> some Encodable) -> ByteBuffer {
+        if let known = last.withLock({ $0 }), known.key == key { return known.body }
+        let body = ByteBuffer(bytes: (try? JSONCoding.encoder.encode(value(key))) ?? Data("{}".utf8))
+        last.withLock { $0 = (key, body) }
+        return body
     }
 }

@@ -63,7 +63,9 @@ struct SystemController {
     private func health() async throws -> Response {
         let configuration = configuration.value
         let statuses = await router.statuses()
-        let databaseOK = await store.ping()
+        // One read answers both whether the database works and how many messages it keeps.
+        let stored = try? await store.storedCount()
+        let databaseOK = stored != nil
         let usable = statuses.filter { $0.enabled && $0.available }
         let healthy = usable.filter { $0.health.status != .unhealthy && $0.health.circuit == .closed }
         let lastTick = await ticks.lastTick
@@ -80,7 +82,7 @@ struct SystemController {
             latestMessageID: latest.snapshot?.message.id
         )
         let body = Health(status: status, providers: ProvidersController.ProviderList.healthMap(statuses),
-                          cacheSize: databaseOK ? (try? await store.storedCount()) ?? 0 : 0,
+                          cacheSize: stored ?? 0,
                           timestamp: Date().timeIntervalSince1970, summary: summary)
         return Response.json(body, status: status == .down ? .serviceUnavailable : .ok)
     }

@@ -31,7 +31,8 @@ public protocol MessageStore: Sendable {
     /// The contents of the newest `limit` messages, for de-duplication.
     func recentContents(limit: Int) async throws -> [String]
     /// How many messages are stored, from the range of their ids (the oldest are pruned first,
-    /// so it is exact unless ids were skipped): two index lookups, not a scan.
+    /// so it is exact unless ids were skipped): two index lookups, not a scan. Health reads it
+    /// as its ping too, so it fails as soon as (PostgreSQL: within a second) the database does not answer.
     func storedCount() async throws -> Int
     /// For `use_cache`: a random generated or imported message other than the latest one,
     /// older than the newest `excludingNewest` where there is one.

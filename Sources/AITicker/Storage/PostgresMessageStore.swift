@@ -279,7 +279,7 @@ public final class PostgresMessageStore: MessageStore {
     }
 
     public func storedCount() async throws -> Int {
-        try await rows("SELECT COALESCE((SELECT MAX(id) FROM messages) - (SELECT MIN(id) FROM messages) + 1, 0)::bigint AS n")
+        try await rows("SELECT COALESCE((SELECT MAX(id) FROM messages) - (SELECT MIN(id) FROM messages) + 1, 0)::bigint AS n", within: 1)
             .first.map { Int(try $0["n"].decode(Int64.self)) } ?? 0
     }
 
