@@ -144,7 +144,7 @@ struct LLMPluginTests {
         await without.shutdown()
     }
 
-    @Test func anLLMModelThatRaisesOrHangsIsAFailedAttemptOfItsClass() async throws {
+    @Test func anLLMModelThatRaisesOrHangsIsAFailedAttemptOfItsClassAndKeysComeFromLLMsStore() async throws {
         let workspace = try TestWorkspace()
         try workspace.write("models/pyproject.toml", """
             [build-system]
@@ -184,9 +184,13 @@ struct LLMPluginTests {
         let site = try await pipInstall(["models"], from: workspace)
         let config = pluginConfig(#"""
             {"raising": {"plugin": "llm", "priority": 1, "config": {"model": "raising-model"}},
-             "hanging": {"plugin": "llm", "priority": 2, "config": {"model": "hanging-model", "timeout": 1}}}
-            """#, ticker: #""dedupe_window": 0"#, global: #""fallback_behavior": "keep_last", "python": "\#(venvPython)""#)
+             "hanging": {"plugin": "llm", "priority": 2, "config": {"model": "hanging-model", "timeout": 1}},
+             "stored": {"plugin": "llm", "priority": 3, "config": {"model": "echo-needs-key"}}}
+            """#, ticker: #""dedupe_window": 0, "user_prompt": "{\"prompt\": \"x\", \"raw\": \"Keyed from the store\"}""#,
+            global: #""fallback_behavior": "keep_last", "python": "\#(venvPython)""#)
         let home = workspace.path("home")
+        // llm's own key store (`llm keys set echo-needs-key`), used when the entry has no key.
+        try workspace.write("home/keys.json", #"{"echo-needs-key": "sk-from-the-store-456"}"#)
         let (services, _) = try await workspace.services(config: config,
                                                          environment: ["PYTHONPATH": site, "HOME": home, "LLM_USER_PATH": home, "PATH": "/usr/bin:/bin"])
         let listing = services.configuration.plugins.listings.first { $0.name == "llm" }
@@ -199,6 +203,11 @@ struct LLMPluginTests {
         guard case .failed(let hung, _) = await services.ticks.tick(trigger: .manual, only: "hanging") else { Issue.record("hanging fails"); return }
         #expect(hung.first?.errorClass == .timeout, "\(hung)")
         #expect(await providerStatus(services, "hanging")?.health.lastError != nil)
+        guard case .stored(let keyed) = await services.ticks.tick(trigger: .manual, only: "stored") else {
+            Issue.record("a key from llm's key store: \(String(describing: await providerStatus(services, "stored")))")
+            return
+        }
+        #expect(keyed.content == "Keyed from the store")
         await services.shutdown()
     }
 }

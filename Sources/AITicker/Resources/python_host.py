@@ -526,7 +526,7 @@ class ModelHost(Serving):
             try:
                 self.model.get_key(self.key)
             except llm.NeedsKeyException as error:
-                raise Failure("unauthorized", f"{error} (set api_key in the entry, or `llm keys set {self.model.needs_key}`)")
+                raise Failure("unauthorized", f"{error}; or set api_key in the entry")
         return {"provider_name": self.model_id, "supported_models": [self.model.model_id], "info": {"model_id": self.model.model_id}}
 
     def resolve(self):
