@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "ai-ticker",
-    platforms: [.macOS(.v15)],
+    // Linux only (Glibc, and prctl/posix_spawn details in CSpawn): no Apple platform is listed.
     products: [
         .library(name: "AITicker", targets: ["AITicker"]),
         .executable(name: "ai-ticker", targets: ["ai-ticker"]),

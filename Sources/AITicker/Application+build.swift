@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 
 /// What `buildApplication` needs: where configuration comes from and the plugins to offer.
@@ -205,6 +206,7 @@ public func buildApplication(
         ] } ?? []),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.server.port
+            try? await channel.setOption(ChannelOptions.maxMessagesPerRead, value: GuardedHTTP1Channel.acceptsPerRound)
             logger.notice("listening on http://\(configuration.server.host):\(port)")
             options.notifier.ready(status: "serving on \(configuration.server.host):\(port)")
             // Only now, so that reading a large file does not compete with start-up.

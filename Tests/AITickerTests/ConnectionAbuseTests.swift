@@ -77,6 +77,29 @@ struct ConnectionAbuseTests {
     }
 
     /// The same on the fast path, which answers on the event loop: it stops when the client does.
+    /// A pipeline longer than one turn (one request per connection each time the event loop
+    /// goes round) is answered whole and in order, event-loop answers and routed ones mixed.
+    @Test func aPipelineThatTakesManyTurnsIsAnsweredWholeAndInOrder() async throws {
+        let (service, port, workspace) = try await service([:])
+        let paths = (0..<60).map { ["/api/message", "/api/health", "/api/messages?limit=1", "/api/providers"][$0 % 4] }
+        let requests = paths.enumerated().map { index, path in
+            "GET \(path) HTTP/1.1\nHost: 127.0.0.1\n\(index == paths.count - 1 ? "Connection: close\n" : "")\n"
+        }.joined()
+        let connection = try RawConnection(port: port)
+        connection.send(requests)
+        let (text, closed) = try await connection.readUntilClosed(seconds: 30)
+        #expect(closed, "closed after the last answer")
+        let answers = text.components(separatedBy: "HTTP/1.1 ").dropFirst()
+        #expect(answers.count == paths.count && answers.allSatisfy { $0.hasPrefix("200") }, "\(answers.count) answers: \(text.suffix(300))")
+        // Each answer's body tells its route: the order is the order asked.
+        let kinds = answers.map { answer in
+            answer.contains(#""cache_size""#) ? "/api/health" : answer.contains(#""ranking""#) ? "/api/providers"
+                : answer.contains(#""messages""#) ? "/api/messages?limit=1" : "/api/message"
+        }
+        #expect(kinds == paths)
+        withExtendedLifetime((service, workspace)) {}
+    }
+
     @Test func pipelinedLatestMessagesStopWhenTheClientStopsReading() async throws {
         let (service, port, workspace) = try await service(["SERVER_WRITE_TIMEOUT_SECONDS": "2"])
         // 90 KB of requests (the server's receive buffer takes them), 660 KB of answers.
@@ -170,7 +193,9 @@ struct ConnectionAbuseTests {
             let request = "GET /openapi.json HTTP/1.0\nConnection: keep-alive\nAccept-Encoding: gzip\n\n"
             let connection = try RawConnection(port: client.port!)
             connection.send(request + request)
-            let (text, closed) = try await connection.readUntilClosed(seconds: 3)
+            // The connection stays open, so this always waits the whole time: long enough for a
+            // machine busy with the rest of the suite.
+            let (text, closed) = try await connection.readUntilClosed(seconds: 8)
             #expect(!closed, "kept alive")
             let answers = text.components(separatedBy: "HTTP/1.0 200 OK\r\n").dropFirst()
             #expect(answers.count == 2, "two answers: \(text.prefix(300))")

@@ -3,7 +3,7 @@ import Testing
 @testable import AITicker
 
 /// Slow, silent and stale clients are closed; HTTP/1.0 gets what it asked for; the connection
-/// limit holds (SPEC §8; issue: resource exhaustion).
+/// limit holds (docs/operations.md, Connections and descriptors).
 @Suite("Connections")
 struct ConnectionTests {
     let short = ["SERVER_IDLE_TIMEOUT_SECONDS": "1", "SERVER_READ_TIMEOUT_SECONDS": "1", "TICKER_ADMIN_TOKEN": adminToken]

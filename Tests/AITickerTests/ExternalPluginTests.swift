@@ -130,7 +130,7 @@ struct ExternalPluginProcessTests {
             print(json.dumps({"jsonrpc": "2.0", "id": 999999, "result": {"content": "wrong id only"}}), flush=True)
             return None
             """)
-        let services = try await workspace.externalServices(#"{"n": {"plugin": "noisy", "priority": 1}, "l": {"plugin": "liar", "priority": 2}}"#, timeout: 1)
+        let services = try await workspace.externalServices(#"{"n": {"plugin": "noisy", "priority": 1}, "l": {"plugin": "liar", "priority": 2}}"#, timeout: 3)
         guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
         #expect(message.content == "right answer 1")
         guard case .failed(let attempts, _) = await services.ticks.tick(trigger: .cli, only: "l") else { Issue.record("liar should fail"); return }

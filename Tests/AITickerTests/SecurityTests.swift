@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Testing
 @testable import AITicker
 
-/// SPEC §4: admin routes always need the token, browsers and other hosts are kept out, failed
+/// README, REST API: admin routes always need the token, browsers and other hosts are kept out, failed
 /// authentications are limited, and nothing on the HTTP API runs a program, reads a file or sends
 /// a key somewhere new.
 @Suite("Secure by default")

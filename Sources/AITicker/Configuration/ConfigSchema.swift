@@ -20,7 +20,7 @@ struct ConfigKeySpec: Sendable {
     var format: (@Sendable (String) -> String?)? = nil
 }
 
-/// Every key ai-ticker reads (SPEC §3), in one table that drives defaults, validation,
+/// Every key ai-ticker reads, in one table that drives defaults, validation,
 /// `ai-ticker config` and `PATCH /api/config`.
 enum ConfigSchema {
     static let global: [ConfigKeySpec] = [

@@ -2,7 +2,7 @@ import Configuration
 import Foundation
 import Logging
 
-/// Builds an `AppConfiguration` from the layers of SPEC §3, collecting every problem it finds.
+/// Builds an `AppConfiguration` from the configuration layers (README, Configuration), collecting every problem it finds.
 public struct ConfigurationLoader: Sendable {
     public var sources: ConfigurationSources
     public var registry: PluginRegistry

@@ -20,7 +20,7 @@ struct ConfigLayer: Sendable {
     }
 }
 
-/// The layers of SPEC §3, highest first. Departs from reading through a `ConfigReader`
+/// The configuration layers (README, Configuration), highest first. Departs from reading through a `ConfigReader`
 /// because `ai-ticker config` must name the layer each value came from, and a value of the
 /// wrong type must be reported with its layer rather than silently replaced by a default.
 struct LayeredConfig: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `plugin.json` of an external plugin (SPEC §6): the metadata of SPEC §2 plus the command to run.
+/// `plugin.json` of an external plugin (docs/writing-a-provider.md, docs/plugin.schema.json): the plugin metadata plus the command to run.
 public struct PluginManifest: Sendable, Equatable {
     public var metadata: PluginMetadata
     /// The argv to start, run from the plugin's directory.

@@ -205,7 +205,7 @@ final class PluginProcess: Sendable {
         }
     }
 
-    /// The `ProviderError` for a JSON-RPC error whose `data.kind` names the class (SPEC §5).
+    /// The `ProviderError` for a JSON-RPC error whose `data.kind` names the class (docs/writing-a-provider.md).
     static func providerError(_ error: [String: JSONValue], redact: (String) -> String) -> ProviderError {
         let message = redact(error["message"]?.stringValue ?? "plugin error")
         let data = error["data"]?.objectValue ?? [:]

@@ -3,7 +3,7 @@ public enum PluginCategory: String, Codable, Sendable {
     case official, community, custom
 }
 
-/// What `/api/plugins` and `ai-ticker plugins` say about a plugin (SPEC §2).
+/// What `/api/plugins` and `ai-ticker plugins` say about a plugin.
 public struct PluginMetadata: Codable, Sendable, Equatable {
     public var name: String
     public var displayName: String

@@ -1,4 +1,4 @@
-/// The settings of one provider instance (SPEC §2), after layering and `${VAR}` interpolation.
+/// The settings of one provider instance, after layering and `${VAR}` interpolation.
 public struct ProviderConfig: Sendable, Equatable {
     /// The instance id (the key in `plugins`).
     public var name: String

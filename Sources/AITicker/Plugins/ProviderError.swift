@@ -1,6 +1,6 @@
 import Foundation
 
-/// Why a provider call failed; the class decides what the router does next (SPEC §5).
+/// Why a provider call failed; the class decides what the router does next (README, Error classes).
 public enum ProviderError: Error, Sendable, Equatable {
     case unauthorized(String)
     case rateLimited(retryAfter: Double?)

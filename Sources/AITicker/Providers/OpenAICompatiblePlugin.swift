@@ -25,7 +25,7 @@ public struct OpenAICompatiblePlugin: AIProviderPlugin {
 
     public static let generic = Preset(name: "openai-compatible", displayName: "OpenAI-compatible API", baseURL: nil, model: nil, keyVariables: [])
 
-    /// Presets of SPEC §3; each is registered under its own name.
+    /// The presets of README's providers table; each is registered under its own name.
     public static let presets: [Preset] = [
         Preset(name: "openai", displayName: "OpenAI", baseURL: "https://api.openai.com/v1", model: "gpt-4o-mini",
                keyVariables: ["OPENAI_API_KEY"], homepage: "https://platform.openai.com"),

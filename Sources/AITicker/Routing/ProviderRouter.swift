@@ -9,7 +9,7 @@ struct Candidate: Sendable {
     let timeout: Double
 }
 
-/// Owns the live providers and their health; decides who is asked, in what order (SPEC §1, §5).
+/// Owns the live providers and their health; decides who is asked, in what order (README, How it works).
 actor ProviderRouter {
     struct Slot {
         var entry: ProviderEntry
@@ -202,7 +202,7 @@ actor ProviderRouter {
         return Candidate(id: slots[index].entry.id, providerName: provider.providerName, provider: provider, timeout: slots[index].entry.config.timeout)
     }
 
-    /// Priority first, then recent success rate, then latency (SPEC §1).
+    /// Priority first, then recent success rate, then latency.
     private func orderedIndices() -> [Int] {
         slots.indices.sorted { a, b in
             let (x, y) = (slots[a], slots[b])

@@ -1,5 +1,5 @@
-/// The Indel-based similarity of SPEC §5: `200·LCS/(len₁+len₂)` on case-folded,
-/// whitespace-collapsed text, from 0 (nothing shared) to 100 (identical).
+/// The Indel-based similarity behind `ticker.fuzzy_threshold` (README, How it works):
+/// `200·LCS/(len₁+len₂)` on case-folded, whitespace-collapsed text, from 0 (nothing shared) to 100 (identical).
 enum Similarity {
     static func normalize(_ text: String) -> [Character] {
         Array(text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " "))

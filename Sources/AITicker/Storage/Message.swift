@@ -83,7 +83,7 @@ public struct NewMessage: Codable, Sendable, Equatable {
     }
 }
 
-/// A stored ticker message (SPEC §2): its id and the fields the tick produced, read as if they
+/// A stored ticker message (the `Message` schema of Resources/openapi.json): its id and the fields the tick produced, read as if they
 /// were its own (`message.content`) and encoded as one flat object.
 @dynamicMemberLookup
 public struct Message: Codable, Sendable, Equatable {

@@ -74,6 +74,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if !limits.connections.add(progress, client: peer, perClient: rules.perClient), !ClientAddress.isTrusted(peer, rules.access.trustedProxies) {
             refusal = .tooManyConnections(rules.perClient)
         }
+        if limits.connections.payOwed() { limits.metrics.connectionClosed(reason: "evicted") }
         waitForRequest(context)
     }
 

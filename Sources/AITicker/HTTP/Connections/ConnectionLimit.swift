@@ -34,12 +34,17 @@ struct ConnectionLimit: AvailableConnectionsDelegate {
             logger.warning("connection limit reached: connections that are not being answered are closed for new ones, least progress first",
                            metadata: ["max_connections": "\(maximum)"])
         }
-        if connections.evictOne() { metrics.connectionClosed(reason: "evicted") }
+        if connections.evictOne() {
+            metrics.connectionClosed(reason: "evicted")
+        } else {
+            connections.owe()
+        }
     }
 
     mutating func connectionClosed() {
         open -= 1
         metrics.openConnections(open)
+        if open < maximum { connections.forgive() }
         if atLimit, open < maximum {
             atLimit = false
             logger.notice("below the connection limit again", metadata: ["open": "\(open)"])
@@ -84,6 +89,9 @@ final class OpenConnections: Sendable {
     private struct State {
         var connections: [ObjectIdentifier: (progress: ConnectionProgress, client: String)] = [:]
         var perClient: [String: Int] = [:]
+        /// Evictions the limit asked for when no connection could be chosen: a burst of
+        /// connections accepted in one go is counted before any of them is set up.
+        var owed = 0
     }
 
     private let state = Mutex(State())
@@ -111,6 +119,28 @@ final class OpenConnections: Sendable {
             }
             return state.perClient[client]! <= perClient
         }
+    }
+
+    func owe() {
+        state.withLock { $0.owed += 1 }
+    }
+
+    /// Below the limit again: nothing is owed.
+    func forgive() {
+        state.withLock { $0.owed = 0 }
+    }
+
+    /// Called as each connection is set up: pays one owed eviction, if any and if a connection
+    /// not being answered is there to close. True when one was closed.
+    func payOwed() -> Bool {
+        guard state.withLock({ state in
+            guard state.owed > 0 else { return false }
+            state.owed -= 1
+            return true
+        }) else { return false }
+        if evictOne() { return true }
+        owe()
+        return false
     }
 
     func remove(_ progress: ConnectionProgress) {

@@ -21,10 +21,20 @@ struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     /// and copying that for a few hundred of them kept the event loops from everyone else for
     /// seconds (BENCHMARKS.md). Every answer but a long stream fits in it.
     static let sendBuffer = 64 << 10
+    static let readSize = 512
+    /// Connections accepted each time the loop goes round (NIO's default is 4): a burst of new
+    /// clients is taken in a few rounds, so a new client is not kept behind hundreds of others.
+    static let acceptsPerRound: UInt = 256
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         inner.setup(channel: channel, logger: logger).flatMapThrowing { value in
             try channel.syncOptions?.setOption(.socketOption(.so_sndbuf), value: SocketOptionValue(Self.sendBuffer))
+            // One read of at most 512 bytes per connection each time the loop goes round: a
+            // client that pipelines many small requests brings in a few of them at a time, not
+            // thousands to parse before anyone else is served. A request head (or a body) longer
+            // than that takes more rounds.
+            try channel.syncOptions?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.readSize))
+            try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 1)
             let pipeline = channel.pipeline.syncOperations
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
             try pipeline.addHandler(PipelineGate(), position: .before(codec))

@@ -11,7 +11,7 @@ struct VendorResponse: Sendable {
 }
 
 /// The HTTP plumbing the vendor plugins share: sending with a deadline and a body cap, and
-/// turning statuses, headers and error bodies into `ProviderError` classes (SPEC §5).
+/// turning statuses, headers and error bodies into `ProviderError` classes (README, Error classes).
 struct VendorHTTP: Sendable {
     /// Larger responses are refused as bad responses.
     static let maxBodyBytes = 1 << 20
@@ -65,7 +65,7 @@ struct VendorHTTP: Sendable {
         }
     }
 
-    /// The error class of a non-2xx response (SPEC §5).
+    /// The error class of a non-2xx response (README, Error classes).
     func classify(_ response: VendorResponse, now: Date = Date()) -> ProviderError {
         let details = VendorErrorBody(response.body)
         let message = redact(details.message ?? HTTPResponseStatus(statusCode: response.status).reasonPhrase)
