@@ -102,7 +102,7 @@ struct ConnectionTests {
     @Test func aStopGivesRequestsInFlightTheGracePeriodThenCloses() async throws {
         let workspace = try TestWorkspace()
         try workspace.write("plugin_config.json", #"{"plugins": {"offline": {}}, "ticker": {"interval_seconds": 3600}}"#)
-        let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url, environment: ["SERVER_SHUTDOWN_GRACE_SECONDS": "2"])
+        let service = try ServiceProcess(arguments: ["--port", "0"], directory: workspace.url, environment: ["SERVER_SHUTDOWN_GRACE_SECONDS": "5"])
         let port = try await service.port()
         let head = "PATCH /api/config HTTP/1.1\nHost: 127.0.0.1\nAuthorization: Bearer \(adminToken)\nContent-Type: application/json\n"
         let stalled = try RawConnection(port: port)
@@ -120,13 +120,13 @@ struct ConnectionTests {
         service.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(500))
         finishing.send(body)
-        let (answer, closed) = try await finishing.readUntilClosed(seconds: 5)
+        let (answer, closed) = try await finishing.readUntilClosed(seconds: 8)
         #expect(answer.hasPrefix("HTTP/1.1 200"), "a request finishing within the grace period is answered: \(answer)\n\(service.log.suffix(2000))")
         #expect(closed, "and its connection closed after the answer")
         #expect(try await service.exitStatus(timeout: .seconds(25)) == 0)
         let stopped = ContinuousClock.now - started
-        #expect(stopped < .seconds(15), "the half-sent body (read timeout 30 s) is cut at the grace period (2 s): \(stopped)")
-        print("shutdown with a half-sent body: exited \(stopped) after SIGTERM (grace 2 s, read timeout 30 s)")
+        #expect(stopped < .seconds(15), "the half-sent body (read timeout 30 s) is cut at the grace period (5 s; long enough for a machine busy with the rest of the suite to read the other body): \(stopped)")
+        print("shutdown with a half-sent body: exited \(stopped) after SIGTERM (grace 5 s, read timeout 30 s)")
     }
 
     /// SIGTERM with a stream open: the stream ends with its last chunk, and the service exits
