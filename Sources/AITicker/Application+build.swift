@@ -5,6 +5,13 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import TickerConfig
+import TickerCore
+import TickerHTTP
+import TickerPostgres
+import TickerProviders
+import TickerRuntime
+import TickerStorage
 
 /// What `buildApplication` needs: where configuration comes from and the plugins to offer.
 public struct TickerOptions: Sendable {
@@ -45,6 +52,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     // background (`ProviderService`). The CLI waits for the listing.
     let files = asService ? try loader.loadWithPlugins() : try await loader.listed()
     let store = try await openStore(files.configuration, asService: asService, logger: options.logger)
+    let cluster = store as? any ClusterDuties ?? SoloCluster()
     let overrides = try await store.overrides()
     let (configuration, plugins) = await applyingOverrides(overrides, to: files, loader: loader, logger: options.logger, waiting: !asService)
     let levels = LogLevelControl(configuration.logLevel)
@@ -79,7 +87,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
         await importOnFirstStart(file, store: store, configuration: configuration, logger: logger)
         newest = await latestStored(store, logger: logger)
     }
-    if let newest { latest.publish(newest) }
+    if let newest { latest.publish(newest, record: nil, deletedUpTo: nil) }
     let notifier = options.notifier
     // Several instances share a PostgreSQL database and one of them leads; the CLI's manual
     // ticks and a SQLite database's one instance always may tick.
@@ -92,13 +100,13 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
         }
         : Leadership.solo(named: configuration.server.instanceName)
     metrics.leader(leadership.isLeader)
-    let ticks = TickService(store: store, router: router, configuration: live, latest: latest, metrics: metrics, logger: logger,
+    let ticks = TickService(store: store, cluster: cluster, router: router, configuration: live, publisher: latest, metrics: metrics, logger: logger,
                             leadership: leadership) { record in
         notifier.status(record.summary)
     }
-    let reloads = ReloadCoordinator(loader: loader, store: store, live: live, router: router, tickSource: options.tickSource,
+    let reloads = ReloadCoordinator(loader: loader, store: store, cluster: cluster, live: live, router: router, tickSource: options.tickSource,
                                     notifier: notifier, logger: logger, levels: levels, instance: leadership.instance, applied: overrides)
-    return TickerServices(configuration: live, reloads: reloads, store: store, ticks: ticks,
+    return TickerServices(configuration: live, reloads: reloads, store: store, cluster: cluster, ticks: ticks,
                           latest: latest, metrics: metrics, tickSource: options.tickSource, router: router, logger: logger,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
 }
@@ -188,7 +196,7 @@ public func buildApplication(
         services: [
             ProviderService(services: services),
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics,
-                               store: services.store, leadership: services.ticks.leadership, logger: logger),
+                               cluster: services.cluster, leadership: services.ticks.leadership, logger: logger),
             ReloadSignalService(configuration: services.reloads, logFile: options.logFile, logger: logger),
             SchedulerService(source: options.tickSource, ticks: services.ticks, store: services.store,
                              configuration: services.configuration, logger: logger, liveness: liveness),
@@ -201,7 +209,7 @@ public func buildApplication(
                     options.tickSource.resume(after: await SchedulerService.delay(interval: interval, store: services.store))
                 }
             },
-            FollowerService(settings: settings, store: services.store, latest: services.latest, instance: services.ticks.leadership.instance,
+            FollowerService(settings: settings, store: services.store, publisher: services.latest, instance: services.ticks.leadership.instance,
                             logger: logger) { change in await services.reloads.follow(change) },
         ] } ?? []),
         onServerRunning: { channel in

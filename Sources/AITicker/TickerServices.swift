@@ -1,5 +1,9 @@
 import AsyncHTTPClient
 import Logging
+import TickerHTTP
+import TickerProviders
+import TickerRuntime
+import TickerStorage
 
 /// The parts of a running ai-ticker, wired once by `buildServices` and handed to the HTTP
 /// controllers and the command line.
@@ -7,6 +11,8 @@ public struct TickerServices: Sendable {
     public let configuration: LiveConfiguration
     public let reloads: ReloadCoordinator
     public let store: any MessageStore
+    /// What this instance does for the others on its database (nothing on SQLite).
+    public let cluster: any ClusterDuties
     public let ticks: TickService
     public let latest: LatestMessageCache
     public let metrics: TickerMetrics

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerStorage
 
 /// The built binary as an operator runs it: a generated token, a real nginx in front, and the CLI
 /// acting on the running service without anyone copying the token.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerConfig
 
 @Suite("Configuration layers")
 struct ConfigurationTests {

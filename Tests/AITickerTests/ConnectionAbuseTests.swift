@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerCore
 
 /// Connections as an attacker opens them (issue 24): clients that pipeline and never read,
 /// slow bodies at the connection limit, the descriptor limit, one address holding many

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerCore
+@testable import TickerProviders
 
 /// A ticker shows one line of text: answers are cleaned and bounded, and what plugins write can
 /// neither flood the log nor stall a tick.

@@ -3,11 +3,12 @@ import Foundation
 import HTTPTypes
 import OpenAPIAsyncHTTPClient
 import OpenAPIRuntime
+import TickerClient
 import Testing
 @testable import AITicker
 
 /// The service against its contract: every route is called through the client generated from
-/// `Resources/openapi.json` (the file the binary serves), so an undocumented status, a missing
+/// `Sources/TickerHTTP/Resources/openapi.json` (the file the binary serves; the client is committed in TickerClient), so an undocumented status, a missing
 /// required field or a wrong type fails here. `try output.ok` throws for any other status and
 /// `.body.json` decodes through the generated types.
 @Suite("Contract")

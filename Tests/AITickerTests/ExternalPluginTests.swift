@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerCore
+@testable import TickerProviders
 
 /// A config whose plugins come from `workspace/plugins`.
 func externalConfig(_ plugins: String, timeout: Int = 3) -> String {

@@ -3,6 +3,8 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import AITicker
+@testable import TickerCore
+@testable import TickerHTTP
 
 @Suite("REST API")
 struct HTTPTests {

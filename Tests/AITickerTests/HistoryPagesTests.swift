@@ -6,6 +6,8 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 @testable import AITicker
+@testable import TickerHTTP
+@testable import TickerStorage
 
 /// History pages are encoded once and served from memory; these check that a kept page is never
 /// one the database would no longer give.

@@ -4,6 +4,7 @@ import NIOEmbedded
 import NIOHTTP1
 import Testing
 @testable import AITicker
+@testable import TickerHTTP
 
 /// `GET /api/message` is answered under the router (`HotReadHandler`); a client must not be able
 /// to tell.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerCore
 
 /// Builds and pip-installs (into `site`, with the tests' interpreter, where the real `llm` is
 /// installed too) the backend package of docs/writing-a-provider.md, written to the seeds' backend

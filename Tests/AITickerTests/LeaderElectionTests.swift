@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerCore
+@testable import TickerPostgres
 
 /// Several instances of the built binary on one private PostgreSQL cluster, as an operator runs
 /// them behind a load balancer.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Testing
 @testable import AITicker
+@testable import TickerConfig
 
 /// The variables of the original AI-Ticker's `.env.example`, with its placeholder values
 /// (a fixture written for these tests in that file's shape).

@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerConfig
+@testable import TickerCore
+@testable import TickerProviders
 
 /// A guide-style plugin with only the standard library, calling an OpenAI-style API as the
 /// guide's example does (fixture written for this test).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerStorage
 
 @Suite("Moving over from AI-Ticker: history, fallback, mock, manual ticks")
 struct MigrationTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerProviders
 
 /// A guide-style plugin that serves `content`, with `top` run at import (in the listing and when served).
 func listedPlugin(top: String, content: String) -> String {

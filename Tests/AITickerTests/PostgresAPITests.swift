@@ -3,6 +3,7 @@ import HummingbirdTesting
 import NIOCore
 import Testing
 @testable import AITicker
+@testable import TickerCore
 
 @Suite("The API on PostgreSQL", .postgres)
 struct PostgresAPITests {

@@ -2,6 +2,9 @@ import Foundation
 import Logging
 import Testing
 @testable import AITicker
+@testable import TickerConfig
+@testable import TickerCore
+@testable import TickerProviders
 
 /// Plugin processes start clean and leave nothing behind; reloads restart only what changed.
 @Suite("Plugin process hygiene", .serialized)

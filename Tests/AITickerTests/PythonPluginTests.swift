@@ -1,6 +1,9 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerConfig
+@testable import TickerCore
+@testable import TickerProviders
 
 /// The interpreter of the repository's `.venv` (scripts/setup-peers installs httpx and requests there).
 let venvPython = repositoryRoot.appendingPathComponent(".venv/bin/python").path

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import AITicker
+@testable import TickerProviders
+@testable import TickerRuntime
 
 /// `allowsCall` mutates (open → half-open), which `#expect` cannot wrap directly.
 private func allows(_ breaker: inout CircuitBreaker, at now: Date) -> Bool {

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 @testable import AITicker
+@testable import TickerRuntime
 
 @Suite("Scheduler")
 struct SchedulerTests {

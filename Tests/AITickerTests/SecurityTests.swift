@@ -4,6 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 @testable import AITicker
+@testable import TickerConfig
+@testable import TickerCore
+@testable import TickerHTTP
+@testable import TickerProviders
+@testable import TickerStorage
 
 /// README, REST API: admin routes always need the token, browsers and other hosts are kept out, failed
 /// authentications are limited, and nothing on the HTTP API runs a program, reads a file or sends

@@ -3,6 +3,10 @@ import GRDB
 import Logging
 import Testing
 @testable import AITicker
+@testable import TickerConfig
+@testable import TickerCore
+@testable import TickerPostgres
+@testable import TickerStorage
 
 /// A fresh store of each kind, and a way to open the same database again.
 enum StoreKind: String, CaseIterable, Sendable {

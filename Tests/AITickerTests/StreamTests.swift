@@ -5,6 +5,8 @@ import NIOHTTP1
 import Synchronization
 import Testing
 @testable import AITicker
+@testable import TickerCore
+@testable import TickerHTTP
 
 @Suite("Live stream", .serialized)
 struct StreamTests {

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NIOCore
 import Synchronization
 @testable import AITicker
+@testable import TickerCore
 
 /// A loopback server speaking the vendors' documented wire formats: OpenAI chat completions
 /// (`…/chat/completions`, `…/models`), Anthropic Messages (`…/v1/messages`, `…/v1/models`),

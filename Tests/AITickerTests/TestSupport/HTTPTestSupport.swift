@@ -4,6 +4,8 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 @testable import AITicker
+@testable import TickerCore
+@testable import TickerRuntime
 
 extension TestWorkspace {
     /// Builds the real application (ticks fired by hand) and runs `body` against it.

@@ -3,6 +3,10 @@ import Foundation
 import Logging
 import Synchronization
 @testable import AITicker
+@testable import TickerConfig
+@testable import TickerCore
+@testable import TickerProviders
+@testable import TickerRuntime
 
 /// One client for every test, configured as in production; never shut down (it lives as long as the process).
 let testHTTPClient = makeHTTPClient()

@@ -1,0 +1,11 @@
+import Foundation
+
+/// Where a stored message goes to be served. The tick and the follower of the other instances
+/// publish through it without knowing who serves it (the HTTP layer's `LatestMessageCache`).
+public protocol MessagePublisher: Sendable {
+    /// The id of the newest message published, nil before the first.
+    var newestPublishedID: Int64? { get }
+    /// Publishes `message`; `record` is its stored encoding when at hand, and `deletedUpTo` the
+    /// highest id retention deleted with it.
+    func publish(_ message: Message, record: Data?, deletedUpTo: Int64?)
+}

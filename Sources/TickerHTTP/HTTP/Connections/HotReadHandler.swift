@@ -1,0 +1,226 @@
+import CoreMetrics
+import Glibc
+import NIOCore
+import NIOHTTP1
+import TickerConfig
+import TickerRuntime
+
+/// What the hot-read handler of every connection shares.
+package struct HotReads: Sendable {
+    let latest: LatestMessageCache
+    let configuration: LiveConfiguration
+    let metrics: TickerMetrics
+    /// Not reloadable: read once, as `CompressionMiddleware` does.
+    let compression: CompressionConfiguration
+    let serverName: String
+
+    package init(latest: LatestMessageCache, configuration: LiveConfiguration, metrics: TickerMetrics,
+                 compression: CompressionConfiguration, serverName: String) {
+        self.latest = latest
+        self.configuration = configuration
+        self.metrics = metrics
+        self.compression = compression
+        self.serverName = serverName
+    }
+}
+
+/// Answers `GET` and `HEAD /api/message`, and history pages `HistoryPages` holds, on the event
+/// loop from the bytes kept, without the router, the middleware chain or a task: the routes
+/// every screen polls. The answer is the one the router would give, header for header (the
+/// tests compare both), and it is counted in the same metric. Anything else goes on to the
+/// router, and so does every request while an earlier one on the connection is still being
+/// answered there, so answers keep their order. Requests it would not answer exactly as the
+/// router does (a `Host` that is refused, a body, an unusual query, a page not held, a
+/// compressed body not made yet) go on too; the router then fills the cache.
+final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let path = "/api/message"
+    static let history = "/api/messages"
+
+    private enum Answer {
+        case ok(head: Bool)
+        case notModified
+        case page(HistoryPages.Page, gzip: Bool)
+    }
+
+    private let reads: HotReads
+    /// Requests passed on to the router whose answers have not ended yet.
+    private var passedOn = 0
+    /// The request answered here, once its end has arrived.
+    private var answering: (answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot)?
+    /// The heads for the message held and the current second, built once per change.
+    private var built: (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer)?
+    private var counters: [String: CoreMetrics.Counter] = [:]
+
+    /// The stream this connection carries once its feed took it over; it ends when the server
+    /// stops, so the router's answer finishes and the connection closes without the grace period.
+    var stream: StreamFeed?
+    private(set) var quiescing = false
+
+    init(reads: HotReads) {
+        self.reads = reads
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            stream?.end()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// The feed holds the channel: let go of it here, whatever the pipeline does at close.
+    func channelInactive(context: ChannelHandlerContext) {
+        stream = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            if passedOn == 0, answering == nil, head.uri.hasPrefix(Self.path), let snapshot = reads.latest.snapshot,
+               let answer = answer(head, snapshot) {
+                answering = (answer, head.method, snapshot)
+                return
+            }
+            passedOn += 1
+        case .body:
+            if answering != nil { return }
+        case .end:
+            if let (answer, method, snapshot) = answering {
+                answering = nil
+                write(answer, method: method, snapshot: snapshot, context: context)
+                return
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data), passedOn > 0 { passedOn -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    /// What to answer, or nil to pass the request on.
+    private func answer(_ head: HTTPRequestHead, _ snapshot: LatestMessageCache.Snapshot) -> Answer? {
+        guard head.method == .GET || head.method == .HEAD, !head.headers.contains(name: "transfer-encoding"),
+              head.headers["content-length"].allSatisfy({ $0 == "0" }) else { return nil }
+        let hosts = head.headers["host"]
+        if hosts.count > 1 { return nil }
+        if let authority = hosts.first {
+            let (server, access, _) = reads.configuration.hostRules
+            if access.listensOnLoopback || !access.allowedHosts.isEmpty,
+               !HostCheck.allows(host: HostCheck.hostname(authority), server: server, access: access) { return nil }
+        }
+        if head.uri != Self.path {
+            guard let (limit, before) = Self.pageQuery(head.uri),
+                  let key = HistoryPages.key(limit: limit, before: before, head: snapshot.message.id),
+                  let page = reads.latest.history.page(key) else { return nil }
+            guard head.method == .GET,
+                  reads.compression.compresses(size: page.body.readableBytes, acceptEncoding: Self.joined(head.headers["accept-encoding"]))
+            else { return .page(page, gzip: false) }
+            return page.gzip == nil ? nil : .page(page, gzip: true)
+        }
+        if snapshot.isMatched(by: Self.joined(head.headers["if-none-match"])) { return .notModified }
+        if head.method == .GET,
+           reads.compression.compresses(size: snapshot.summaryBody.readableBytes, acceptEncoding: Self.joined(head.headers["accept-encoding"])) {
+            return nil
+        }
+        return .ok(head: head.method == .HEAD)
+    }
+
+    /// `/api/messages` with nothing but `limit` and `before`, each at most once, as plain numbers
+    /// in range; anything else is for the router, which explains what is wrong.
+    static func pageQuery(_ uri: String) -> (limit: Int, before: Int64?)? {
+        guard uri.hasPrefix(history) else { return nil }
+        let rest = uri.dropFirst(history.count)
+        var limit: Int?, before: Int64?
+        if !rest.isEmpty {
+            guard rest.first == "?" else { return nil }
+            for pair in rest.dropFirst().split(separator: "&", omittingEmptySubsequences: false) {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard parts.count == 2, (1...18).contains(parts[1].utf8.count), parts[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+                      let value = Int64(parts[1]) else { return nil }
+                switch parts[0] {
+                case "limit" where limit == nil && (1...200).contains(value): limit = Int(value)
+                case "before" where before == nil && value > 0: before = value
+                default: return nil
+                }
+            }
+        }
+        return (limit ?? 20, before)
+    }
+
+    /// Repeated fields as one, as the router's request has them.
+    private static func joined(_ values: [String]) -> String? {
+        values.isEmpty ? nil : values.joined(separator: ", ")
+    }
+
+    private func write(_ answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, context: ChannelHandlerContext) {
+        let second = time(nil)
+        if built?.id != snapshot.message.id || built?.second != second {
+            built = Self.heads(snapshot, date: Self.httpDate(second), compression: reads.compression, serverName: reads.serverName)
+            built!.second = second
+        }
+        var status = 200
+        switch answer {
+        case .page(let page, let gzip):
+            let body = gzip ? page.gzip! : page.body
+            var headers = HTTPHeaders([("Content-Type", "application/json; charset=utf-8")])
+            if gzip { headers.add(name: "Content-Encoding", value: "gzip") }
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
+            if reads.compression.level > 0 { headers.add(name: "Vary", value: "Accept-Encoding") }
+            headers.add(contentsOf: [("X-Content-Type-Options", "nosniff"), ("Date", built!.date), ("Server", reads.serverName)])
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            if method == .GET { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            count(route: Self.history, method: method.rawValue, status: status)
+            return
+        case .ok(let headOnly):
+            context.write(wrapOutboundOut(.head(built!.ok)), promise: nil)
+            if !headOnly { context.write(wrapOutboundOut(.body(.byteBuffer(built!.body))), promise: nil) }
+        case .notModified:
+            status = 304
+            context.write(wrapOutboundOut(.head(built!.notModified)), promise: nil)
+        }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        count(route: Self.path, method: method.rawValue, status: status)
+    }
+
+    private func count(route: String, method: String, status: Int) {
+        let key = "\(route) \(method) \(status)"
+        if counters[key] == nil { counters[key] = reads.metrics.httpRequestCounter(route: route, method: method, status: status) }
+        counters[key]!.increment()
+    }
+
+    private static func heads(_ snapshot: LatestMessageCache.Snapshot, date: String, compression: CompressionConfiguration,
+                              serverName: String) -> (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer) {
+        var ok = HTTPHeaders([
+            ("Content-Type", "application/json; charset=utf-8"), ("ETag", snapshot.etag), ("Cache-Control", "no-cache"),
+            ("Content-Length", String(snapshot.summaryBody.readableBytes)),
+        ])
+        if compression.level > 0 { ok.add(name: "Vary", value: "Accept-Encoding") }
+        let tail = [("X-Content-Type-Options", "nosniff"), ("Date", date), ("Server", serverName)]
+        ok.add(contentsOf: tail)
+        var notModified = HTTPHeaders([("ETag", snapshot.etag)])
+        notModified.add(contentsOf: tail)
+        return (snapshot.message.id, 0, date, HTTPResponseHead(version: .http1_1, status: .ok, headers: ok),
+                HTTPResponseHead(version: .http1_1, status: .notModified, headers: notModified), snapshot.summaryBody)
+    }
+
+    /// RFC 9110's IMF-fixdate: `Wed, 02 Dec 2026 12:45:07 GMT`.
+    static func httpDate(_ seconds: Int) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}

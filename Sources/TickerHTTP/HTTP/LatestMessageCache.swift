@@ -1,0 +1,126 @@
+import Foundation
+import NIOCore
+import Synchronization
+import TickerCore
+
+/// The newest message, kept in memory with its response bodies encoded once per tick, so the
+/// hot read routes never touch the database; and the live feed of new messages for streams.
+public final class LatestMessageCache: MessagePublisher {
+    public var newestPublishedID: Int64? { snapshot?.message.id }
+
+    /// What a stream subscriber receives.
+    public enum Event: Sendable {
+        case message(Snapshot)
+        case heartbeat
+    }
+
+    public struct Snapshot: Sendable {
+        public let message: Message
+        /// Body of `GET /api/message`: the original `{"message": ...}` shape plus id, provider, model, created_at, source.
+        public let summaryBody: ByteBuffer
+        /// Body of `GET /api/messages/latest` and of stream events: the full record.
+        public let recordBody: ByteBuffer
+        /// The record as one Server-Sent Event, built once for every stream client.
+        public let streamEvent: ByteBuffer
+        public let etag: String
+
+        /// Whether `If-None-Match` names this message.
+        func isMatched(by ifNoneMatch: String?) -> Bool {
+            EntityTag.matches(ifNoneMatch, etag: etag)
+        }
+    }
+
+    /// One SSE event: `id:`, `event: message`, `data:` the record on one line.
+    public static func streamEvent(id: Int64, record: ByteBuffer) -> ByteBuffer {
+        var buffer = ByteBuffer(string: "id: \(id)\nevent: message\ndata: ")
+        buffer.writeImmutableBuffer(record)
+        buffer.writeString("\n\n")
+        return buffer
+    }
+
+    private let current = Mutex<Snapshot?>(nil)
+    /// The encoded history pages, which each new message may change.
+    let history = HistoryPages()
+    /// Every stream client's feed, and how many come from each client address.
+    private let subscribers = Mutex<(feeds: [ObjectIdentifier: StreamFeed], perClient: [String: Int])>(([:], [:]))
+
+    public init() {}
+
+    public var snapshot: Snapshot? { current.withLock { $0 } }
+
+    /// Replaces the snapshot unless `message` is older than the one held. `record` is the
+    /// message's stored encoding when the caller has it (a tick), so it is not encoded again.
+    /// `deletedUpTo`: the ids retention deleted when the message was stored, when the caller
+    /// knows (its own insert); history pages that reached them are dropped, all pages otherwise.
+    public func publish(_ message: Message, record: Data? = nil, deletedUpTo: Int64? = nil) {
+        struct Summary: Encodable {
+            let message: String
+            let id: Int64
+            let provider: String
+            let model: String
+            let createdAt: Date
+            let source: MessageSource
+            enum CodingKeys: String, CodingKey { case message, id, provider, model, createdAt = "created_at", source }
+        }
+        let summary = Summary(message: message.content, id: message.id, provider: message.provider, model: message.model,
+                              createdAt: message.createdAt, source: message.source)
+        guard let summaryBody = try? JSONCoding.encoder.encode(summary),
+              let recordBody = try? record ?? JSONCoding.encoder.encode(message) else { return }
+        let record = ByteBuffer(bytes: recordBody)
+        let snapshot = Snapshot(message: message, summaryBody: ByteBuffer(bytes: summaryBody), recordBody: record,
+                                streamEvent: Self.streamEvent(id: message.id, record: record), etag: "\"m\(message.id)\"")
+        let newest = current.withLock { held in
+            guard (held?.message.id ?? .min) <= message.id else { return false }
+            held = snapshot
+            return true
+        }
+        guard newest else { return }
+        history.advance(deletedUpTo: deletedUpTo)
+        broadcast(.message(snapshot))
+    }
+
+    /// A feed for a stream client on `channel`, let go when the channel closes. Nil when `limit`
+    /// subscribers are already connected, or `perClient` of them come from `client`.
+    func subscribe(channel: Channel, buffer: Int, limit: Int, client: String = "", perClient: Int = .max) -> StreamFeed? {
+        let added = subscribers.withLock { subscribers -> StreamFeed? in
+            guard subscribers.feeds.count < limit, subscribers.perClient[client, default: 0] < perClient else { return nil }
+            let feed = StreamFeed(channel: channel, client: client, buffer: buffer)  // its promise must be kept: made only when kept
+            subscribers.feeds[ObjectIdentifier(feed)] = feed
+            subscribers.perClient[client, default: 0] += 1
+            return feed
+        }
+        guard let feed = added else { return nil }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.unsubscribe(feed) }
+        return feed
+    }
+
+    func unsubscribe(_ feed: StreamFeed) {
+        let removed = subscribers.withLock { subscribers in
+            guard subscribers.feeds.removeValue(forKey: ObjectIdentifier(feed)) != nil else { return false }
+            subscribers.perClient[feed.client]! -= 1
+            if subscribers.perClient[feed.client] == 0 { subscribers.perClient[feed.client] = nil }
+            return true
+        }
+        if removed { feed.loop.execute { feed.end() } }
+    }
+
+    public var subscriberCount: Int { subscribers.withLock { $0.feeds.count } }
+
+    /// Sends a heartbeat to every subscriber.
+    public func heartbeat() {
+        broadcast(.heartbeat)
+    }
+
+    private func broadcast(_ event: Event) {
+        Self.onTheirLoops(subscribers.withLock { Array($0.feeds.values) }) { $0.deliver(event) }
+    }
+
+    /// Runs `body` for every feed on its event loop, one task per loop.
+    private static func onTheirLoops(_ feeds: [StreamFeed], _ body: @escaping @Sendable (StreamFeed) -> Void) {
+        var byLoop: [ObjectIdentifier: (loop: EventLoop, feeds: [StreamFeed])] = [:]
+        for feed in feeds { byLoop[ObjectIdentifier(feed.loop), default: (feed.loop, [])].feeds.append(feed) }
+        for (loop, feeds) in byLoop.values {
+            loop.execute { for feed in feeds { body(feed) } }
+        }
+    }
+}

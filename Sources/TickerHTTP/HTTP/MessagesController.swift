@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+import TickerConfig
+import TickerCore
+import TickerRuntime
+import TickerStorage
+
+/// `/api/message`, `/api/messages…`: the latest message from memory, history from SQLite.
+package struct MessagesController {
+    let latest: LatestMessageCache
+    let store: any MessageStore
+    let ticks: TickService
+    /// gzip settings: cached pages are compressed here, once per page.
+    let compression: CompressionConfiguration
+
+    package init(latest: LatestMessageCache, store: any MessageStore, ticks: TickService, compression: CompressionConfiguration) {
+        self.latest = latest
+        self.store = store
+        self.ticks = ticks
+        self.compression = compression
+    }
+
+    package func register(on table: RouteTable) {
+        table.add(.get, "/api/message") { request, _ in try latest(request, full: false) }
+        table.add(.get, "/api/messages/latest") { request, _ in try latest(request, full: true) }
+        table.add(.get, "/api/messages") { request, _ in try await history(request) }
+        table.add(.get, "/api/messages/{id}") { _, context in
+            guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+                throw APIError.badRequest("id must be a positive integer")
+            }
+            return Response.json(try await store.message(id: id))
+        }
+        table.add(.post, "/api/messages/generate", admin: true) { _, _ in try await generate() }
+        table.add(.get, "/api/ticks") { request, _ in
+            let limit = try Self.limit(request.uri.queryParameters.get("limit"))
+            return Response.json(["ticks": try await store.recentTicks(limit: limit)])
+        }
+    }
+
+    private func latest(_ request: Request, full: Bool) throws -> Response {
+        guard let snapshot = latest.snapshot else { throw APIError.notFound("no message yet") }
+        if snapshot.isMatched(by: request.headers[.ifNoneMatch]) {
+            return Response(status: .notModified, headers: [.eTag: snapshot.etag])
+        }
+        return Response.json(buffer: full ? snapshot.recordBody : snapshot.summaryBody, headers: [.eTag: snapshot.etag, .cacheControl: "no-cache"])
+    }
+
+    private func history(_ request: Request) async throws -> Response {
+        let query = request.uri.queryParameters
+        let limit = try Self.limit(query.get("limit"))
+        var before: Int64?
+        if let text = query.get("before") {
+            guard let value = Int64(text), value > 0 else { throw APIError.badRequest("before must be a positive message id") }
+            before = value
+        }
+        guard let key = HistoryPages.key(limit: limit, before: before, head: latest.snapshot?.message.id) else {
+            return Response.json(buffer: try await page(limit: limit, before: before).body)
+        }
+        let pages = latest.history
+        var page = pages.page(key)
+        if page == nil {
+            let generation = pages.generation
+            page = try await self.page(limit: limit, before: key.before)
+            pages.store(page!, for: key, readAt: generation)
+        }
+        guard request.method == .get, compression.compresses(size: page!.body.readableBytes, acceptEncoding: request.headers[.acceptEncoding]) else {
+            return Response.json(buffer: page!.body)
+        }
+        // Compressed once per page; CompressionMiddleware leaves a body that already has an encoding.
+        let gzip = try page!.gzip ?? CompressionMiddleware.gzip(page!.body, level: compression.level)
+        if page!.gzip == nil { pages.store(gzip: gzip, for: key) }
+        return Response.json(buffer: gzip, headers: [.contentEncoding: "gzip"])
+    }
+
+    /// A page read from the store: `{"messages":[records…],"next_before":id|null}`.
+    private func page(limit: Int, before: Int64?) async throws -> HistoryPages.Page {
+        let page = try await store.encodedMessages(limit: limit, before: before)
+        var body = ByteBuffer(string: #"{"messages":["#)
+        for (index, message) in page.enumerated() {
+            if index > 0 { body.writeString(",") }
+            body.writeBytes(message.json)
+        }
+        body.writeString(#"],"next_before":\#(page.count == limit ? page.last.map { String($0.id) } ?? "null" : "null")}"#)
+        return HistoryPages.Page(body: body, lowest: page.last?.id)
+    }
+
+    private func generate() async throws -> Response {
+        switch await ticks.tick(trigger: .manual, join: true) {
+        case .stored(let message):
+            return Response.json(message, status: .created)
+        case .archived(let message, let attempts):
+            throw APIError(status: .badGateway, code: "all_providers_failed",
+                           message: "every provider failed; re-published archived message \(message.id)",
+                           details: ["attempts": Self.json(attempts), "archived_message_id": .number(Double(message.id))])
+        case .failed(let attempts, let noProvider):
+            throw APIError(status: noProvider ? .serviceUnavailable : .badGateway,
+                           code: noProvider ? "no_provider" : "all_providers_failed",
+                           message: noProvider ? "no provider is available" : "every provider failed",
+                           details: ["attempts": Self.json(attempts)])
+        case .storageFailed(let attempts):
+            throw APIError(status: .serviceUnavailable, code: "storage_unavailable",
+                           message: "nothing was stored (\(attempts.last { $0.errorClass == .storage }?.detail ?? "database unavailable")); the last stored message is still served",
+                           details: ["attempts": Self.json(attempts)])
+        case .skipped:
+            throw APIError(status: .conflict, code: "tick_in_progress", message: "a tick is already running")
+        case .standby(let leader):
+            // Nothing was done, so a load balancer may send the request on to another instance.
+            throw APIError(status: .serviceUnavailable, code: "standby",
+                           message: "this instance stands by; the leader (\(leader ?? "not known yet")) runs the ticks",
+                           details: ["leader": leader.map(JSONValue.string) ?? .null])
+        }
+    }
+
+    /// `limit`: 1–200, 20 when absent.
+    static func limit(_ text: String?) throws -> Int {
+        guard let text else { return 20 }
+        guard let value = Int(text), (1...200).contains(value) else { throw APIError.badRequest("limit must be an integer from 1 to 200") }
+        return value
+    }
+
+    static func json(_ value: some Encodable) -> JSONValue {
+        (try? JSONCoding.encoder.encode(value)).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) } ?? .null
+    }
+}

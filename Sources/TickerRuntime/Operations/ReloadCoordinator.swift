@@ -1,0 +1,201 @@
+import Foundation
+import Logging
+import TickerConfig
+import TickerCore
+import TickerProviders
+import TickerStorage
+
+/// What a reload did: the new providers and what changed.
+public struct ReloadReport: Sendable {
+    public var providers: [ProviderStatus]
+    public var diff: ProviderDiff
+    public var dryRun: Bool
+}
+
+/// Applies configuration changes to the running service: a reload from file, environment and
+/// `.env` (SIGHUP, `POST /api/providers/reload`), and runtime overrides. The new configuration is
+/// loaded and validated whole first (an invalid one is rejected and the running one stays), then
+/// handed to the router, the live configuration, the log level, the timer and systemd. On a
+/// shared PostgreSQL database each applied change is announced, and every other instance
+/// reloads as well (`follow`).
+public actor ReloadCoordinator {
+    private let loader: ConfigurationLoader
+    private let store: any MessageStore
+    private let cluster: any ClusterDuties
+    private let live: LiveConfiguration
+    private let router: ProviderRouter
+    private let tickSource: any TickSource
+    private let notifier: SystemdNotifier
+    private let logger: Logger
+    private let levels: LogLevelControl
+    /// This instance's name, in its announcements.
+    private let instance: String
+    /// The runtime overrides the running configuration was built with.
+    private var applied: [String: JSONValue]
+
+    package init(loader: ConfigurationLoader, store: any MessageStore, cluster: any ClusterDuties, live: LiveConfiguration, router: ProviderRouter,
+         tickSource: any TickSource, notifier: SystemdNotifier, logger: Logger, levels: LogLevelControl,
+         instance: String, applied: [String: JSONValue]) {
+        self.instance = instance
+        self.applied = applied
+        self.levels = levels
+        self.notifier = notifier
+        self.loader = loader
+        self.store = store
+        self.cluster = cluster
+        self.live = live
+        self.router = router
+        self.tickSource = tickSource
+        self.logger = logger
+    }
+
+    /// Re-reads every layer and rebuilds providers, and tells the other instances (which reload
+    /// too); with `dryRun` only validates. SIGHUP and `POST /api/providers/reload`.
+    public func reload(dryRun: Bool = false) async throws -> ReloadReport {
+        let report = try await reloadHere(dryRun: dryRun)
+        if !dryRun { await announce() }
+        return report
+    }
+
+    /// A reload of this instance alone. `relist`: Python plugins that failed for a reason that
+    /// may have gone (a module installed since) are listed again; those unchanged are not.
+    private func reloadHere(dryRun: Bool = false, relist: Bool = true) async throws -> ReloadReport {
+        if !dryRun { notifier.reloading() }
+        do {
+            let overrides = try await store.overrides()
+            if relist { loader.pythonDescriptions.forgetRetried() }
+            let (configuration, plugins) = try await loader.listed(overrides: overrides)
+            if !dryRun { ConfigurationIssue.log(configuration.warnings, logger: logger) }
+            let report = try await apply(configuration, plugins: plugins, dryRun: dryRun)
+            if !dryRun {
+                applied = overrides
+                notifier.ready(status: "configuration reloaded: \(report.providers.count) providers")
+            }
+            return report
+        } catch {
+            if !dryRun { notifier.ready(status: "reload rejected; the running configuration stays") }
+            throw error
+        }
+    }
+
+    /// Sets (non-nil) or removes (nil) runtime overrides after validating the result as a whole;
+    /// persists them only when the new configuration is valid.
+    public func setOverrides(_ changes: [String: JSONValue?]) async throws -> ReloadReport {
+        var issues: [ConfigurationIssue] = []
+        for (key, value) in changes where value != nil {  // removing an override is always allowed
+            guard let spec = ConfigSchema.spec(for: key) else {
+                issues.append(.init(source: "runtime override", key: key, reason: "unknown key"))
+                continue
+            }
+            if spec.secret {
+                issues.append(.init(source: "runtime override", key: key, reason: "secrets are not stored at runtime; use the environment, .env or a credential file"))
+            } else if !spec.runtime {
+                issues.append(.init(source: "runtime override", key: key, reason: "not settable at runtime: \(ConfigSchema.runtimeRule)"))
+            } else if let value, LayeredConfig.content(value, as: spec.type) == nil {
+                issues.append(.init(source: "runtime override", key: key, reason: "expected \(LayeredConfig.describe(spec.type))"))
+            } else if let value, Self.holdsControlCharacters(value) {
+                issues.append(.init(source: "runtime override", key: key, reason: "control characters (a line break, NUL, ESC, ...) are not allowed"))
+            }
+        }
+        if key(in: changes.filter { $0.value != nil }, startsWithUnknownPlugin: live.value) { issues.append(.init(source: "runtime override", key: "plugins", reason: "no such provider instance")) }
+        if !issues.isEmpty { throw ConfigurationError(issues) }
+        var overrides = try await store.overrides()
+        for (key, value) in changes { overrides[key] = value }
+        let (configuration, plugins) = try await loader.listed(overrides: overrides)
+        try await store.setOverrides(changes)
+        applied = overrides
+        let report = try await apply(configuration, plugins: plugins, dryRun: false)
+        await announce()
+        return report
+    }
+
+    /// Follows what another instance did: reloads when it announced a change, or when the
+    /// stored overrides differ from the running ones after this instance lost the database for
+    /// a while. Never announces (the change was not this instance's); a configuration that
+    /// does not load here is logged and the running one stays.
+    package func follow(_ change: ClusterChange) async {
+        switch change {
+        case .announced(let sender):
+            logger.notice("configuration changed by another instance: reloading", metadata: ["by": "\(sender)"])
+        case .reconnected:
+            guard let stored = try? await store.overrides(), stored != applied else { return }
+            logger.notice("runtime overrides changed while this instance was away from the database: reloading")
+        }
+        do {
+            _ = try await reloadHere()
+        } catch {
+            logger.error("configuration change not applied here; the running configuration stays", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The service starts without waiting for Python plugins to be listed; once they are, their
+    /// providers are set up by a reload of this instance alone.
+    package func applyListings() async {
+        defer { live.listingsApplied.open() }
+        guard live.plugins.listing else { return }
+        await loader.pythonDescriptions.settle()
+        guard !loader.pythonDescriptions.stopped else { return }
+        do {
+            _ = try await reloadHere(relist: false)
+        } catch {
+            logger.error("Python plugins listed, but the configuration no longer loads; the running one stays", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Ends the listings under way: the service stops.
+    package nonisolated func stopListings() {
+        loader.pythonDescriptions.stop()
+    }
+
+    /// Tells the other instances on the database; one that misses it catches up on reconnect.
+    private func announce() async {
+        do {
+            try await cluster.announceConfigurationChange(by: instance)
+        } catch {
+            logger.warning("configuration change not announced to the other instances", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The stored runtime overrides.
+    public func overrides() async throws -> [String: JSONValue] {
+        try await store.overrides()
+    }
+
+    /// Whether a string in `value` holds a control character: a model name or a provider's
+    /// display name goes into requests, logs and the page, where one could forge a line.
+    private static func holdsControlCharacters(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        case .array(let items): items.contains(where: holdsControlCharacters)
+        case .object(let fields): fields.values.contains(where: holdsControlCharacters)
+        default: false
+        }
+    }
+
+    private func key(in changes: [String: JSONValue?], startsWithUnknownPlugin configuration: AppConfiguration) -> Bool {
+        changes.keys.contains { key in
+            let parts = key.split(separator: ".", maxSplits: 2)
+            return parts.count == 3 && parts[0] == "plugins" && !configuration.providers.contains { $0.id == parts[1] }
+        }
+    }
+
+    private func apply(_ configuration: AppConfiguration, plugins: PluginCatalog, dryRun: Bool) async throws -> ReloadReport {
+        if dryRun {
+            return ReloadReport(providers: await router.statuses(), diff: ProviderDiff(), dryRun: true)
+        }
+        let previous = live.value
+        let diff = await router.replace(with: configuration.providers, routing: configuration.routing, registry: plugins.registry, redactor: configuration.redactor)
+        live.replace(with: configuration, plugins: plugins)
+        levels.level = configuration.logLevel
+        if previous.adminToken.value != configuration.adminToken.value {
+            logger.notice("admin token changed: routes now need the one from \(configuration.adminToken.origin ?? "nowhere: admin routes are off")")
+        }
+        if previous.ticker.intervalSeconds != configuration.ticker.intervalSeconds {
+            tickSource.reschedule(interval: Double(configuration.ticker.intervalSeconds))
+        }
+        logger.info("configuration applied", metadata: [
+            "added": "\(diff.added)", "removed": "\(diff.removed)", "changed": "\(diff.changed)",
+        ])
+        return ReloadReport(providers: await router.statuses(), diff: diff, dryRun: false)
+    }
+}

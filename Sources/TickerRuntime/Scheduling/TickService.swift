@@ -1,0 +1,254 @@
+import Foundation
+import Logging
+import TickerConfig
+import TickerCore
+import TickerProviders
+import TickerStorage
+
+/// How one tick ended.
+public enum TickOutcome: Sendable {
+    case stored(Message)
+    /// Every provider failed and `use_cache` re-published an archived message.
+    case archived(Message, attempts: [Attempt])
+    /// Nothing was stored; `noProvider` when there was nobody to ask at all.
+    case failed(attempts: [Attempt], noProvider: Bool)
+    /// An answer was accepted but could not be stored (disk full, read-only database).
+    case storageFailed(attempts: [Attempt])
+    /// Another tick was running.
+    case skipped
+    /// This instance stands by: the leader (when known) runs the ticks.
+    case standby(leader: String?)
+}
+
+/// The tick pipeline: ask the best provider, check the answer, store and publish it, fall back
+/// when all fail, and record every attempt. Never two at once.
+public actor TickService {
+    private let store: any MessageStore
+    private let cluster: any ClusterDuties
+    private let router: ProviderRouter
+    private let configuration: LiveConfiguration
+    /// Where a stored message goes to be served (the HTTP layer's cache).
+    private let publisher: any MessagePublisher
+    private let metrics: TickerMetrics
+    private let logger: Logger
+    /// Only the leader ticks; on SQLite this instance always leads.
+    package nonisolated let leadership: Leadership
+    /// Told about every finished tick (systemd's STATUS= line).
+    private let onTick: @Sendable (TickRecord) -> Void
+    /// The tick under way, so a manual one can wait for it instead of failing.
+    private var current: Task<TickOutcome, Never>?
+    public private(set) var skippedTicks = 0
+    /// Timer firings that passed while this instance could not reach the shared database and
+    /// nobody led: ticks the outage cost.
+    public private(set) var pausedTicks = 0
+    public private(set) var lastTick: TickRecord?
+
+    package init(store: any MessageStore, cluster: any ClusterDuties = SoloCluster(), router: ProviderRouter, configuration: LiveConfiguration,
+         publisher: any MessagePublisher, metrics: TickerMetrics, logger: Logger, leadership: Leadership = .solo(),
+         onTick: @escaping @Sendable (TickRecord) -> Void = { _ in }) {
+        self.leadership = leadership
+        self.onTick = onTick
+        self.store = store
+        self.cluster = cluster
+        self.router = router
+        self.configuration = configuration
+        self.publisher = publisher
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Set when the scheduler stops: a timer firing still on its way starts nothing.
+    private var timerStopped = false
+
+    /// Runs one tick; `only` restricts it to one provider instance (`ai-ticker generate --provider`).
+    /// The one place that keeps ticks from overlapping: while another tick runs, this one is
+    /// skipped and counted, or with `join` waits for that tick (at most as long as that tick,
+    /// which its deadline bounds) and returns its outcome.
+    public func tick(trigger: TickRecord.Trigger, only: String? = nil, join: Bool = false) async -> TickOutcome {
+        if timerStopped, trigger == .timer { return .skipped }
+        let state = leadership.current
+        guard state.role == .leader else {
+            // A standby never ticks: its timer firings pass, and a manual tick says who ticks.
+            if trigger == .timer {
+                // Nobody leads and the database does not answer: the schedule is paused.
+                if state.leader == nil, await !store.ping() {
+                    pausedTicks += 1
+                    metrics.tickPaused()
+                }
+                return .skipped
+            }
+            return .standby(leader: state.leader)
+        }
+        if let current {
+            guard join else {
+                skippedTicks += 1
+                metrics.tick(outcome: .skipped)
+                return .skipped
+            }
+            return await current.value  // bounded: every attempt of a tick ends by its deadline
+        }
+        let task = Task { await self.run(trigger: trigger, only: only) }
+        current = task
+        let outcome = await task.value
+        current = nil
+        return outcome
+    }
+
+    /// Lets timer ticks run, or stops them and waits for the tick under way (shutdown).
+    func timer(running: Bool) async {
+        timerStopped = !running
+        if !running { _ = await current?.value }
+    }
+
+    private func run(trigger: TickRecord.Trigger, only: String?) async -> TickOutcome {
+        let config = configuration.value
+        let started = Date()
+        if let problem = store.problem {
+            // Asking a vendor for a message that cannot be stored would only cost money.
+            let attempt = Attempt(provider: "storage", outcome: .skipped, errorClass: .storage, detail: problem)
+            return await finish(.refused, started: started, trigger: trigger, attempts: [attempt], config: config)
+        }
+        if trigger == .timer {
+            let slot = Int64(started.timeIntervalSince1970) / Int64(config.ticker.intervalSeconds)
+            do {
+                guard try await cluster.claim(slot: slot, instance: leadership.instance) else {
+                    logger.notice("tick skipped: this timer slot was ticked already (by this or another instance)", metadata: ["slot": "\(slot)"])
+                    return .skipped
+                }
+            } catch {
+                let attempt = Attempt(provider: "storage", outcome: .skipped, errorClass: .storage, detail: "\(error)")
+                return await finish(.refused, started: started, trigger: trigger, attempts: [attempt], config: config)
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(config.ticker.tickDeadlineSeconds)
+        var (candidates, attempts) = await router.plan(now: started)
+        if let only {
+            candidates = candidates.filter { $0.id == only }
+            attempts = attempts.filter { $0.provider == only }
+        }
+        let recent = await recentForDedupe(config.ticker)
+
+        for candidate in candidates {
+            let remaining = ContinuousClock.now.duration(to: deadline)
+            guard remaining > .zero else {
+                attempts.append(Attempt(provider: candidate.id, outcome: .skipped, errorClass: .deadline, detail: "tick deadline reached"))
+                continue
+            }
+            let seconds = min(candidate.timeout, remaining.milliseconds / 1000)
+            let clock = ContinuousClock.now
+            var attempt = Attempt(provider: candidate.id, outcome: .failure)
+            do {
+                var response = try await withTimeout(seconds: seconds) {
+                    try await candidate.provider.generateMessage(systemPrompt: config.ticker.systemPrompt, userPrompt: config.ticker.userPrompt)
+                }
+                attempt.durationMs = Self.milliseconds(since: clock)
+                response.content = MessageText.clean(response.content)
+                if let (errorClass, detail) = AnswerCheck.rejection(of: response, recent: recent, ticker: config.ticker, secrets: config.redactor) {
+                    attempt.outcome = .rejected
+                    attempt.errorClass = errorClass
+                    attempt.detail = detail
+                    attempts.append(attempt)
+                    metrics.generation(provider: candidate.id, outcome: errorClass.rawValue, seconds: attempt.durationMs / 1000)
+                    if errorClass != .duplicate {
+                        await router.recordFailure(id: candidate.id, error: .badResponse(detail), now: Date())
+                    }
+                    continue
+                }
+                attempt.outcome = .success
+                attempts.append(attempt)
+                metrics.generation(provider: candidate.id, outcome: "success", seconds: attempt.durationMs / 1000)
+                await router.recordSuccess(id: candidate.id, latencyMs: attempt.durationMs)
+                let message = NewMessage(
+                    content: response.content.trimmingCharacters(in: .whitespacesAndNewlines), provider: candidate.id,
+                    providerName: response.providerName, model: response.model, usage: response.usage,
+                    finishReason: response.metadata.finishReason, responseID: response.metadata.responseID,
+                    profile: config.ticker.profile, latencyMs: attempt.durationMs, createdAt: Date(),
+                    source: .generated, attempts: attempts
+                )
+                return await finish(.generated(message), started: started, trigger: trigger, attempts: attempts, config: config)
+            } catch {
+                let providerError = ProviderError(error)
+                attempt.durationMs = Self.milliseconds(since: clock)
+                attempt.errorClass = providerError.kind
+                attempt.detail = config.redactor.redact(providerError.message)
+                attempts.append(attempt)
+                metrics.generation(provider: candidate.id, outcome: providerError.kind.rawValue, seconds: attempt.durationMs / 1000)
+                await router.recordFailure(id: candidate.id, error: providerError, now: Date())
+                logger.warning("provider attempt failed", metadata: ["provider": "\(candidate.id)", "error": "\(attempt.detail ?? "")"])
+            }
+        }
+        if config.routing.fallback == .useCache, let archived = try? await store.archiveCandidate(excludingNewest: 10) {
+            // The archived message's words and origin, as a new message of this tick.
+            var message = archived.fields
+            (message.usage, message.latencyMs, message.createdAt, message.source, message.attempts) = (Usage(), 0, Date(), .archive, attempts)
+            return await finish(.archived(message), started: started, trigger: trigger, attempts: attempts, config: config)
+        }
+        return await finish(.nothing(noProvider: candidates.isEmpty), started: started, trigger: trigger, attempts: attempts, config: config)
+    }
+
+    private enum Result {
+        case generated(NewMessage)
+        case archived(NewMessage)
+        case nothing(noProvider: Bool)
+        /// The store cannot take a message (`MessageStore.problem`): nobody was asked.
+        case refused
+    }
+
+    /// Stores the message (if any), publishes it, records the tick and counts it.
+    private func finish(_ result: Result, started: Date, trigger: TickRecord.Trigger, attempts: [Attempt], config: AppConfiguration) async -> TickOutcome {
+        var attempts = attempts
+        var outcome: TickOutcome
+        var stored: Message?
+        switch result {
+        case .generated(let message), .archived(let message):
+            do {
+                let written = try await store.insert(message, retention: config.ticker.retention)
+                publisher.publish(written.message, record: written.record, deletedUpTo: written.message.id - Int64(config.ticker.retention))
+                stored = written.message
+            } catch {
+                logger.error("could not store message", metadata: ["error": "\(error)"])
+                attempts.append(Attempt(provider: message.provider, outcome: .failure, errorClass: .storage, detail: "\(error)"))
+            }
+        case .nothing, .refused:
+            break
+        }
+        switch (result, stored) {
+        case (.generated, let message?): outcome = .stored(message)
+        case (.archived, let message?): outcome = .archived(message, attempts: attempts)
+        case (.nothing(let noProvider), _): outcome = .failed(attempts: attempts, noProvider: noProvider)
+        default: outcome = .storageFailed(attempts: attempts)
+        }
+        let name: TickRecord.Outcome = switch outcome {
+        case .stored: .stored
+        case .archived: .archived
+        case .failed: .failed
+        case .storageFailed: .storageFailed
+        case .skipped, .standby: .skipped  // never reached: neither runs a tick
+        }
+        let record = TickRecord(startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id, attempts: attempts)
+        lastTick = record
+        onTick(record)
+        metrics.tick(outcome: name)
+        if case .refused = result {
+            logger.warning("tick skipped: nothing can be stored", metadata: ["problem": "\(attempts.first?.detail ?? "")"])
+            return outcome
+        }
+        do {
+            try await store.recordTick(record, retention: config.ticker.retention)
+        } catch {
+            logger.error("could not record tick", metadata: ["error": "\(error)"])
+        }
+        logger.info("tick finished", metadata: ["outcome": "\(name.rawValue)", "trigger": "\(trigger.rawValue)", "message_id": "\(stored.map { String($0.id) } ?? "-")"])
+        return outcome
+    }
+
+    private func recentForDedupe(_ ticker: TickerConfiguration) async -> [[Character]] {
+        guard ticker.dedupeWindow > 0, ticker.fuzzyThreshold > 0 else { return [] }
+        let contents = (try? await store.recentContents(limit: ticker.dedupeWindow)) ?? []
+        return contents.map(Similarity.normalize)
+    }
+
+    private static func milliseconds(since start: ContinuousClock.Instant) -> Double {
+        (start.duration(to: .now).milliseconds * 10).rounded() / 10
+    }
+}
