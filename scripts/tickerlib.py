@@ -74,29 +74,26 @@ def anonymous_mib(pid):
 
 def seed_messages(path, count, batch=100_000):
     """Appends `count` messages to the SQLite database at `path` (made by ai-ticker, which is not
-    running), each row as ai-ticker itself writes it, its encoded record included. Returns the
-    number of messages the database holds then."""
+    running, and holding at least the one message it stored at its first start). Each new row is a
+    copy of the newest one ai-ticker wrote, column for column as the database lists them, with its
+    own id and text in the columns and in the encoded record: the layout, the record's shape and
+    its version come from what ai-ticker wrote, not from a copy of them here. Returns the number
+    of messages the database holds then."""
     db = sqlite3.connect(path)
-    created = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 7200))
-    attempts = json.dumps([{"duration_ms": 0.1, "outcome": "success", "provider": "zero"}])
-    first = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM messages").fetchone()[0]
+    columns = [column[1] for column in db.execute("PRAGMA table_info(messages)")]
+    template = db.execute("SELECT * FROM messages ORDER BY id DESC LIMIT 1").fetchone()
+    if template is None:
+        raise SystemExit(f"seed_messages: {path} holds no message to copy; start ai-ticker on it once first")
+    template = dict(zip(columns, template))
+    record = json.loads(template["record"])
+    first = template["id"] + 1
 
     def row(i):
         content = f"Seeded benchmark message number {i}"
-        encoded = json.dumps({"attempts": json.loads(attempts), "content": content, "created_at": created, "finish_reason": "stop",
-                              "id": i, "latency_ms": 0.1, "model": "mock-1", "profile": "default", "provider": "zero",
-                              "provider_name": "mock", "response_id": f"seed-{i}", "source": "generated",
-                              "usage": {"completion_tokens": 4, "prompt_tokens": 10, "total_tokens": 14}},
-                             sort_keys=True, separators=(",", ":"))
-        return (i, content, f"seed-{i}", created, attempts, encoded)
+        encoded = json.dumps({**record, "id": i, "content": content}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return tuple({**template, "id": i, "content": content, "record": encoded}[column] for column in columns)
 
-    # A schema that versions its records (record_version) serves these as written only when they say so.
-    versioned = any(column[1] == "record_version" for column in db.execute("PRAGMA table_info(messages)"))
-    sql = ("INSERT INTO messages (id, content, provider, provider_name, model, prompt_tokens, completion_tokens, total_tokens,"
-           " finish_reason, response_id, profile, latency_ms, created_at, source, attempts, record"
-           + (", record_version" if versioned else "") + ")"
-           " VALUES (?, ?, 'zero', 'mock', 'mock-1', 10, 4, 14, 'stop', ?, 'default', 0.1, ?, 'generated', ?, ?"
-           + (", 1" if versioned else "") + ")")
+    sql = f"INSERT INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     for start in range(first, first + count, batch):
         db.executemany(sql, (row(i) for i in range(start, min(start + batch, first + count))))
         db.commit()

@@ -48,7 +48,7 @@ package struct FollowerService: Service {
                 try await cancelWhenGracefulShutdown { try await follow(again: again) }
             } catch {
                 if listening.isAlive, !Task.isShuttingDownGracefully {
-                    logger.warning("not following the other instances: retrying every second", metadata: ["error": "\(PostgresMessageStore.reason(error))"])
+                    logger.warning("not following the other instances: retrying every second", metadata: ["error": "\(PostgresConnector.reason(error))"])
                 }
                 listening.set(false)
             }
@@ -59,7 +59,7 @@ package struct FollowerService: Service {
 
     /// Listens until the connection ends.
     private func follow(again: Bool) async throws {
-        try await PostgresMessageStore.withConnection(settings, purpose: "follower", logger: logger) { connection in
+        try await PostgresConnector.withConnection(settings, purpose: "follower", logger: logger) { connection in
             try await connection.listen(on: PostgresMessageStore.messagesChannel) { messages in
                 try await connection.listen(on: PostgresMessageStore.configurationChannel) { changes in
                     try await catchUp()
@@ -80,7 +80,7 @@ package struct FollowerService: Service {
                         group.addTask {
                             while true {
                                 try await Task.sleep(for: Self.heartbeat)
-                                _ = try await PostgresMessageStore.closing(connection, unlessDoneWithin: 2) {
+                                _ = try await PostgresConnector.closing(connection, unlessDoneWithin: 2) {
                                     try await connection.query("SELECT 1", logger: logger)
                                 }
                             }

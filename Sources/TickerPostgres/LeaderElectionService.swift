@@ -33,12 +33,12 @@ package struct LeaderElectionService: Service {
     package func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                try await PostgresMessageStore.withConnection(settings, purpose: "leader lock", logger: logger) { connection in try await hold(connection) }
+                try await PostgresConnector.withConnection(settings, purpose: "leader lock", logger: logger) { connection in try await hold(connection) }
             } catch {
                 if leadership.isLeader, !Task.isShuttingDownGracefully {
-                    logger.error("leader lock lost: stopped ticking", metadata: ["error": "\(PostgresMessageStore.reason(error))"])
+                    logger.error("leader lock lost: stopped ticking", metadata: ["error": "\(PostgresConnector.reason(error))"])
                 }
-                leadership.set(.standby, leader: nil, unreachable: PostgresMessageStore.reason(error))
+                leadership.set(.standby, leader: nil, unreachable: PostgresConnector.reason(error))
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.period) }
         }
@@ -63,7 +63,7 @@ package struct LeaderElectionService: Service {
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             guard !connection.isClosed else { throw StoreError.unavailable("the leader lock's connection closed") }
-            try await PostgresMessageStore.closing(connection, unlessDoneWithin: 2) {
+            try await PostgresConnector.closing(connection, unlessDoneWithin: 2) {
                 if leadership.isLeader {
                     try await connection.query("SELECT 1", logger: logger)
                     return

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import TickerClient
 
 struct Config: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,8 +22,8 @@ struct Config: AsyncParsableCommand {
 
         func run() async throws {
             let parsed = (try? JSONDecoder().decode(JSONValue.self, from: Data(value.utf8))) ?? .string(value)
-            let body = try JSONEncoder().encode([key: parsed])
-            _ = try await Remote.send(common, "PATCH", "/api/config", json: body)
+            let body = try JSONDecoder().decode(Operations.PatchConfig.Input.Body.JsonPayload.self, from: JSONEncoder().encode([key: parsed]))
+            _ = try await Remote.send(common) { try await $0.patchConfig(body: .json(body)).ok }
             print("\(key) = \(Table.text(parsed)) (runtime override)")
         }
     }
@@ -34,8 +35,7 @@ struct Config: AsyncParsableCommand {
         var key: String
 
         func run() async throws {
-            let path = "/api/config/" + (key.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? key)
-            _ = try await Remote.send(common, "DELETE", path)
+            _ = try await Remote.send(common) { try await $0.deleteConfig(path: .init(key: key)).ok }
             print("\(key): runtime override removed")
         }
     }
@@ -55,7 +55,7 @@ struct Config: AsyncParsableCommand {
             }
             print(removed.isEmpty ? "no runtime overrides were set" : "removed \(removed.count) runtime override(s): \(removed.joined(separator: ", "))")
             do {
-                _ = try await AdminClient(configuration: configuration).send("POST", "/api/providers/reload")
+                _ = try await AdminClient(configuration: configuration).send { try await $0.reloadProviders().ok }
                 print("the running service reloaded its configuration")
             } catch {
                 guard error.status == nil else {

@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import TickerClient
 
 struct Reload: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,25 +14,26 @@ struct Reload: AsyncParsableCommand {
     var dryRun = false
 
     func run() async throws {
-        let report = try await Remote.send(common, "POST", "/api/providers/reload" + (dryRun ? "?dry_run=true" : ""))
-        let diff = report.objectValue?["diff"]?.objectValue ?? [:]
-        let parts = ["added", "removed", "changed", "unchanged"].compactMap { name -> String? in
-            guard case .array(let ids)? = diff[name], !ids.isEmpty else { return nil }
-            return "\(name): \(ids.map(Table.text).joined(separator: ", "))"
-        }
+        let report = try await Remote.send(common) { try await $0.reloadProviders(query: .init(dryRun: dryRun)).ok.body.json }
+        let diff = report.diff
+        let parts = [("added", diff?.added), ("removed", diff?.removed), ("changed", diff?.changed), ("unchanged", diff?.unchanged)]
+            .compactMap { name, ids -> String? in
+                guard let ids, !ids.isEmpty else { return nil }
+                return "\(name): \(ids.joined(separator: ", "))"
+            }
         print(dryRun ? "configuration valid" : "configuration reloaded (\(parts.isEmpty ? "no providers" : parts.joined(separator: "; ")))")
     }
 }
 
 /// Sends an admin request to the service this configuration describes, printing its error.
 enum Remote {
-    static func send(_ common: CommonOptions, _ method: String, _ path: String, json: Data? = nil) async throws -> JSONValue {
+    static func send<T>(_ common: CommonOptions, _ call: (Client) async throws -> T) async throws -> T {
         let options = common.options
         let configuration = try await reportingErrors {
             try ConfigurationLoader(sources: options.sources, registry: options.registry, listsPythonPlugins: false).load()
         }
         do {
-            return try await AdminClient(configuration: configuration).send(method, path, json: json)
+            return try await AdminClient(configuration: configuration).send(call)
         } catch {
             printError("ai-ticker: \(error)")
             if case .object(let fields)? = error.body {

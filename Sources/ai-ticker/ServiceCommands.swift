@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import TickerClient
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the service: timer, providers and REST API (the default).")
@@ -34,9 +35,8 @@ struct Generate: AsyncParsableCommand {
     func run() async throws {
         if remote {
             guard provider == nil else { throw ValidationError("--provider works only without --remote") }
-            let message = try await Remote.send(common, "POST", "/api/messages/generate")
-            let fields = message.objectValue ?? [:]
-            print(MessageText.visible("#\(Int(fields["id"]?.doubleValue ?? 0)) [\(fields["provider"]?.stringValue ?? "?") \(fields["model"]?.stringValue ?? "?")] \(fields["content"]?.stringValue ?? "")"))
+            let message = try await Remote.send(common) { try await $0.generateMessage().created.body.json }
+            print(MessageText.visible("#\(message.id) [\(message.provider) \(message.model)] \(message.content)"))
             return
         }
         var options = common.options

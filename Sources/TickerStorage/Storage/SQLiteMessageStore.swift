@@ -209,57 +209,6 @@ public final class SQLiteMessageStore: MessageStore {
                 + "removed or restored from an older copy; new messages are numbered after \(recorded)"
         }
     }
-
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE messages (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    content TEXT NOT NULL CHECK (length(trim(content)) > 0),
-                    provider TEXT NOT NULL,
-                    provider_name TEXT NOT NULL,
-                    model TEXT NOT NULL,
-                    prompt_tokens INTEGER NOT NULL DEFAULT 0,
-                    completion_tokens INTEGER NOT NULL DEFAULT 0,
-                    total_tokens INTEGER NOT NULL DEFAULT 0,
-                    finish_reason TEXT,
-                    response_id TEXT,
-                    profile TEXT NOT NULL,
-                    latency_ms REAL NOT NULL,
-                    created_at TEXT NOT NULL,
-                    source TEXT NOT NULL,
-                    attempts TEXT NOT NULL
-                );
-                CREATE TABLE ticks (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    started_at TEXT NOT NULL,
-                    finished_at TEXT NOT NULL,
-                    trigger TEXT NOT NULL,
-                    outcome TEXT NOT NULL,
-                    message_id INTEGER,
-                    attempts TEXT NOT NULL
-                );
-                CREATE TABLE config_overrides (
-                    key TEXT PRIMARY KEY,
-                    value TEXT NOT NULL,
-                    updated_at TEXT NOT NULL
-                );
-                """)
-        }
-        migrator.registerMigration("v2: encoded record") { db in
-            // The message as the API returns it, encoded once at insert: history pages are then
-            // the stored bytes joined, with nothing decoded or encoded per request.
-            try db.execute(sql: "ALTER TABLE messages ADD COLUMN record TEXT")
-        }
-        migrator.registerMigration("v3: record version") { db in
-            // Which shape of `Message` a record holds: one written by an older shape is rebuilt
-            // from the columns when read, so a new field never leaves old rows behind.
-            try db.execute(sql: "ALTER TABLE messages ADD COLUMN record_version INTEGER NOT NULL DEFAULT 0")
-        }
-        return migrator
-    }
-
     public func insert(_ message: NewMessage, retention: Int) async throws -> StoredMessage {
         let stored = try await write { db in
             let stored = try Self.insert(message, in: db)
@@ -271,26 +220,17 @@ public final class SQLiteMessageStore: MessageStore {
     }
 
     private static func insert(_ message: NewMessage, in db: Database) throws -> StoredMessage {
-        try db.execute(sql: """
-            INSERT INTO messages (content, provider, provider_name, model, prompt_tokens, completion_tokens,
-                total_tokens, finish_reason, response_id, profile, latency_ms, created_at, source, attempts)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [
-                message.content, message.provider, message.providerName, message.model,
-                message.usage.promptTokens, message.usage.completionTokens, message.usage.totalTokens,
-                message.finishReason, message.responseID, message.profile, message.latencyMs,
-                RFC3339.string(from: message.createdAt), message.source.rawValue, try json(message.attempts),
-            ])
+        try execute(insertStatement(into: "messages", try MessageRows.columns(message)), in: db)
         let stored = Message(id: db.lastInsertedRowID, fields: message)
         let record = try JSONCoding.encoder.encode(stored)
-        try db.execute(sql: "UPDATE messages SET record = ?, record_version = ? WHERE id = ?",
-                       arguments: [String(decoding: record, as: UTF8.self), Message.recordVersion, stored.id])
+        let columns = MessageRows.record(record)
+        try execute(("UPDATE messages SET record = $1, record_version = $2 WHERE id = $3", columns.map(\.value) + [.integer(stored.id)]), in: db)
         return StoredMessage(message: stored, record: record)
     }
 
     /// Keeps the newest `retention` messages.
     private static func prune(_ db: Database, retention: Int) throws {
-        try db.execute(sql: "DELETE FROM messages WHERE id <= (SELECT MAX(id) FROM messages) - ?", arguments: [retention])
+        try execute((MessageRows.prune, [.integer(Int64(retention))]), in: db)
     }
 
     public func storedCount() async throws -> Int {
@@ -300,24 +240,14 @@ public final class SQLiteMessageStore: MessageStore {
         }
     }
 
-    public func latest() async throws -> Message? {
-        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM messages ORDER BY id DESC LIMIT 1").map(Self.message) }
-    }
-
-    public func message(id: Int64) async throws -> Message {
-        let found = try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [id]).map(Self.message)
-        }
-        guard let found else { throw StoreError.notFound(id) }
-        return found
-    }
-
-    public func messages(limit: Int, before: Int64?) async throws -> [Message] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
-                             arguments: [before ?? Int64.max, limit]).map(Self.message)
-        }
-    }
+    public func latest() async throws -> Message? { try await readLatest() }
+    public func message(id: Int64) async throws -> Message { try await readMessage(id: id) }
+    public func messages(limit: Int, before: Int64?) async throws -> [Message] { try await readMessages(limit: limit, before: before) }
+    public func messages(after: Int64, limit: Int) async throws -> [Message] { try await readMessages(after: after, limit: limit) }
+    public func recentContents(limit: Int) async throws -> [String] { try await readRecentContents(limit: limit) }
+    public func archiveCandidate(excludingNewest: Int) async throws -> Message? { try await readArchiveCandidate(excludingNewest: excludingNewest) }
+    public func recentTicks(limit: Int) async throws -> [TickRecord] { try await readRecentTicks(limit: limit) }
+    public func overrides() async throws -> [String: JSONValue] { try await readOverrides() }
 
     public func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
         try await read { db in
@@ -339,110 +269,36 @@ public final class SQLiteMessageStore: MessageStore {
             // Written before the record column existed, or in an older shape: encode it now.
             for index in stale {
                 let full = try Row.fetchOne(db, sql: "SELECT * FROM messages WHERE id = ?", arguments: [page[index].id])!
-                page[index].json = try JSONCoding.encoder.encode(Self.message(full))
+                page[index].json = try JSONCoding.encoder.encode(MessageRows.message(full))
             }
             return page
-        }
-    }
-
-    public func messages(after: Int64, limit: Int) async throws -> [Message] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM messages WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit]).map(Self.message)
-        }
-    }
-
-    public func recentContents(limit: Int) async throws -> [String] {
-        try await read { db in
-            try String.fetchAll(db, sql: "SELECT content FROM messages ORDER BY id DESC LIMIT ?", arguments: [limit])
-        }
-    }
-
-    public func archiveCandidate(excludingNewest: Int) async throws -> Message? {
-        try await read { db in
-            guard let latest = try String.fetchOne(db, sql: "SELECT content FROM messages ORDER BY id DESC LIMIT 1") else { return nil }
-            let eligible = "source IN ('generated', 'import') AND content != ?"
-            guard let bounds = try Row.fetchOne(db, sql: "SELECT MIN(id) AS low, MAX(id) AS high FROM messages WHERE \(eligible)", arguments: [latest]),
-                  let low: Int64 = bounds["low"], let high: Int64 = bounds["high"] else { return nil }
-            let newestShown = try Int64.fetchAll(db, sql: "SELECT id FROM messages ORDER BY id DESC LIMIT ?", arguments: [excludingNewest])
-            let cutoff = min(high, (newestShown.last ?? high + 1) - 1)
-            // A random one among ids up to `bound`: the first eligible at or after a random id, else the last before it.
-            func pick(upTo bound: Int64) throws -> Message? {
-                let start = Int64.random(in: low...bound)
-                return try (Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) AND id >= ? AND id <= ? ORDER BY id LIMIT 1", arguments: [latest, start, bound])
-                    ?? Row.fetchOne(db, sql: "SELECT * FROM messages WHERE \(eligible) AND id <= ? ORDER BY id DESC LIMIT 1", arguments: [latest, bound]))
-                    .map(Self.message)
-            }
-            // Older than the newest shown where there is one; with few messages yet, any other than the one on screen.
-            return try pick(upTo: cutoff >= low ? cutoff : high)
         }
     }
 
     public func importMessages(_ contents: [String], profile: String, retention: Int) async throws -> (imported: Int, skipped: Int) {
         let now = Date()
         let result = try await write { db in
-            var seen = Set(try String.fetchAll(db, sql: "SELECT content FROM messages"))
-            var imported = 0
-            for content in contents where seen.insert(content).inserted {
-                let record = NewMessage(content: content, provider: "import", providerName: "AI-Ticker", model: "unknown", usage: Usage(),
-                                        profile: profile, latencyMs: 0, createdAt: now, source: .imported, attempts: [])
-                _ = try Self.insert(record, in: db)
-                imported += 1
-            }
+            let records = MessageRows.imported(contents, stored: Set(try String.fetchAll(db, sql: "SELECT content FROM messages")), profile: profile, at: now)
+            for record in records { _ = try Self.insert(record, in: db) }
             try Self.prune(db, retention: retention)
-            return (imported: imported, skipped: contents.count - imported, last: try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM messages") ?? 0)
+            return (imported: records.count, skipped: contents.count - records.count, last: try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM messages") ?? 0)
         }
         lock?.record(result.last)
         return (result.imported, result.skipped)
     }
 
     public func recordTick(_ tick: TickRecord, retention: Int) async throws {
-        let attempts = try Self.json(tick.attempts)
+        let insert = insertStatement(into: "ticks", try TickRows.columns(tick))
         try await write { db in
-            try db.execute(sql: """
-                INSERT INTO ticks (started_at, finished_at, trigger, outcome, message_id, attempts) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [RFC3339.string(from: tick.startedAt), RFC3339.string(from: tick.finishedAt),
-                                 tick.trigger.rawValue, tick.outcome.rawValue, tick.messageID, attempts])
-            try db.execute(sql: "DELETE FROM ticks WHERE id <= ?", arguments: [db.lastInsertedRowID - Int64(retention)])
-        }
-    }
-
-    public func recentTicks(limit: Int) async throws -> [TickRecord] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM ticks ORDER BY id DESC LIMIT ?", arguments: [limit]).map { row in
-                TickRecord(
-                    startedAt: RFC3339.date(from: try row.decode(forColumn: "started_at")) ?? .distantPast,
-                    finishedAt: RFC3339.date(from: try row.decode(forColumn: "finished_at")) ?? .distantPast,
-                    trigger: TickRecord.Trigger(rawValue: try row.decode(forColumn: "trigger")) ?? .timer,
-                    outcome: TickRecord.Outcome(rawValue: try row.decode(forColumn: "outcome")) ?? .failed,
-                    messageID: try row.decode(forColumn: "message_id"), attempts: try Self.attempts(row)
-                )
-            }
-        }
-    }
-
-    public func overrides() async throws -> [String: JSONValue] {
-        try await read { db in
-            var values: [String: JSONValue] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT key, value FROM config_overrides") {
-                let value: String = try row.decode(forColumn: "value")
-                values[try row.decode(forColumn: "key")] = try JSONDecoder().decode(JSONValue.self, from: Data(value.utf8))
-            }
-            return values
+            try Self.execute(insert, in: db)
+            try Self.execute(("DELETE FROM ticks WHERE id <= $1", [.integer(db.lastInsertedRowID - Int64(retention))]), in: db)
         }
     }
 
     public func setOverrides(_ values: [String: JSONValue?]) async throws {
-        let encoded = try values.map { key, value in (key, try value.map(Self.json)) }
-        let now = RFC3339.string(from: Date())
+        let statements = try OverrideRows.statements(values)
         try await write { db in
-            for (key, value) in encoded {
-                if let value {
-                    try db.execute(sql: "INSERT OR REPLACE INTO config_overrides (key, value, updated_at) VALUES (?, ?, ?)",
-                                   arguments: [key, value, now])
-                } else {
-                    try db.execute(sql: "DELETE FROM config_overrides WHERE key = ?", arguments: [key])
-                }
-            }
+            for statement in statements { try Self.execute(statement, in: db) }
         }
     }
 
@@ -479,29 +335,34 @@ public final class SQLiteMessageStore: MessageStore {
         }
     }
 
-    private static func json(_ value: some Encodable) throws -> String {
-        String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
+    /// A statement of the shared layout (`$1`… become SQLite's `?1`…).
+    private static func execute(_ statement: (sql: String, arguments: [SQLValue]), in db: Database) throws {
+        try db.execute(sql: statement.sql.replacingOccurrences(of: "$", with: "?"), arguments: StatementArguments(statement.arguments))
     }
+}
 
-    /// Throws (never traps) on a row a damaged database returns with NULLs or wrong types.
-    private static func message(_ row: Row) throws -> Message {
-        Message(id: try row.decode(forColumn: "id"), fields: NewMessage(
-            content: try row.decode(forColumn: "content"),
-            provider: try row.decode(forColumn: "provider"), providerName: try row.decode(forColumn: "provider_name"),
-            model: try row.decode(forColumn: "model"),
-            usage: Usage(promptTokens: try row.decode(forColumn: "prompt_tokens"), completionTokens: try row.decode(forColumn: "completion_tokens"),
-                         totalTokens: try row.decode(forColumn: "total_tokens")),
-            finishReason: try row.decode(forColumn: "finish_reason"), responseID: try row.decode(forColumn: "response_id"),
-            profile: try row.decode(forColumn: "profile"), latencyMs: try row.decode(forColumn: "latency_ms"),
-            createdAt: RFC3339.date(from: try row.decode(forColumn: "created_at")) ?? .distantPast,
-            source: MessageSource(rawValue: try row.decode(forColumn: "source")) ?? .generated,
-            attempts: try attempts(row)
-        ))
+extension SQLiteMessageStore: SQLReading {
+    package func rows<T: Sendable>(_ sql: String, _ arguments: [SQLValue], _ read: @escaping @Sendable (Row) throws -> T) async throws -> [T] {
+        try await self.read { db in
+            try Row.fetchAll(db, sql: sql.replacingOccurrences(of: "$", with: "?"), arguments: StatementArguments(arguments)).map(read)
+        }
     }
+}
 
-    private static func attempts(_ row: Row) throws -> [Attempt] {
-        let text: String = try row.decode(forColumn: "attempts")
-        return (try? JSONCoding.decoder.decode([Attempt].self, from: Data(text.utf8))) ?? []
+extension Row: SQLRow {
+    package func text(_ column: String) throws -> String? { try decode(String?.self, forColumn: column) }
+    package func integer(_ column: String) throws -> Int64? { try decode(Int64?.self, forColumn: column) }
+    package func real(_ column: String) throws -> Double? { try decode(Double?.self, forColumn: column) }
+}
+
+extension StatementArguments {
+    init(_ values: [SQLValue]) {
+        self.init(values.map { value -> DatabaseValue in
+            switch value {
+            case .text(let text): text.databaseValue
+            case .integer(let number): number.databaseValue
+            case .real(let number): number.databaseValue
+            }
+        })
     }
-
 }

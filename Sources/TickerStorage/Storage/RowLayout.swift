@@ -1,0 +1,112 @@
+import Foundation
+import TickerCore
+
+/// The `messages` table's layout, the same on SQLite and PostgreSQL: a column per field (times
+/// as RFC 3339 text, attempts as JSON text), and beside them the encoded record the API serves
+/// with its version (`Message.recordVersion`; a record of an older version is rebuilt from the
+/// columns when read). scripts/tickerlib.py copies a row ai-ticker wrote rather than this list.
+package enum MessageRows {
+    /// The field columns of `message`, in the order they are written (no id, no record).
+    package static func columns(_ message: NewMessage) throws -> [(name: String, value: SQLValue)] {
+        [
+            ("content", .text(message.content)), ("provider", .text(message.provider)), ("provider_name", .text(message.providerName)),
+            ("model", .text(message.model)), ("prompt_tokens", .integer(Int64(message.usage.promptTokens))),
+            ("completion_tokens", .integer(Int64(message.usage.completionTokens))), ("total_tokens", .integer(Int64(message.usage.totalTokens))),
+            ("finish_reason", .text(message.finishReason)), ("response_id", .text(message.responseID)), ("profile", .text(message.profile)),
+            ("latency_ms", .real(message.latencyMs)), ("created_at", .text(RFC3339.string(from: message.createdAt))),
+            ("source", .text(message.source.rawValue)), ("attempts", .text(try json(message.attempts))),
+        ]
+    }
+
+    /// The record columns of a stored message: its encoding as the API returns it, and which
+    /// shape of `Message` that is.
+    package static func record(_ record: Data) -> [(name: String, value: SQLValue)] {
+        [("record", .text(String(decoding: record, as: UTF8.self))), ("record_version", .integer(Int64(Message.recordVersion)))]
+    }
+
+    /// A message read back from its columns. Throws (never traps) on a row a damaged database
+    /// returns with NULLs or wrong types.
+    package static func message(_ row: some SQLRow) throws -> Message {
+        Message(id: try row.required(row.integer, "id"), fields: NewMessage(
+            content: try row.required(row.text, "content"),
+            provider: try row.required(row.text, "provider"), providerName: try row.required(row.text, "provider_name"),
+            model: try row.required(row.text, "model"),
+            usage: Usage(promptTokens: Int(try row.required(row.integer, "prompt_tokens")),
+                         completionTokens: Int(try row.required(row.integer, "completion_tokens")),
+                         totalTokens: Int(try row.required(row.integer, "total_tokens"))),
+            finishReason: try row.text("finish_reason"), responseID: try row.text("response_id"),
+            profile: try row.required(row.text, "profile"), latencyMs: try row.required(row.real, "latency_ms"),
+            createdAt: RFC3339.date(from: try row.required(row.text, "created_at")) ?? .distantPast,
+            source: MessageSource(rawValue: try row.required(row.text, "source")) ?? .generated,
+            attempts: try attempts(row)
+        ))
+    }
+
+    /// What `importMessages` stores: each of `contents` not already among `stored` (nor earlier
+    /// in `contents`), oldest first, as a message of the original AI-Ticker's cache.
+    package static func imported(_ contents: [String], stored: Set<String>, profile: String, at now: Date) -> [NewMessage] {
+        var seen = stored
+        return contents.filter { seen.insert($0).inserted }.map { content in
+            NewMessage(content: content, provider: "import", providerName: "AI-Ticker", model: "unknown", usage: Usage(),
+                       profile: profile, latencyMs: 0, createdAt: now, source: .imported, attempts: [])
+        }
+    }
+
+    /// Keeps the newest `retention` messages (`$1`).
+    package static let prune = "DELETE FROM messages WHERE id <= (SELECT MAX(id) FROM messages) - $1"
+
+    static func attempts(_ row: some SQLRow) throws -> [Attempt] {
+        (try? JSONCoding.decoder.decode([Attempt].self, from: Data(try row.required(row.text, "attempts").utf8))) ?? []
+    }
+}
+
+/// The `ticks` table's layout.
+package enum TickRows {
+    package static func columns(_ tick: TickRecord) throws -> [(name: String, value: SQLValue)] {
+        [
+            ("started_at", .text(RFC3339.string(from: tick.startedAt))), ("finished_at", .text(RFC3339.string(from: tick.finishedAt))),
+            ("trigger", .text(tick.trigger.rawValue)), ("outcome", .text(tick.outcome.rawValue)),
+            ("message_id", .integer(tick.messageID)), ("attempts", .text(try json(tick.attempts))),
+        ]
+    }
+
+    package static func tick(_ row: some SQLRow) throws -> TickRecord {
+        TickRecord(
+            startedAt: RFC3339.date(from: try row.required(row.text, "started_at")) ?? .distantPast,
+            finishedAt: RFC3339.date(from: try row.required(row.text, "finished_at")) ?? .distantPast,
+            trigger: TickRecord.Trigger(rawValue: try row.required(row.text, "trigger")) ?? .timer,
+            outcome: TickRecord.Outcome(rawValue: try row.required(row.text, "outcome")) ?? .failed,
+            messageID: try row.integer("message_id"), attempts: try MessageRows.attempts(row)
+        )
+    }
+}
+
+/// The `config_overrides` table: a key's JSON value and when it was set.
+package enum OverrideRows {
+    /// `$1` key, `$2` JSON value, `$3` time (the same upsert on SQLite 3.24+ and PostgreSQL).
+    package static let set = """
+        INSERT INTO config_overrides (key, value, updated_at) VALUES ($1, $2, $3)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+        """
+    package static let remove = "DELETE FROM config_overrides WHERE key = $1"
+
+    /// The statement and arguments that store or remove each key.
+    package static func statements(_ values: [String: JSONValue?]) throws -> [(sql: String, arguments: [SQLValue])] {
+        let now = RFC3339.string(from: Date())
+        return try values.map { key, value in
+            guard let value else { return (remove, [.text(key)]) }
+            return (set, [.text(key), .text(try json(value)), .text(now)])
+        }
+    }
+}
+
+/// `INSERT INTO table (a, b, …) VALUES ($1, $2, …)` for `columns`.
+package func insertStatement(into table: String, _ columns: [(name: String, value: SQLValue)]) -> (sql: String, arguments: [SQLValue]) {
+    let names = columns.map(\.name).joined(separator: ", ")
+    let places = columns.indices.map { "$\($0 + 1)" }.joined(separator: ", ")
+    return ("INSERT INTO \(table) (\(names)) VALUES (\(places))", columns.map(\.value))
+}
+
+private func json(_ value: some Encodable) throws -> String {
+    String(decoding: try JSONCoding.encoder.encode(value), as: UTF8.self)
+}

@@ -1,0 +1,54 @@
+import GRDB
+
+/// The SQLite schema: the tables of `RowLayout.swift`, created and changed by GRDB's migrator.
+extension SQLiteMessageStore {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE messages (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    content TEXT NOT NULL CHECK (length(trim(content)) > 0),
+                    provider TEXT NOT NULL,
+                    provider_name TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    completion_tokens INTEGER NOT NULL DEFAULT 0,
+                    total_tokens INTEGER NOT NULL DEFAULT 0,
+                    finish_reason TEXT,
+                    response_id TEXT,
+                    profile TEXT NOT NULL,
+                    latency_ms REAL NOT NULL,
+                    created_at TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    attempts TEXT NOT NULL
+                );
+                CREATE TABLE ticks (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT NOT NULL,
+                    trigger TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    message_id INTEGER,
+                    attempts TEXT NOT NULL
+                );
+                CREATE TABLE config_overrides (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("v2: encoded record") { db in
+            // The message as the API returns it, encoded once at insert: history pages are then
+            // the stored bytes joined, with nothing decoded or encoded per request.
+            try db.execute(sql: "ALTER TABLE messages ADD COLUMN record TEXT")
+        }
+        migrator.registerMigration("v3: record version") { db in
+            // Which shape of `Message` a record holds: one written by an older shape is rebuilt
+            // from the columns when read, so a new field never leaves old rows behind.
+            try db.execute(sql: "ALTER TABLE messages ADD COLUMN record_version INTEGER NOT NULL DEFAULT 0")
+        }
+        return migrator
+    }
+}
