@@ -29,9 +29,9 @@ struct CommonOptions: ParsableArguments {
 
     var options: TickerOptions {
         var commandLine: [String: JSONValue] = [:]
-        if let db { commandLine["database.path"] = .string(db) }
-        if let host { commandLine["server.host"] = .string(host) }
-        if let port { commandLine["server.port"] = .number(Double(port)) }
+        if let db { commandLine[Key.Database.path.name] = .string(db) }
+        if let host { commandLine[Key.Server.host.name] = .string(host) }
+        if let port { commandLine[Key.Server.port.name] = .number(Double(port)) }
         let logFile = processLogFile  // first: the options' logger must be made after the bootstrap
         var options = TickerOptions(sources: ConfigurationSources(configFile: config, envFile: envFile, commandLine: commandLine))
         options.logFile = logFile

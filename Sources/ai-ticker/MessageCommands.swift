@@ -7,11 +7,13 @@ import ServiceLifecycle
 struct Messages: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Print the newest stored messages.")
     @OptionGroup var common: CommonOptions
-    @Option(help: "How many (1–200).")
+    @Option(help: "How many (\(ListLimit.range.lowerBound)–\(ListLimit.range.upperBound)).")
     var limit: Int = 10
 
     func run() async throws {
-        guard (1...200).contains(limit) else { throw ValidationError("--limit must be from 1 to 200") }
+        guard ListLimit.range.contains(limit) else {
+            throw ValidationError("--limit must be from \(ListLimit.range.lowerBound) to \(ListLimit.range.upperBound)")
+        }
         let options = common.options
         let messages = try await withStore(options) { _, store in try await store.messages(limit: limit, before: nil) }
         print(Table.render(header: ["ID", "CREATED", "PROVIDER", "MODEL", "MESSAGE"],

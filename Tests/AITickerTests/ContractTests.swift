@@ -34,12 +34,17 @@ struct ContractTests {
 
     static let config = pluginConfig(#"{"m": {"plugin": "mock", "config": {"extra_params": {"content": "contract {uuid}"}}}}"#)
 
+    /// The codes the service answers with are the ones the contract lists, no more, no fewer.
+    @Test func theContractListsEveryErrorCode() {
+        #expect(Components.Schemas._Error._ErrorPayload.CodePayload.allCases.map(\.rawValue) == ErrorCode.allCases.map(\.rawValue))
+    }
+
     @Test func everyReadRouteAnswersInItsDocumentedShape() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(config: Self.config, environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { services, _, http in
             let api = Self.client(port: http.port!)
             let none = try await api.getMessage().notFound.body.json
-            #expect(none.error.code == "not_found")
+            #expect(none.error.code == .notFound)
             _ = try await api.getLatestMessage().notFound.body.json
             _ = await services.ticks.tick(trigger: .manual)
 
@@ -56,7 +61,7 @@ struct ContractTests {
 
             let page = try await api.listMessages(query: .init(limit: 5)).ok.body.json
             #expect(page.messages.map(\.id) == [latest.id])
-            #expect(try await api.listMessages(query: .init(limit: 0)).badRequest.body.json.error.code == "bad_request")
+            #expect(try await api.listMessages(query: .init(limit: 0)).badRequest.body.json.error.code == .badRequest)
             _ = try await api.listMessagesHead().ok
             #expect(try await api.getMessageById(path: .init(id: latest.id)).ok.body.json.content == latest.content)
             _ = try await api.getMessageById(path: .init(id: latest.id + 1000)).notFound.body.json
@@ -108,15 +113,15 @@ struct ContractTests {
             let patched = try await api.patchConfig(body: .json(.init(additionalProperties: ["ticker.interval_seconds": .case2(600)]))).ok.body.json
             #expect(patched.config.first { $0.key == "ticker.interval_seconds" }?.source.contains("runtime") == true)
             let refused = try await api.patchConfig(body: .json(.init(additionalProperties: ["database.path": .case1("/tmp/x")]))).unprocessableContent.body.json
-            #expect(refused.error.code == "invalid_configuration")
+            #expect(refused.error.code == .invalidConfiguration)
             _ = try await api.deleteConfig(path: .init(key: "ticker.interval_seconds")).ok.body.json
             _ = try await api.deleteConfig(path: .init(key: "ticker.interval_seconds")).notFound.body.json
 
             _ = try await Self.client(port: port, headers: [:]).getConfig().unauthorized.body.json
             let foreign = Self.client(port: port, headers: [.authorization: "Bearer \(adminToken)", .origin: "https://evil.example"])
-            #expect(try await foreign.getConfig().forbidden.body.json.error.code == "forbidden_origin")
+            #expect(try await foreign.getConfig().forbidden.body.json.error.code == .forbiddenOrigin)
             let rebound = Self.client(port: port, headers: [.authorization: "Bearer \(adminToken)", HTTPField.Name("Host")!: "evil.example"])
-            #expect(try await rebound.getHealth().misdirectedRequest.body.json.error.code == "host_not_allowed")
+            #expect(try await rebound.getHealth().misdirectedRequest.body.json.error.code == .hostNotAllowed)
             let wrong = Self.client(port: port, headers: [.authorization: "Bearer wrong"])
             for _ in 0..<9 { _ = try await wrong.getConfig().unauthorized }  // the 2nd to 10th failures (the missing token above; the origin's refusal does not count)
             _ = try await wrong.getConfig().tooManyRequests.body.json
@@ -132,7 +137,7 @@ struct ContractTests {
             #expect(answer.text.lowercased().contains("allow: "))
             let body = try #require(answer.text.range(of: "\r\n\r\n").map { answer.text[$0.upperBound...] })
             let error = try JSONDecoder().decode(Components.Schemas._Error.self, from: Data(body.utf8))
-            #expect(error.error.code == "method_not_allowed")
+            #expect(error.error.code == .methodNotAllowed)
         }
     }
 }

@@ -22,8 +22,36 @@ extension Components {
         package struct _Error: Codable, Hashable, Sendable {
             /// - Remark: Generated from `#/components/schemas/Error/error`.
             package struct _ErrorPayload: Codable, Hashable, Sendable {
+                /// What went wrong, as a program checks it; `message` says it to a person.
+                ///
                 /// - Remark: Generated from `#/components/schemas/Error/error/code`.
-                package var code: Swift.String
+                @frozen package enum CodePayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case badRequest = "bad_request"
+                    case notFound = "not_found"
+                    case methodNotAllowed = "method_not_allowed"
+                    case payloadTooLarge = "payload_too_large"
+                    case unsupportedMediaType = "unsupported_media_type"
+                    case hostNotAllowed = "host_not_allowed"
+                    case forbiddenOrigin = "forbidden_origin"
+                    case unauthorized = "unauthorized"
+                    case tooManyFailures = "too_many_failures"
+                    case rateLimited = "rate_limited"
+                    case tooManyStreams = "too_many_streams"
+                    case invalidConfiguration = "invalid_configuration"
+                    case storageUnavailable = "storage_unavailable"
+                    case allProvidersFailed = "all_providers_failed"
+                    case noProvider = "no_provider"
+                    case tickInProgress = "tick_in_progress"
+                    case standby = "standby"
+                    case internalError = "internal_error"
+                    case badHost = "bad_host"
+                    case upgradeRefused = "upgrade_refused"
+                    case tooManyConnections = "too_many_connections"
+                }
+                /// What went wrong, as a program checks it; `message` says it to a person.
+                ///
+                /// - Remark: Generated from `#/components/schemas/Error/error/code`.
+                package var code: Components.Schemas._Error._ErrorPayload.CodePayload
                 /// - Remark: Generated from `#/components/schemas/Error/error/message`.
                 package var message: Swift.String
                 /// A container of undocumented properties.
@@ -31,11 +59,11 @@ extension Components {
                 /// Creates a new `_ErrorPayload`.
                 ///
                 /// - Parameters:
-                ///   - code:
+                ///   - code: What went wrong, as a program checks it; `message` says it to a person.
                 ///   - message:
                 ///   - additionalProperties: A container of undocumented properties.
                 package init(
-                    code: Swift.String,
+                    code: Components.Schemas._Error._ErrorPayload.CodePayload,
                     message: Swift.String,
                     additionalProperties: OpenAPIRuntime.OpenAPIObjectContainer = .init()
                 ) {
@@ -50,7 +78,7 @@ extension Components {
                 package init(from decoder: any Swift.Decoder) throws {
                     let container = try decoder.container(keyedBy: CodingKeys.self)
                     self.code = try container.decode(
-                        Swift.String.self,
+                        Components.Schemas._Error._ErrorPayload.CodePayload.self,
                         forKey: .code
                     )
                     self.message = try container.decode(

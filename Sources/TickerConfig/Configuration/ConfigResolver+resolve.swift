@@ -8,52 +8,52 @@ extension ConfigResolver {
     /// provider entries against it; nil only when nothing could be resolved.
     mutating func resolve<Plugins: PluginLookup>(file: ConfigFile, configPath: String,
                                                  plugins find: (PluginSettings) -> Plugins) -> (AppConfiguration, Plugins)? {
-        let server = ServerConfiguration(host: string("server.host") ?? "127.0.0.1", port: int("server.port"),
-                                         maxStreamClients: int("server.max_stream_clients"),
-                                         streamHeartbeatSeconds: int("server.stream_heartbeat_seconds"),
-                                         maxStreamsPerClient: int("server.max_streams_per_client"), maxConnections: int("server.max_connections"), idleTimeoutSeconds: int("server.idle_timeout_seconds"),
-                                         readTimeoutSeconds: int("server.read_timeout_seconds"),
-                                         writeTimeoutSeconds: int("server.write_timeout_seconds"),
-                                         maxConnectionsPerClient: int("server.max_connections_per_client"),
-                                         shutdownGraceSeconds: int("server.shutdown_grace_seconds"),
-                                         instanceName: string("server.instance_name"))
-        let databasePath = string("database.path") ?? "ticker.sqlite"
+        let server = ServerConfiguration(host: value(Key.Server.host), port: value(Key.Server.port),
+                                         maxStreamClients: value(Key.Server.maxStreamClients),
+                                         streamHeartbeatSeconds: value(Key.Server.streamHeartbeatSeconds),
+                                         maxStreamsPerClient: value(Key.Server.maxStreamsPerClient), maxConnections: value(Key.Server.maxConnections), idleTimeoutSeconds: value(Key.Server.idleTimeoutSeconds),
+                                         readTimeoutSeconds: value(Key.Server.readTimeoutSeconds),
+                                         writeTimeoutSeconds: value(Key.Server.writeTimeoutSeconds),
+                                         maxConnectionsPerClient: value(Key.Server.maxConnectionsPerClient),
+                                         shutdownGraceSeconds: value(Key.Server.shutdownGraceSeconds),
+                                         instanceName: value(Key.Server.instanceName))
+        let databasePath = value(Key.Database.path)
         let postgres = resolvePostgres()
         let routing = RoutingConfiguration(
-            customPluginPaths: strings("global_settings.custom_plugin_paths"),
-            pluginTimeout: int("global_settings.plugin_timeout"),
-            healthCheckInterval: int("global_settings.health_check_interval"),
-            fallback: FallbackBehavior(rawValue: string("global_settings.fallback_behavior") ?? "") ?? .useCache,
-            circuitFailureThreshold: int("global_settings.circuit_failure_threshold"),
-            circuitCooldownSeconds: int("global_settings.circuit_cooldown_seconds")
+            customPluginPaths: value(Key.GlobalSettings.customPluginPaths),
+            pluginTimeout: value(Key.GlobalSettings.pluginTimeout),
+            healthCheckInterval: value(Key.GlobalSettings.healthCheckInterval),
+            fallback: FallbackBehavior(rawValue: value(Key.GlobalSettings.fallbackBehavior)) ?? .useCache,
+            circuitFailureThreshold: value(Key.GlobalSettings.circuitFailureThreshold),
+            circuitCooldownSeconds: value(Key.GlobalSettings.circuitCooldownSeconds)
         )
         let ticker = resolveTicker()
-        let logLevel = Logger.Level(rawValue: string("logging.level") ?? "info") ?? .info
-        let logFile = string("logging.file")
-        let adminToken = AdminToken.resolve(explicit: string("ticker.admin_token"), file: string("ticker.admin_token_file"),
+        let logLevel = Logger.Level(rawValue: value(Key.Logging.level)) ?? .info
+        let logFile = value(Key.Logging.file)
+        let adminToken = AdminToken.resolve(explicit: value(Key.Ticker.adminToken), file: value(Key.Ticker.adminTokenFile),
                                             variables: variables, databasePath: databasePath, forService: forService,
                                             errors: &issues)
-        if adminToken.value != nil, !effective.contains(where: { $0.key == "ticker.admin_token" }) {
-            record("ticker.admin_token", .string(""), secret: true, source: adminToken.origin ?? "")
+        if adminToken.value != nil, !effective.contains(where: { $0.key == Key.Ticker.adminToken.name }) {
+            record(Key.Ticker.adminToken.name, .string(""), secret: true, source: adminToken.origin ?? "")
         }
         var access = AccessConfiguration(listensOnLoopback: AccessConfiguration.isLoopback(server.host),
-                                         allowedHosts: strings("server.allowed_hosts"), allowedOrigins: strings("server.allowed_origins"))
-        for entry in strings("server.trusted_proxies") {
+                                         allowedHosts: value(Key.Server.allowedHosts), allowedOrigins: value(Key.Server.allowedOrigins))
+        for entry in value(Key.Server.trustedProxies) {
             if let range = AddressRange(entry) {
                 access.trustedProxies.append(range)
             } else {
-                issues.append(.init(source: effective.last { $0.key == "server.trusted_proxies" }?.source ?? configPath, key: "server.trusted_proxies",
+                issues.append(.init(source: effective.last { $0.key == Key.Server.trustedProxies.name }?.source ?? configPath, key: Key.Server.trustedProxies.name,
                                     reason: "\"\(entry.prefix(60))\" is not an IP address or a CIDR block such as 10.0.0.0/8"))
             }
         }
         var pluginSettings = PluginSettings(
-            builtinEnabled: bool("global_settings.auto_load_builtin"), customEnabled: bool("global_settings.plugins_enabled"),
-            paths: routing.customPluginPaths, discoverAll: bool("global_settings.plugin_discovery"), named: [],
-            python: string("global_settings.python") ?? "python3", pythonByPlugin: [:],
+            builtinEnabled: value(Key.GlobalSettings.autoLoadBuiltin), customEnabled: value(Key.GlobalSettings.pluginsEnabled),
+            paths: routing.customPluginPaths, discoverAll: value(Key.GlobalSettings.pluginDiscovery), named: [],
+            python: value(Key.GlobalSettings.python), pythonByPlugin: [:],
             loadTimeout: Double(routing.pluginTimeout), environment: variables)
         for id in file.pluginIDs ?? [] {
-            let plugin = instanceString(id, "plugin") ?? id
-            if let python = instanceString(id, "python") { pluginSettings.pythonByPlugin[plugin] = python }
+            let plugin = instanceString(id, Key.Instance.plugin) ?? id
+            if let python = instanceString(id, Key.Instance.python) { pluginSettings.pythonByPlugin[plugin] = python }
             pluginSettings.named.insert(plugin)
         }
         let plugins = find(pluginSettings)
@@ -64,9 +64,9 @@ extension ConfigResolver {
         var configuration = AppConfiguration(
             server: server, databasePath: databasePath, postgres: postgres, ticker: ticker, routing: routing, logLevel: logLevel,
             adminToken: adminToken, providers: providers, plugins: pluginSettings,
-            effective: effective, configFile: configPath, logFile: logFile, importFile: string("ticker.import_file"),
-            compression: CompressionConfiguration(level: int("server.compress_level"), minimumSize: int("server.compress_min_size")),
-            rateLimit: string("server.rate_limit_api").flatMap(RateLimit.init), access: access
+            effective: effective, configFile: configPath, logFile: logFile, importFile: value(Key.Ticker.importFile),
+            compression: CompressionConfiguration(level: value(Key.Server.compressLevel), minimumSize: value(Key.Server.compressMinSize)),
+            rateLimit: value(Key.Server.rateLimitApi).flatMap(RateLimit.init), access: access
         )
         configuration.redactor = SecretRedactor(secrets: secrets)
         return (configuration, plugins)
@@ -75,7 +75,7 @@ extension ConfigResolver {
     /// `database.url` with its password from the URL, `database.password_file` or the systemd
     /// credential `database_password`, in that order.
     private mutating func resolvePostgres() -> PostgresSettings? {
-        guard let url = string("database.url"), !url.isEmpty else { return nil }
+        guard let url = value(Key.Database.url), !url.isEmpty else { return nil }
         var settings: PostgresSettings
         do {
             guard let parsed = try PostgresSettings.parse(url) else { return nil }
@@ -85,20 +85,20 @@ extension ConfigResolver {
         }
         guard settings.password == nil else { return settings }
         var reasons: [String] = []
-        if let file = string("database.password_file") {
-            settings.password = readKeyFile(file, key: "database.password_file", source: "database.password_file", reasons: &reasons)
+        if let file = value(Key.Database.passwordFile) {
+            settings.password = readKeyFile(file, key: Key.Database.passwordFile.name, source: Key.Database.passwordFile.name, reasons: &reasons)
         } else if let directory = variables["CREDENTIALS_DIRECTORY"], FileManager.default.fileExists(atPath: "\(directory)/database_password") {
-            settings.password = readKeyFile("\(directory)/database_password", key: "database.password_file", source: "systemd credential", reasons: &reasons)
+            settings.password = readKeyFile("\(directory)/database_password", key: Key.Database.passwordFile.name, source: "systemd credential", reasons: &reasons)
         }
-        for reason in reasons { issues.append(.init(source: "database.password_file", key: "database.password_file", reason: reason)) }
+        for reason in reasons { issues.append(.init(source: Key.Database.passwordFile.name, key: Key.Database.passwordFile.name, reason: reason)) }
         return settings
     }
 
     private mutating func resolveTicker() -> TickerConfiguration? {
-        let profile = string("ticker.prompt_profile") ?? "default"
-        let promptsPath = string("ticker.prompts_file") ?? "prompts.json"
-        let systemOverride = string("ticker.system_prompt")
-        let userOverride = string("ticker.user_prompt")
+        let profile = value(Key.Ticker.promptProfile)
+        let promptsPath = value(Key.Ticker.promptsFile)
+        let systemOverride = value(Key.Ticker.systemPrompt)
+        let userOverride = value(Key.Ticker.userPrompt)
         var prompt = PromptSet.Prompt(system: systemOverride ?? "", user: userOverride ?? "")
         if systemOverride == nil || userOverride == nil {
             do {
@@ -106,7 +106,7 @@ extension ConfigResolver {
                 if let found = prompts.profiles[profile] {
                     prompt = PromptSet.Prompt(system: systemOverride ?? found.system, user: userOverride ?? found.user)
                 } else {
-                    issues.append(.init(source: promptsPath, key: "ticker.prompt_profile",
+                    issues.append(.init(source: promptsPath, key: Key.Ticker.promptProfile.name,
                                         reason: "profile \"\(profile)\" not found; available: \(prompts.profiles.keys.sorted().joined(separator: ", "))"))
                 }
             } catch {
@@ -114,54 +114,55 @@ extension ConfigResolver {
             }
         }
         return TickerConfiguration(
-            intervalSeconds: int("ticker.interval_seconds"), profile: profile,
+            intervalSeconds: value(Key.Ticker.intervalSeconds), profile: profile,
             systemPrompt: prompt.system, userPrompt: prompt.user,
-            fuzzyThreshold: int("ticker.fuzzy_threshold"), dedupeWindow: int("ticker.dedupe_window"),
-            retention: int("ticker.retention"), tickDeadlineSeconds: int("ticker.tick_deadline_seconds"),
-            maxMessageLength: int("ticker.max_message_length")
+            fuzzyThreshold: value(Key.Ticker.fuzzyThreshold), dedupeWindow: value(Key.Ticker.dedupeWindow),
+            retention: value(Key.Ticker.retention), tickDeadlineSeconds: value(Key.Ticker.tickDeadlineSeconds),
+            maxMessageLength: value(Key.Ticker.maxMessageLength)
         )
     }
 
-    private mutating func instance(_ id: String, _ name: String, fallback: ConfigContent? = nil, fallbackSource: String = "default") -> ConfigContent? {
-        read("plugins.\(id).\(name)", ConfigSchema.instance.first { $0.key == name }!, fallback: fallback, fallbackSource: fallbackSource)
+    private mutating func instance<Value>(_ id: String, _ key: ConfigKey<Value>, fallback: ConfigContent? = nil,
+                                          fallbackSource: String = "default") -> ConfigContent? {
+        read("plugins.\(id).\(key.name)", key.spec, fallback: fallback, fallbackSource: fallbackSource)
     }
 
-    private mutating func instanceString(_ id: String, _ name: String) -> String? {
+    private mutating func instanceString(_ id: String, _ name: ConfigKey<String?>) -> String? {
         if case .string(let value) = instance(id, name) { return value }
         return nil
     }
 
     private mutating func resolveProvider(id: String, file: ConfigFile, plugins: some PluginLookup, defaultTimeout: Int) -> ProviderEntry {
-        let named = instanceString(id, "plugin")
+        let named = instanceString(id, Key.Instance.plugin)
         let plugin = plugins.plugin(entry: id, named: named)
         let pluginName = plugin?.name ?? named ?? id
         var reasons: [String] = []
         if plugin == nil { reasons.append(plugins.missing(pluginName)) }
         var config = ProviderConfig(name: id)
         var enabled = true
-        if case .bool(let value) = instance(id, "enabled") { enabled = value }
+        if case .bool(let value) = instance(id, Key.Instance.enabled) { enabled = value }
         var priority = 100
-        if case .int(let value) = instance(id, "priority") { priority = value }
+        if case .int(let value) = instance(id, Key.Instance.priority) { priority = value }
         config.apiKey = resolveAPIKey(id: id, keyVariables: plugin?.apiKeyVariables ?? [], reasons: &reasons)
         var missing: [String] = []
-        if let baseURL = instanceString(id, "config.base_url") { config.baseURL = interpolate(baseURL, missing: &missing) }
+        if let baseURL = instanceString(id, Key.Instance.configBaseUrl) { config.baseURL = interpolate(baseURL, missing: &missing) }
         let baseURLVariable = "\(ConfigSchema.environmentName(for: pluginName))_BASE_URL"
         if let override = variables[baseURLVariable], !override.isEmpty {
             config.baseURL = override
             record("plugins.\(id).config.base_url", .string(override), secret: false, source: "environment (\(baseURLVariable))")
         }
-        if let model = instanceString(id, "config.model") ?? instanceString(id, "config.default_model") {
+        if let model = instanceString(id, Key.Instance.configModel) ?? instanceString(id, Key.Instance.configDefaultModel) {
             config.model = interpolate(model, missing: &missing)
         }
-        config.displayName = instanceString(id, "config.name")
-        if case .double(let timeout) = instance(id, "config.timeout", fallback: .double(Double(defaultTimeout)), fallbackSource: "global_settings.plugin_timeout") {
+        config.displayName = instanceString(id, Key.Instance.configName)
+        if case .double(let timeout) = instance(id, Key.Instance.configTimeout, fallback: .double(Double(defaultTimeout)), fallbackSource: Key.GlobalSettings.pluginTimeout.name) {
             config.timeout = timeout
         }
-        if case .int(let tokens) = instance(id, "config.max_tokens") { config.maxTokens = tokens }
-        if case .double(let temperature) = instance(id, "config.temperature") { config.temperature = temperature }
+        if case .int(let tokens) = instance(id, Key.Instance.configMaxTokens) { config.maxTokens = tokens }
+        if case .double(let temperature) = instance(id, Key.Instance.configTemperature) { config.temperature = temperature }
         config.extraParams = file.object(plugin: id, field: "extra_params") ?? [:]
         config.options = file.object(plugin: id, field: "options") ?? [:]
-        config.backend = instanceString(id, "config.backend")
+        config.backend = instanceString(id, Key.Instance.configBackend)
         for (name, value) in file.object(plugin: id, field: "extra_headers") ?? [:] {
             if let text = value.stringValue { config.extraHeaders[name] = interpolate(text, missing: &missing) }
         }
@@ -174,7 +175,7 @@ extension ConfigResolver {
     /// `<id>_api_key`, then the plugin's conventional variable.
     private mutating func resolveAPIKey(id: String, keyVariables: [String], reasons: inout [String]) -> String? {
         let key = "plugins.\(id).config.api_key"
-        if let raw = instanceString(id, "config.api_key") {
+        if let raw = instanceString(id, Key.Instance.configApiKey) {
             var missing: [String] = []
             let value = interpolate(raw, missing: &missing)
             if !missing.isEmpty { reasons.append("api_key not set: \(missing.joined(separator: ", "))") }
@@ -184,7 +185,7 @@ extension ConfigResolver {
             }
             return value.isEmpty ? nil : value
         }
-        if let path = instanceString(id, "config.api_key_file") {
+        if let path = instanceString(id, Key.Instance.configApiKeyFile) {
             return readKeyFile(path, key: key, source: "api_key_file", reasons: &reasons)
         }
         if let directory = variables["CREDENTIALS_DIRECTORY"], FileManager.default.fileExists(atPath: "\(directory)/\(id)_api_key") {

@@ -64,29 +64,35 @@ package struct ConfigResolver {
         }
     }
 
-    mutating func global(_ key: String) -> ConfigContent? {
-        read(key, ConfigSchema.global.first { $0.key == key }!)
+    /// A global key's value: what a layer sets, else its default (also when a layer's value was
+    /// wrong, which is then an issue).
+    private mutating func content<Value>(_ key: ConfigKey<Value>) -> ConfigContent? {
+        read(key.name, key.spec) ?? key.spec.defaultValue
     }
 
-    mutating func int(_ key: String) -> Int {
-        if case .int(let value) = global(key) { return value }
-        if case .int(let value) = ConfigSchema.global.first(where: { $0.key == key })!.defaultValue { return value }
-        return 0
+    mutating func value(_ key: ConfigKey<Int>) -> Int {
+        guard case .int(let value)? = content(key) else { preconditionFailure("\(key.name) is not an integer key with a default") }
+        return value
     }
 
-    mutating func string(_ key: String) -> String? {
-        if case .string(let value) = global(key) { return value }
+    mutating func value(_ key: ConfigKey<String>) -> String {
+        guard case .string(let value)? = content(key) else { preconditionFailure("\(key.name) is not a string key with a default") }
+        return value
+    }
+
+    mutating func value(_ key: ConfigKey<String?>) -> String? {
+        if case .string(let value)? = content(key) { return value }
         return nil
     }
 
-    mutating func strings(_ key: String) -> [String] {
-        if case .stringArray(let values) = global(key) { return values }
-        return []
+    mutating func value(_ key: ConfigKey<[String]>) -> [String] {
+        guard case .stringArray(let values)? = content(key) else { preconditionFailure("\(key.name) is not a list key with a default") }
+        return values
     }
 
-    mutating func bool(_ key: String) -> Bool {
-        if case .bool(let value) = global(key) { return value }
-        return ConfigSchema.global.first { $0.key == key }!.defaultValue == .bool(true)
+    mutating func value(_ key: ConfigKey<Bool>) -> Bool {
+        guard case .bool(let value)? = content(key) else { preconditionFailure("\(key.name) is not a Boolean key with a default") }
+        return value
     }
 
     /// Replaces each `${VAR}` from the environment; names unset variables in `missing`.

@@ -35,13 +35,12 @@ public struct ConfigurationReader: Sendable {
         let file = ConfigFile.read(path: configPath, required: sources.configFile != nil || variables["PLUGIN_CONFIG_FILE"] != nil)
         issues += file.issues
 
-        // A persisted override of a key that may no longer be set at runtime (from an older
-        // version) is skipped with a warning rather than blocking the start.
+        // A stored override the rule no longer allows (stored by an older version) is skipped
+        // with a warning rather than blocking the start.
         var ignored: [ConfigurationIssue] = []
-        let allowed = overrides.filter { key, _ in
-            if ConfigSchema.spec(for: key)?.runtime == true { return true }
-            ignored.append(.init(source: "runtime override", key: key,
-                                 reason: "ignored: may not be set at runtime any more (\(ConfigSchema.runtimeRule)); `ai-ticker config reset` removes it"))
+        let allowed = overrides.filter { key, value in
+            guard let problem = ConfigSchema.overrideProblem(key: key, value: value) else { return true }
+            ignored.append(.init(source: "runtime override", key: key, reason: "ignored: \(problem); `ai-ticker config reset` removes it"))
             return false
         }
         var layers = [ConfigLayer]()
@@ -68,9 +67,9 @@ public struct ConfigurationReader: Sendable {
                 configuration.adminToken.origin = "\(configuration.adminToken.generatedPath) (created now)"
                 configuration.adminToken.file = configuration.adminToken.generatedPath
                 configuration.redactor = configuration.redactor.adding(configuration.adminToken.value!)
-                configuration.effective.append(EffectiveSetting(key: "ticker.admin_token", value: .string("***"), source: configuration.adminToken.generatedPath))
+                configuration.effective.append(EffectiveSetting(key: Key.Ticker.adminToken.name, value: .string("***"), source: configuration.adminToken.generatedPath))
             } catch {
-                resolver.warnings.append(.init(source: configuration.adminToken.generatedPath, key: "ticker.admin_token",
+                resolver.warnings.append(.init(source: configuration.adminToken.generatedPath, key: Key.Ticker.adminToken.name,
                                                reason: "admin routes are off: \(error); set TICKER_ADMIN_TOKEN or ticker.admin_token_file"))
             }
         }

@@ -38,7 +38,7 @@ public struct PostgresSettings: Sendable, Equatable {
     /// Nil for a URL that is not PostgreSQL's; throws with the reason for one that is but cannot be read.
     static func parse(_ text: String) throws(ConfigurationIssue) -> PostgresSettings? {
         func invalid(_ reason: String) -> ConfigurationIssue {
-            ConfigurationIssue(source: "database.url", key: "database.url", reason: reason)
+            ConfigurationIssue(source: Key.Database.url.name, key: Key.Database.url.name, reason: reason)
         }
         guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") else {
             if text.contains("://") { throw invalid("only postgres:// URLs are supported (or no URL: SQLite at database.path)") }

@@ -40,7 +40,7 @@ public struct AdminToken: Sendable, Equatable {
                 let value = try SecretFile.read(candidate.path)
                 return AdminToken(value: value, origin: candidate.origin, file: candidate.path, generatedPath: generated)
             } catch {
-                errors.append(ConfigurationIssue(source: candidate.path, key: "ticker.admin_token_file", reason: "admin token not read: \(error)"))
+                errors.append(ConfigurationIssue(source: candidate.path, key: Key.Ticker.adminTokenFile.name, reason: "admin token not read: \(error)"))
                 return AdminToken(value: nil, origin: candidate.origin, file: candidate.path, generatedPath: generated)
             }
         }

@@ -7,15 +7,15 @@ import TickerCore
 /// Only the HTTP layer knows status codes; `ErrorMiddleware` maps domain errors to this.
 struct APIError: Error, Sendable {
     var status: HTTPResponse.Status
-    var code: String
+    var code: ErrorCode
     var message: String
     /// Extra fields beside `code` and `message` (e.g. the configuration issues or tick attempts).
     var details: [String: JSONValue] = [:]
     /// Extra response headers, e.g. `Allow` on a 405.
     var headers: HTTPFields = [:]
 
-    static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: "bad_request", message: message) }
-    static func notFound(_ message: String) -> APIError { APIError(status: .notFound, code: "not_found", message: message) }
+    static func badRequest(_ message: String) -> APIError { APIError(status: .badRequest, code: .badRequest, message: message) }
+    static func notFound(_ message: String) -> APIError { APIError(status: .notFound, code: .notFound, message: message) }
 
     var response: Response {
         Response.json(bytes: body, status: status, headers: headers)
@@ -23,7 +23,7 @@ struct APIError: Error, Sendable {
 
     /// The encoded `{"error": {...}}`.
     var body: Data {
-        var error: [String: JSONValue] = ["code": .string(code), "message": .string(message)]
+        var error: [String: JSONValue] = ["code": .string(code.rawValue), "message": .string(message)]
         error.merge(details) { current, _ in current }
         return (try? JSONCoding.encoder.encode(["error": JSONValue.object(error)])) ?? Data("{}".utf8)
     }
@@ -42,7 +42,7 @@ extension Response {
 
     /// A JSON response whose body is already encoded (shared, not copied).
     static func json(buffer: ByteBuffer, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) -> Response {
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        var headers: HTTPFields = [.contentType: HotRoutes.json]
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: .init(byteBuffer: buffer))
     }

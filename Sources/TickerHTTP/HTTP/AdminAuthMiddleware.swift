@@ -32,18 +32,18 @@ package struct AdminAuthMiddleware: RouterMiddleware {
         let config = configuration.value
         let client = context.client(of: request, trusted: config.access.trustedProxies)
         if let limit = config.rateLimit, let wait = limiter.retryAfter(client: client, limit: limit) {
-            throw APIError(status: .tooManyRequests, code: "rate_limited",
+            throw APIError(status: .tooManyRequests, code: .rateLimited,
                            message: "at most \(limit.requests) admin requests per \(Int(limit.seconds)) s from one client (RATE_LIMIT_API); retry in \(wait) s",
                            headers: [.retryAfter: String(wait)])
         }
         if let origin = request.headers[.origin], !HostCheck.allowsOrigin(origin, authority: request.head.authority, access: config.access) {
             metrics.adminAuthFailure(reason: "origin")
-            throw APIError(status: .forbidden, code: "forbidden_origin",
+            throw APIError(status: .forbidden, code: .forbiddenOrigin,
                            message: "admin routes refuse requests from another web origin (\(origin.prefix(100))); add it to server.allowed_origins if it is yours")
         }
         guard let token = config.adminToken.value else {
             metrics.adminAuthFailure(reason: "no_token_configured")
-            throw APIError(status: .unauthorized, code: "unauthorized",
+            throw APIError(status: .unauthorized, code: .unauthorized,
                            message: "admin routes are off: no admin token could be read or created (see the service's log)")
         }
         let header = request.headers[.authorization] ?? ""
@@ -52,7 +52,7 @@ package struct AdminAuthMiddleware: RouterMiddleware {
         }
         if let wait = failures.retryAfter(client: client, limit: Self.failureLimit, counting: false) {
             metrics.adminAuthFailure(reason: "locked_out")
-            throw APIError(status: .tooManyRequests, code: "too_many_failures",
+            throw APIError(status: .tooManyRequests, code: .tooManyFailures,
                            message: "too many failed admin authentications from this client; retry in \(wait) s",
                            headers: [.retryAfter: String(wait)])
         }
@@ -61,7 +61,7 @@ package struct AdminAuthMiddleware: RouterMiddleware {
         let spent = failures.retryAfter(client: client, limit: Self.failureLimit) != nil
         logger.warning(spent ? "admin authentication failed; this client's next failures are refused for a while" : "admin authentication failed",
                        metadata: ["client": "\(client)", "reason": "\(reason)"])
-        throw APIError(status: .unauthorized, code: "unauthorized",
+        throw APIError(status: .unauthorized, code: .unauthorized,
                        message: "admin routes need Authorization: Bearer <token>; the token is in \(config.adminToken.file ?? "TICKER_ADMIN_TOKEN")")
     }
 

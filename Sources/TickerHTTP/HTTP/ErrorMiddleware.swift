@@ -27,17 +27,17 @@ package struct ErrorMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch {
             var mapped = Self.map(error, logger: context.logger)
-            if mapped.status == .notFound, mapped.code == "not_found", context.endpointPath == "NotFound" {
+            if mapped.status == .notFound, mapped.code == .notFound, context.endpointPath == "NotFound" {
                 let allowed = routes.methods(matching: request.uri.path)
                 if !allowed.isEmpty {
-                    mapped = APIError(status: .methodNotAllowed, code: "method_not_allowed",
+                    mapped = APIError(status: .methodNotAllowed, code: .methodNotAllowed,
                                       message: "\(request.method.rawValue) is not allowed here; use \(allowed.joined(separator: ", "))",
                                       headers: [.allow: allowed.joined(separator: ", ")])
                 }
             }
             response = mapped.response
         }
-        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        response.headers[HTTPField.Name(HotRoutes.noSniff.name)!] = HotRoutes.noSniff.value
         metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code)
         return response
     }
@@ -50,25 +50,31 @@ package struct ErrorMiddleware: RouterMiddleware {
             let issues = JSONValue.array(error.issues.map { issue in
                 .object(["source": .string(issue.source), "key": issue.key.map(JSONValue.string) ?? .null, "reason": .string(issue.reason)])
             })
-            return APIError(status: .unprocessableContent, code: "invalid_configuration", message: error.description, details: ["issues": issues])
+            return APIError(status: .unprocessableContent, code: .invalidConfiguration, message: error.description, details: ["issues": issues])
         case StoreError.notFound(let id):
             return .notFound("no message with id \(id)")
         case StoreError.unavailable(let reason):
             logger.error("storage unavailable", metadata: ["error": "\(reason)"])
-            return APIError(status: .serviceUnavailable, code: "storage_unavailable", message: "the database is unavailable")
+            return APIError(status: .serviceUnavailable, code: .storageUnavailable, message: "the database is unavailable")
         case let error as HTTPParserError:
             // A client's malformed body (bad chunk sizes…) is its mistake, not ours: no error-level line.
             logger.info("malformed request body", metadata: ["error": "\(error)"])
             return .badRequest("the request body is malformed (\(error))")
         case is NIOTooManyBytesError:
-            return APIError(status: .contentTooLarge, code: "payload_too_large", message: "the request body is too large")
+            return APIError(status: .contentTooLarge, code: .payloadTooLarge, message: "the request body is too large")
         case let error as HTTPError:
-            let code = error.status == .notFound ? "not_found" : error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_")
+            let code: ErrorCode = switch error.status {
+            case .notFound: .notFound
+            case .methodNotAllowed: .methodNotAllowed
+            case .contentTooLarge: .payloadTooLarge
+            case .unsupportedMediaType: .unsupportedMediaType
+            default: error.status.code < 500 ? .badRequest : .internalError
+            }
             let message = error.status == .notFound ? "no such route" : (error.body ?? error.status.reasonPhrase)
             return APIError(status: error.status, code: code, message: message)
         default:
             logger.error("unhandled error", metadata: ["error": "\(String(describing: type(of: error)))"])
-            return APIError(status: .internalServerError, code: "internal_error", message: "internal error")
+            return APIError(status: .internalServerError, code: .internalError, message: "internal error")
         }
     }
 }

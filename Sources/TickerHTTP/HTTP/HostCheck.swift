@@ -18,7 +18,7 @@ package struct HostCheck: RouterMiddleware {
         let config = configuration.value
         if let authority = request.head.authority, config.access.listensOnLoopback || !config.access.allowedHosts.isEmpty,
            !Self.allows(host: Self.hostname(authority), server: config.server.host, access: config.access) {
-            throw APIError(status: .misdirectedRequest, code: "host_not_allowed",
+            throw APIError(status: .misdirectedRequest, code: .hostNotAllowed,
                            message: "this service does not answer for host \"\(authority.prefix(100))\"; add it to server.allowed_hosts if it is yours")
         }
         return try await next(request, context)

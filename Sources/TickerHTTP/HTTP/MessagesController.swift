@@ -21,9 +21,9 @@ package struct MessagesController {
     }
 
     package func register(on table: RouteTable) {
-        table.add(.get, "/api/message") { request, _ in try latest(request, full: false) }
+        table.add(.get, HotRoutes.message) { request, _ in try latest(request, full: false) }
         table.add(.get, "/api/messages/latest") { request, _ in try latest(request, full: true) }
-        table.add(.get, "/api/messages") { request, _ in try await history(request) }
+        table.add(.get, HotRoutes.history) { request, _ in try await history(request) }
         table.add(.get, "/api/messages/{id}") { _, context in
             guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
                 throw APIError.badRequest("id must be a positive integer")
@@ -40,9 +40,9 @@ package struct MessagesController {
     private func latest(_ request: Request, full: Bool) throws -> Response {
         guard let snapshot = latest.snapshot else { throw APIError.notFound("no message yet") }
         if snapshot.isMatched(by: request.headers[.ifNoneMatch]) {
-            return Response(status: .notModified, headers: [.eTag: snapshot.etag])
+            return Response(status: .notModified, headers: HotRoutes.fields(HotRoutes.notModifiedHeaders(etag: snapshot.etag)))
         }
-        return Response.json(buffer: full ? snapshot.recordBody : snapshot.summaryBody, headers: [.eTag: snapshot.etag, .cacheControl: "no-cache"])
+        return Response.json(buffer: full ? snapshot.recordBody : snapshot.summaryBody, headers: HotRoutes.fields(HotRoutes.messageHeaders(etag: snapshot.etag)))
     }
 
     private func history(_ request: Request) async throws -> Response {
@@ -89,32 +89,31 @@ package struct MessagesController {
         case .stored(let message):
             return Response.json(message, status: .created)
         case .archived(let message, let attempts):
-            throw APIError(status: .badGateway, code: "all_providers_failed",
+            throw APIError(status: .badGateway, code: .allProvidersFailed,
                            message: "every provider failed; re-published archived message \(message.id)",
                            details: ["attempts": Self.json(attempts), "archived_message_id": .number(Double(message.id))])
         case .failed(let attempts, let noProvider):
             throw APIError(status: noProvider ? .serviceUnavailable : .badGateway,
-                           code: noProvider ? "no_provider" : "all_providers_failed",
+                           code: noProvider ? .noProvider : .allProvidersFailed,
                            message: noProvider ? "no provider is available" : "every provider failed",
                            details: ["attempts": Self.json(attempts)])
         case .storageFailed(let attempts):
-            throw APIError(status: .serviceUnavailable, code: "storage_unavailable",
+            throw APIError(status: .serviceUnavailable, code: .storageUnavailable,
                            message: "nothing was stored (\(attempts.last { $0.errorClass == .storage }?.detail ?? "database unavailable")); the last stored message is still served",
                            details: ["attempts": Self.json(attempts)])
         case .skipped:
-            throw APIError(status: .conflict, code: "tick_in_progress", message: "a tick is already running")
+            throw APIError(status: .conflict, code: .tickInProgress, message: "a tick is already running")
         case .standby(let leader):
             // Nothing was done, so a load balancer may send the request on to another instance.
-            throw APIError(status: .serviceUnavailable, code: "standby",
+            throw APIError(status: .serviceUnavailable, code: .standby,
                            message: "this instance stands by; the leader (\(leader ?? "not known yet")) runs the ticks",
                            details: ["leader": leader.map(JSONValue.string) ?? .null])
         }
     }
 
-    /// `limit`: 1–200, 20 when absent.
+    /// `limit` by `ListLimit`'s rule.
     static func limit(_ text: String?) throws -> Int {
-        guard let text else { return 20 }
-        guard let value = Int(text), (1...200).contains(value) else { throw APIError.badRequest("limit must be an integer from 1 to 200") }
+        guard let value = ListLimit.value(text) else { throw APIError.badRequest(ListLimit.rule) }
         return value
     }
 

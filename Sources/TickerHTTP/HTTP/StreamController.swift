@@ -51,7 +51,7 @@ package struct StreamController {
         let client = context.client(of: request, trusted: config.access.trustedProxies)
         guard let feed = latest.subscribe(channel: context.channel, buffer: Self.buffer, limit: server.maxStreamClients,
                                           client: client, perClient: server.maxStreamsPerClient) else {
-            throw APIError(status: .serviceUnavailable, code: "too_many_streams",
+            throw APIError(status: .serviceUnavailable, code: .tooManyStreams,
                            message: "the stream client limit (\(server.maxStreamClients), \(server.maxStreamsPerClient) per client) is reached; retry later",
                            headers: [.retryAfter: "10"])
         }

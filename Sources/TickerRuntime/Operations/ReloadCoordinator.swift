@@ -82,19 +82,9 @@ public actor ReloadCoordinator {
     /// persists them only when the new configuration is valid.
     public func setOverrides(_ changes: [String: JSONValue?]) async throws -> ReloadReport {
         var issues: [ConfigurationIssue] = []
-        for (key, value) in changes where value != nil {  // removing an override is always allowed
-            guard let spec = ConfigSchema.spec(for: key) else {
-                issues.append(.init(source: "runtime override", key: key, reason: "unknown key"))
-                continue
-            }
-            if spec.secret {
-                issues.append(.init(source: "runtime override", key: key, reason: "secrets are not stored at runtime; use the environment, .env or a credential file"))
-            } else if !spec.runtime {
-                issues.append(.init(source: "runtime override", key: key, reason: "not settable at runtime: \(ConfigSchema.runtimeRule)"))
-            } else if let value, LayeredConfig.content(value, as: spec.type) == nil {
-                issues.append(.init(source: "runtime override", key: key, reason: "expected \(LayeredConfig.describe(spec.type))"))
-            } else if let value, Self.holdsControlCharacters(value) {
-                issues.append(.init(source: "runtime override", key: key, reason: "control characters (a line break, NUL, ESC, ...) are not allowed"))
+        for case let (key, value?) in changes {  // removing an override is always allowed
+            if let problem = ConfigSchema.overrideProblem(key: key, value: value) {
+                issues.append(.init(source: "runtime override", key: key, reason: problem))
             }
         }
         if key(in: changes.filter { $0.value != nil }, startsWithUnknownPlugin: live.value) { issues.append(.init(source: "runtime override", key: "plugins", reason: "no such provider instance")) }
@@ -159,17 +149,6 @@ public actor ReloadCoordinator {
     /// The stored runtime overrides.
     public func overrides() async throws -> [String: JSONValue] {
         try await store.overrides()
-    }
-
-    /// Whether a string in `value` holds a control character: a model name or a provider's
-    /// display name goes into requests, logs and the page, where one could forge a line.
-    private static func holdsControlCharacters(_ value: JSONValue) -> Bool {
-        switch value {
-        case .string(let text): text.unicodeScalars.contains { $0.properties.generalCategory == .control }
-        case .array(let items): items.contains(where: holdsControlCharacters)
-        case .object(let fields): fields.values.contains(where: holdsControlCharacters)
-        default: false
-        }
     }
 
     private func key(in changes: [String: JSONValue?], startsWithUnknownPlugin configuration: AppConfiguration) -> Bool {

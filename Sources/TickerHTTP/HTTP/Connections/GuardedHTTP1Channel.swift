@@ -42,6 +42,10 @@ package struct GuardedHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             // than that takes more rounds.
             try channel.syncOptions?.setOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.readSize))
             try channel.syncOptions?.setOption(.maxMessagesPerRead, value: 1)
+            // The one assumption about Hummingbird kept here (it has no public hook between the
+            // codecs): HTTP1Channel leaves `HTTP1ToHTTPServerCodec` in the pipeline after NIO's
+            // HTTP/1 codec. PipelineLayoutTests pins it; were it gone, this throws and the
+            // connection closes rather than being served unguarded.
             let pipeline = channel.pipeline.syncOperations
             let codec = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
             try pipeline.addHandler(PipelineGate(), position: .before(codec))
@@ -103,19 +107,19 @@ enum ConnectionRefusal {
 
     /// The answer, in the API's error shape, closing the connection.
     func answer(version: HTTPVersion) -> (HTTPResponseHead, ByteBuffer) {
-        let (status, code, message): (HTTPResponseStatus, String, String) = switch self {
+        let (status, code, message): (HTTPResponseStatus, ErrorCode, String) = switch self {
         case .host(let problem):
-            (.badRequest, "bad_host", "an HTTP/1.1 request needs exactly one Host header; this one's is \(problem)")
+            (.badRequest, .badHost, "an HTTP/1.1 request needs exactly one Host header; this one's is \(problem)")
         case .absoluteTarget(let authority):
-            (.badRequest, "host_not_allowed", "this service does not answer for host \"\(authority.prefix(100))\"; add it to server.allowed_hosts if it is yours")
+            (.badRequest, .hostNotAllowed, "this service does not answer for host \"\(authority.prefix(100))\"; add it to server.allowed_hosts if it is yours")
         case .upgrade:
-            (.badRequest, "upgrade_refused", "this service speaks HTTP/1.1 only and does not switch protocols; send the request without Upgrade")
+            (.badRequest, .upgradeRefused, "this service speaks HTTP/1.1 only and does not switch protocols; send the request without Upgrade")
         case .tooManyConnections(let limit):
-            (.tooManyRequests, "too_many_connections", "at most \(limit) connections from one client (server.max_connections_per_client); close one and retry")
+            (.tooManyRequests, .tooManyConnections, "at most \(limit) connections from one client (server.max_connections_per_client); close one and retry")
         }
         let body = ByteBuffer(bytes: APIError(status: .init(code: Int(status.code)), code: code, message: message).body)
-        var headers = HTTPHeaders([("Content-Type", "application/json; charset=utf-8"), ("Content-Length", String(body.readableBytes)),
-                                   ("Connection", "close"), ("X-Content-Type-Options", "nosniff")])
+        var headers = HTTPHeaders([("Content-Type", HotRoutes.json), ("Content-Length", String(body.readableBytes)),
+                                   ("Connection", "close"), HotRoutes.noSniff])
         if case .tooManyConnections = self { headers.add(name: "Retry-After", value: "1") }
         return (HTTPResponseHead(version: version, status: status, headers: headers), body)
     }

@@ -38,9 +38,6 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    static let path = "/api/message"
-    static let history = "/api/messages"
-
     private enum Answer {
         case ok(head: Bool)
         case notModified
@@ -82,7 +79,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if passedOn == 0, answering == nil, head.uri.hasPrefix(Self.path), let snapshot = reads.latest.snapshot,
+            if passedOn == 0, answering == nil, head.uri.hasPrefix(HotRoutes.message), let snapshot = reads.latest.snapshot,
                let answer = answer(head, snapshot) {
                 answering = (answer, head.method, snapshot)
                 return
@@ -116,7 +113,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if access.listensOnLoopback || !access.allowedHosts.isEmpty,
                !HostCheck.allows(host: HostCheck.hostname(authority), server: server, access: access) { return nil }
         }
-        if head.uri != Self.path {
+        if head.uri != HotRoutes.message {
             guard let (limit, before) = Self.pageQuery(head.uri),
                   let key = HistoryPages.key(limit: limit, before: before, head: snapshot.message.id),
                   let page = reads.latest.history.page(key) else { return nil }
@@ -134,10 +131,10 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// `/api/messages` with nothing but `limit` and `before`, each at most once, as plain numbers
-    /// in range; anything else is for the router, which explains what is wrong.
+    /// in range (`ListLimit`); anything else is for the router, which explains what is wrong.
     static func pageQuery(_ uri: String) -> (limit: Int, before: Int64?)? {
-        guard uri.hasPrefix(history) else { return nil }
-        let rest = uri.dropFirst(history.count)
+        guard uri.hasPrefix(HotRoutes.history) else { return nil }
+        let rest = uri.dropFirst(HotRoutes.history.count)
         var limit: Int?, before: Int64?
         if !rest.isEmpty {
             guard rest.first == "?" else { return nil }
@@ -146,13 +143,13 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 guard parts.count == 2, (1...18).contains(parts[1].utf8.count), parts[1].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
                       let value = Int64(parts[1]) else { return nil }
                 switch parts[0] {
-                case "limit" where limit == nil && (1...200).contains(value): limit = Int(value)
+                case "limit" where limit == nil && ListLimit.range.contains(Int(value)): limit = Int(value)
                 case "before" where before == nil && value > 0: before = value
                 default: return nil
                 }
             }
         }
-        return (limit ?? 20, before)
+        return (limit ?? ListLimit.defaultValue, before)
     }
 
     /// Repeated fields as one, as the router's request has them.
@@ -170,15 +167,15 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch answer {
         case .page(let page, let gzip):
             let body = gzip ? page.gzip! : page.body
-            var headers = HTTPHeaders([("Content-Type", "application/json; charset=utf-8")])
+            var headers = HTTPHeaders([("Content-Type", HotRoutes.json)])
             if gzip { headers.add(name: "Content-Encoding", value: "gzip") }
             headers.add(name: "Content-Length", value: String(body.readableBytes))
-            if reads.compression.level > 0 { headers.add(name: "Vary", value: "Accept-Encoding") }
-            headers.add(contentsOf: [("X-Content-Type-Options", "nosniff"), ("Date", built!.date), ("Server", reads.serverName)])
+            if reads.compression.level > 0 { headers.add(name: HotRoutes.vary.name, value: HotRoutes.vary.value) }
+            headers.add(contentsOf: [HotRoutes.noSniff, ("Date", built!.date), ("Server", reads.serverName)])
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             if method == .GET { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            count(route: Self.history, method: method.rawValue, status: status)
+            count(route: HotRoutes.history, method: method.rawValue, status: status)
             return
         case .ok(let headOnly):
             context.write(wrapOutboundOut(.head(built!.ok)), promise: nil)
@@ -188,7 +185,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.head(built!.notModified)), promise: nil)
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        count(route: Self.path, method: method.rawValue, status: status)
+        count(route: HotRoutes.message, method: method.rawValue, status: status)
     }
 
     private func count(route: String, method: String, status: Int) {
@@ -199,14 +196,12 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private static func heads(_ snapshot: LatestMessageCache.Snapshot, date: String, compression: CompressionConfiguration,
                               serverName: String) -> (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer) {
-        var ok = HTTPHeaders([
-            ("Content-Type", "application/json; charset=utf-8"), ("ETag", snapshot.etag), ("Cache-Control", "no-cache"),
-            ("Content-Length", String(snapshot.summaryBody.readableBytes)),
-        ])
-        if compression.level > 0 { ok.add(name: "Vary", value: "Accept-Encoding") }
-        let tail = [("X-Content-Type-Options", "nosniff"), ("Date", date), ("Server", serverName)]
+        var ok = HTTPHeaders([("Content-Type", HotRoutes.json)] + HotRoutes.messageHeaders(etag: snapshot.etag)
+            + [("Content-Length", String(snapshot.summaryBody.readableBytes))])
+        if compression.level > 0 { ok.add(name: HotRoutes.vary.name, value: HotRoutes.vary.value) }
+        let tail = [HotRoutes.noSniff, ("Date", date), ("Server", serverName)]
         ok.add(contentsOf: tail)
-        var notModified = HTTPHeaders([("ETag", snapshot.etag)])
+        var notModified = HTTPHeaders(HotRoutes.notModifiedHeaders(etag: snapshot.etag))
         notModified.add(contentsOf: tail)
         return (snapshot.message.id, 0, date, HTTPResponseHead(version: .http1_1, status: .ok, headers: ok),
                 HTTPResponseHead(version: .http1_1, status: .notModified, headers: notModified), snapshot.summaryBody)

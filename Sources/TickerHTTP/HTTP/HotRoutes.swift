@@ -1,0 +1,49 @@
+import HTTPTypes
+
+/// The rules of the routes every screen polls, kept once. `MessagesController` registers and
+/// answers these routes with them, the middleware adds its headers with them, and
+/// `HotReadHandler` answers the same requests on the event loop from the same values, so both
+/// agree by construction (HotReadTests still compare the two answers byte for byte).
+package enum HotRoutes {
+    /// `GET`/`HEAD`: the newest message's summary.
+    package static let message = "/api/message"
+    /// `GET`/`HEAD`: a page of history, `limit` (`ListLimit`) and `before` in its query.
+    package static let history = "/api/messages"
+    /// Every JSON answer's type.
+    package static let json = "application/json; charset=utf-8"
+
+    /// What `/api/message` answers with beside its type: its ETag, and no caching without asking.
+    package static func messageHeaders(etag: String) -> [(name: String, value: String)] {
+        [("ETag", etag), ("Cache-Control", "no-cache")]
+    }
+
+    /// A 304's headers.
+    package static func notModifiedHeaders(etag: String) -> [(name: String, value: String)] {
+        [("ETag", etag)]
+    }
+
+    /// On every answer (ErrorMiddleware).
+    package static let noSniff = (name: "X-Content-Type-Options", value: "nosniff")
+    /// On every compressible answer while compression is on (CompressionMiddleware).
+    package static let vary = (name: "Vary", value: "Accept-Encoding")
+
+    /// `headers` as Hummingbird's fields.
+    package static func fields(_ headers: [(name: String, value: String)]) -> HTTPFields {
+        HTTPFields(headers.map { HTTPField(name: HTTPField.Name($0.name)!, value: $0.value) })
+    }
+}
+
+/// The `limit` of a list: history pages, `/api/ticks`, and `ai-ticker messages --limit`.
+public enum ListLimit {
+    public static let range = 1...200
+    /// When a request gives none (the CLI shows 10 by default, within the range).
+    public static let defaultValue = 20
+    public static let rule = "limit must be an integer from \(range.lowerBound) to \(range.upperBound)"
+
+    /// The limit `text` asks for (the default when nil); nil when it is not a number in range.
+    public static func value(_ text: String?) -> Int? {
+        guard let text else { return defaultValue }
+        guard let value = Int(text), range.contains(value) else { return nil }
+        return value
+    }
+}
