@@ -6,8 +6,6 @@ import TickerCore
 /// The newest message, kept in memory with its response bodies encoded once per tick, so the
 /// hot read routes never touch the database; and the live feed of new messages for streams.
 public final class LatestMessageCache: MessagePublisher {
-    public var newestPublishedID: Int64? { snapshot?.message.id }
-
     /// What a stream subscriber receives.
     public enum Event: Sendable {
         case message(Snapshot)
@@ -47,6 +45,7 @@ public final class LatestMessageCache: MessagePublisher {
     public init() {}
 
     public var snapshot: Snapshot? { current.withLock { $0 } }
+    public var newestPublishedID: Int64? { snapshot?.message.id }
 
     /// Replaces the snapshot unless `message` is older than the one held. `record` is the
     /// message's stored encoding when the caller has it (a tick), so it is not encoded again.
