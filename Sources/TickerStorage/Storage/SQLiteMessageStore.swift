@@ -335,16 +335,18 @@ public final class SQLiteMessageStore: MessageStore {
         }
     }
 
-    /// A statement of the shared layout (`$1`… become SQLite's `?1`…).
+    /// A statement of the shared layout, prepared once per connection.
     private static func execute(_ statement: (sql: String, arguments: [SQLValue]), in db: Database) throws {
-        try db.execute(sql: statement.sql.replacingOccurrences(of: "$", with: "?"), arguments: StatementArguments(statement.arguments))
+        try db.cachedStatement(sql: statement.sql).execute(arguments: StatementArguments(statement.arguments))
     }
 }
 
 extension SQLiteMessageStore: SQLReading {
+    /// SQLite takes `$1`… as it is (parameters numbered by first appearance, as the shared
+    /// statements write them); each statement is prepared once per connection.
     package func rows<T: Sendable>(_ sql: String, _ arguments: [SQLValue], _ read: @escaping @Sendable (Row) throws -> T) async throws -> [T] {
         try await self.read { db in
-            try Row.fetchAll(db, sql: sql.replacingOccurrences(of: "$", with: "?"), arguments: StatementArguments(arguments)).map(read)
+            try Row.fetchAll(db.cachedStatement(sql: sql), arguments: StatementArguments(arguments)).map(read)
         }
     }
 }
