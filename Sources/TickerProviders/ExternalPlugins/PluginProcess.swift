@@ -210,14 +210,14 @@ final class PluginProcess: Sendable {
     static func providerError(_ error: [String: JSONValue], redact: (String) -> String) -> ProviderError {
         let message = redact(error["message"]?.stringValue ?? "plugin error")
         let data = error["data"]?.objectValue ?? [:]
-        switch data["kind"]?.stringValue {
-        case "unauthorized": return .unauthorized(message)
-        case "rate_limited": return .rateLimited(retryAfter: data["retry_after"]?.doubleValue)
-        case "quota_exhausted": return .quotaExhausted(until: data["retry_after"]?.doubleValue.map { Date().addingTimeInterval($0) })
-        case "timeout": return .timeout
-        case "bad_response": return .badResponse(message)
-        case "bad_request": return .badRequest(message)
-        case "misconfigured": return .misconfigured(message)
+        switch data["kind"]?.stringValue.flatMap(ErrorClass.init(rawValue:)) {
+        case .unauthorized: return .unauthorized(message)
+        case .rateLimited: return .rateLimited(retryAfter: data["retry_after"]?.doubleValue)
+        case .quotaExhausted: return .quotaExhausted(until: data["retry_after"]?.doubleValue.map { Date().addingTimeInterval($0) })
+        case .timeout: return .timeout
+        case .badResponse: return .badResponse(message)
+        case .badRequest: return .badRequest(message)
+        case .misconfigured: return .misconfigured(message)
         default: return .unavailable(message)
         }
     }
