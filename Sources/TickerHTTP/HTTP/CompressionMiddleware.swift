@@ -20,7 +20,7 @@ package struct CompressionMiddleware: RouterMiddleware {
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         guard configuration.level > 0, Self.compressible(response.headers[.contentType]) else { return response }
-        response.headers[HTTPField.Name(HotRoutes.vary.name)!] = HotRoutes.vary.value
+        response.headers[HotRoutes.vary.name] = HotRoutes.vary.value
         guard CompressionConfiguration.acceptsGzip(request.headers[.acceptEncoding]) else { return response }
         if response.status == .notModified {
             response.headers[.eTag] = response.headers[.eTag].map(Self.weak)

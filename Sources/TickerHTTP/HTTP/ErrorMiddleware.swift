@@ -37,7 +37,7 @@ package struct ErrorMiddleware: RouterMiddleware {
             }
             response = mapped.response
         }
-        response.headers[HTTPField.Name(HotRoutes.noSniff.name)!] = HotRoutes.noSniff.value
+        response.headers[HotRoutes.noSniff.name] = HotRoutes.noSniff.value
         metrics.httpRequest(route: context.endpointPath ?? "unmatched", method: request.method.rawValue, status: response.status.code)
         return response
     }

@@ -13,24 +13,24 @@ package enum HotRoutes {
     package static let json = "application/json; charset=utf-8"
 
     /// What `/api/message` answers with beside its type: its ETag, and no caching without asking.
-    package static func messageHeaders(etag: String) -> [(name: String, value: String)] {
-        [("ETag", etag), ("Cache-Control", "no-cache")]
+    package static func messageHeaders(etag: String) -> HTTPFields {
+        [.eTag: etag, .cacheControl: "no-cache"]
     }
 
     /// A 304's headers.
-    package static func notModifiedHeaders(etag: String) -> [(name: String, value: String)] {
-        [("ETag", etag)]
+    package static func notModifiedHeaders(etag: String) -> HTTPFields {
+        [.eTag: etag]
     }
 
     /// On every answer (ErrorMiddleware).
-    package static let noSniff = (name: "X-Content-Type-Options", value: "nosniff")
+    package static let noSniff = HTTPField(name: HTTPField.Name("X-Content-Type-Options")!, value: "nosniff")
     /// On every compressible answer while compression is on (CompressionMiddleware).
-    package static let vary = (name: "Vary", value: "Accept-Encoding")
+    package static let vary = HTTPField(name: .vary, value: "Accept-Encoding")
+}
 
-    /// `headers` as Hummingbird's fields.
-    package static func fields(_ headers: [(name: String, value: String)]) -> HTTPFields {
-        HTTPFields(headers.map { HTTPField(name: HTTPField.Name($0.name)!, value: $0.value) })
-    }
+extension HTTPField {
+    /// As NIO's `HTTPHeaders` takes it (the fast path's heads).
+    package var pair: (String, String) { (name.rawName, value) }
 }
 
 /// The `limit` of a list: history pages, `/api/ticks`, and `ai-ticker messages --limit`.

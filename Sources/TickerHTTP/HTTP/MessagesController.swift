@@ -40,9 +40,9 @@ package struct MessagesController {
     private func latest(_ request: Request, full: Bool) throws -> Response {
         guard let snapshot = latest.snapshot else { throw APIError.notFound("no message yet") }
         if snapshot.isMatched(by: request.headers[.ifNoneMatch]) {
-            return Response(status: .notModified, headers: HotRoutes.fields(HotRoutes.notModifiedHeaders(etag: snapshot.etag)))
+            return Response(status: .notModified, headers: HotRoutes.notModifiedHeaders(etag: snapshot.etag))
         }
-        return Response.json(buffer: full ? snapshot.recordBody : snapshot.summaryBody, headers: HotRoutes.fields(HotRoutes.messageHeaders(etag: snapshot.etag)))
+        return Response.json(buffer: full ? snapshot.recordBody : snapshot.summaryBody, headers: HotRoutes.messageHeaders(etag: snapshot.etag))
     }
 
     private func history(_ request: Request) async throws -> Response {

@@ -119,7 +119,7 @@ enum ConnectionRefusal {
         }
         let body = ByteBuffer(bytes: APIError(status: .init(code: Int(status.code)), code: code, message: message).body)
         var headers = HTTPHeaders([("Content-Type", HotRoutes.json), ("Content-Length", String(body.readableBytes)),
-                                   ("Connection", "close"), HotRoutes.noSniff])
+                                   ("Connection", "close"), HotRoutes.noSniff.pair])
         if case .tooManyConnections = self { headers.add(name: "Retry-After", value: "1") }
         return (HTTPResponseHead(version: version, status: status, headers: headers), body)
     }

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Glibc
+import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import TickerConfig
@@ -170,8 +171,8 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             var headers = HTTPHeaders([("Content-Type", HotRoutes.json)])
             if gzip { headers.add(name: "Content-Encoding", value: "gzip") }
             headers.add(name: "Content-Length", value: String(body.readableBytes))
-            if reads.compression.level > 0 { headers.add(name: HotRoutes.vary.name, value: HotRoutes.vary.value) }
-            headers.add(contentsOf: [HotRoutes.noSniff, ("Date", built!.date), ("Server", reads.serverName)])
+            if reads.compression.level > 0 { headers.add(name: HotRoutes.vary.name.rawName, value: HotRoutes.vary.value) }
+            headers.add(contentsOf: [HotRoutes.noSniff.pair, ("Date", built!.date), ("Server", reads.serverName)])
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             if method == .GET { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -196,12 +197,12 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private static func heads(_ snapshot: LatestMessageCache.Snapshot, date: String, compression: CompressionConfiguration,
                               serverName: String) -> (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer) {
-        var ok = HTTPHeaders([("Content-Type", HotRoutes.json)] + HotRoutes.messageHeaders(etag: snapshot.etag)
+        var ok = HTTPHeaders([("Content-Type", HotRoutes.json)] + HotRoutes.messageHeaders(etag: snapshot.etag).map(\.pair)
             + [("Content-Length", String(snapshot.summaryBody.readableBytes))])
-        if compression.level > 0 { ok.add(name: HotRoutes.vary.name, value: HotRoutes.vary.value) }
-        let tail = [HotRoutes.noSniff, ("Date", date), ("Server", serverName)]
+        if compression.level > 0 { ok.add(name: HotRoutes.vary.name.rawName, value: HotRoutes.vary.value) }
+        let tail = [HotRoutes.noSniff.pair, ("Date", date), ("Server", serverName)]
         ok.add(contentsOf: tail)
-        var notModified = HTTPHeaders(HotRoutes.notModifiedHeaders(etag: snapshot.etag))
+        var notModified = HTTPHeaders(HotRoutes.notModifiedHeaders(etag: snapshot.etag).map(\.pair))
         notModified.add(contentsOf: tail)
         return (snapshot.message.id, 0, date, HTTPResponseHead(version: .http1_1, status: .ok, headers: ok),
                 HTTPResponseHead(version: .http1_1, status: .notModified, headers: notModified), snapshot.summaryBody)
