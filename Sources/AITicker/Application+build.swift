@@ -53,7 +53,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     let files = asService ? try loader.loadWithPlugins() : try await loader.listed()
     let store = try await openStore(files.configuration, asService: asService, logger: options.logger)
     let cluster = store as? any ClusterDuties ?? SoloCluster()
-    let overrides = try await store.overrides()
+    let overrides = try await storedOverrides(store)
     let (configuration, plugins) = await applyingOverrides(overrides, to: files, loader: loader, logger: options.logger, waiting: !asService)
     let levels = LogLevelControl(configuration.logLevel)
     let logger = levels.controlling(options.logger)
@@ -117,11 +117,21 @@ public func effectiveConfiguration(_ options: TickerOptions) async throws -> App
     let loader = ConfigurationLoader(sources: options.sources, registry: options.registry)
     let files = try await loader.listed()
     let store = try await openStore(files.configuration, logger: options.logger)
-    let overrides = try await store.overrides()
+    let overrides = try await storedOverrides(store)
     await store.close()
     let (configuration, _) = await applyingOverrides(overrides, to: files, loader: loader, logger: options.logger, waiting: true)
     ConfigurationIssue.log(configuration.warnings, logger: options.logger)
     return configuration
+}
+
+/// The stored runtime overrides; the store is closed when they cannot be read.
+private func storedOverrides(_ store: any MessageStore) async throws -> [String: JSONValue] {
+    do {
+        return try await store.overrides()
+    } catch {
+        await store.close()
+        throw error
+    }
 }
 
 /// `configuration` with the stored runtime overrides on top; unchanged (logged) when they no
@@ -193,7 +203,8 @@ public func buildApplication(
         configuration: .init(address: .hostname(server.host, port: server.port), serverName: serverName, backlog: 4096,
                              availableConnectionsDelegate: ConnectionLimit(maximum: DescriptorLimit.check(server, logger: logger),
                                                                            connections: connections, metrics: services.metrics, logger: logger)),
-        services: [
+        // The store first, so that it stops after everything that uses it (PostgreSQL's pool).
+        services: [services.store as? any Service].compactMap { $0 } + [
             ProviderService(services: services),
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics,
                                cluster: services.cluster, leadership: services.ticks.leadership, logger: logger),

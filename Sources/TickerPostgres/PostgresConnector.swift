@@ -41,12 +41,24 @@ enum PostgresConnector {
         return configuration
     }
 
-    /// A connection of its own, closed after `body`: the leader lock's, the follower's, and one
-    /// made before the pool starts so that a start that cannot connect fails with the server's
-    /// own reason (no such role or database, wrong password, TLS refused) where the pool would
-    /// retry until the call timeout. `purpose` names it in `pg_stat_activity`.
+    /// A connection of its own, closed after `body`: the leader lock's and the follower's.
     static func withConnection<T>(_ settings: PostgresSettings, purpose: String, logger: Logger,
                                   _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await connect(settings, purpose: purpose, logger: logger)
+        do {
+            let result = try await body(connection)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// One connection outside the pool. A start that cannot connect fails here with the server's
+    /// own reason (no such role or database, wrong password, TLS refused) where the pool would
+    /// retry until the call timeout. `purpose` names it in `pg_stat_activity`.
+    static func connect(_ settings: PostgresSettings, purpose: String, logger: Logger) async throws -> PostgresConnection {
         var configuration: PostgresConnection.Configuration
         if let socket = settings.socketPath {
             configuration = .init(unixSocketPath: socket, username: settings.user, password: settings.password, database: settings.database)
@@ -58,15 +70,7 @@ enum PostgresConnector {
         }
         configuration.options.connectTimeout = .seconds(Int64(callTimeout))
         configuration.options.additionalStartupParameters = [("application_name", applicationName(purpose))]
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-        do {
-            let result = try await body(connection)
-            try? await connection.close()
-            return result
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
     }
 
     /// How a connection shows in `pg_stat_activity`: "ai-ticker <purpose>: <process id>"

@@ -62,8 +62,8 @@ extension PostgresMessageStore {
         ]),
     ]
 
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
             try await connection.query("CREATE TABLE IF NOT EXISTS ai_ticker_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)", logger: logger)
             var applied = Set<String>()

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 import TickerConfig
 import TickerCore
@@ -11,9 +12,11 @@ import TickerStorage
 /// version beside the columns), so every API response is the same on both. Migrations run at
 /// open, one instance at a time (a transaction-scoped advisory lock). Every call is bounded: a
 /// database that does not answer fails the call in seconds instead of holding a request.
-public final class PostgresMessageStore: MessageStore, ClusterDuties {
+public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
+    /// Runs as the application's first service (`run`), so it stops after every part that uses it.
     private let client: PostgresClient
-    private let runner: Task<Void, Never>
+    /// Where calls go until the pool runs.
+    private let start: StartConnection
     private let logger: Logger
     /// Where it connects, without the password.
     public let display: String
@@ -30,46 +33,56 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties {
     public var isWritable: Bool { !lastWriteFailed.load(ordering: .acquiring) }
     public var problem: String? { nil }
 
-    /// Connects and migrates; throws `StoreError.unavailable` naming the server (never the
-    /// password) when it cannot.
+    /// Connects and migrates on a connection of its own, which serves every call until the pool
+    /// runs; throws `StoreError.unavailable` naming the server (never the password) when it cannot.
     public init(settings: PostgresSettings, logger: Logger) async throws {
+        let connection: PostgresConnection
         do {
-            try await PostgresConnector.withConnection(settings, purpose: "start", logger: logger) { _ in }
+            connection = try await PostgresConnector.connect(settings, purpose: "start", logger: logger)
         } catch {
+            throw StoreError.unavailable("cannot open database \(settings.display): \(PostgresConnector.reason(error))")
+        }
+        do {
+            // Longer than a call: it may wait for another instance's migration.
+            try await withTimeout(seconds: 60) { try await Self.migrate(connection, logger: logger) }
+        } catch {
+            try? await connection.close()
             throw StoreError.unavailable("cannot open database \(settings.display): \(PostgresConnector.reason(error))")
         }
         var configuration = PostgresConnector.clientConfiguration(settings)
         configuration.options.maximumConnections = 10
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        start = StartConnection(connection)
         self.logger = logger
         display = settings.display
-        runner = Task { await client.run() }
-        do {
-            // Longer than a call: it may wait for another instance's migration.
-            try await withTimeout(seconds: 60) { try await Self.migrate(client, logger: logger) }
-        } catch {
-            runner.cancel()
-            throw StoreError.unavailable("cannot open database \(settings.display): \(PostgresConnector.reason(error))")
-        }
     }
 
+    /// The pool, until the service group shuts down; calls move to it from the start connection.
+    public func run() async {
+        start.handOver()
+        await client.run()
+    }
 
+    /// Closes the start connection if the pool never took over (the command line); the pool itself
+    /// stops with the service group.
     public func close() async {
-        runner.cancel()
-        await runner.value
+        start.handOver()
+    }
+
+    /// `body` on the start connection while it serves, else on one of the pool's.
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        if let result = try await start.withTurn(body) { return result }
+        return try await client.withConnection(body)
     }
 
     // MARK: - Messages
 
     public func insert(_ message: NewMessage, retention: Int) async throws -> StoredMessage {
-        try await write { [logger] client in
-            try await client.withTransaction(logger: logger) { connection in
-                let stored = try await Self.insert(message, on: connection, logger: logger)
-                try await Self.prune(connection, retention: retention, logger: logger)
-                try await Self.announce(stored.message.id, on: connection, logger: logger)
-                return stored
-            }
+        try await write { [logger] connection in
+            let stored = try await Self.insert(message, on: connection, logger: logger)
+            try await Self.prune(connection, retention: retention, logger: logger)
+            try await Self.announce(stored.message.id, on: connection, logger: logger)
+            return stored
         }
     }
 
@@ -124,19 +137,17 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties {
     }
 
     public func importMessages(_ contents: [String], profile: String, retention: Int) async throws -> (imported: Int, skipped: Int) {
-        try await write { [logger] client in
-            try await client.withTransaction(logger: logger) { connection in
-                var stored = Set<String>()
-                for try await content in try await connection.query("SELECT content FROM messages", logger: logger).decode(String.self) {
-                    stored.insert(content)
-                }
-                let records = MessageRows.imported(contents, stored: stored, profile: profile, at: Date())
-                var last: Int64?
-                for record in records { last = try await Self.insert(record, on: connection, logger: logger).message.id }
-                try await Self.prune(connection, retention: retention, logger: logger)
-                if let last { try await Self.announce(last, on: connection, logger: logger) }
-                return (records.count, contents.count - records.count)
+        try await write { [logger] connection in
+            var stored = Set<String>()
+            for try await content in try await connection.query("SELECT content FROM messages", logger: logger).decode(String.self) {
+                stored.insert(content)
             }
+            let records = MessageRows.imported(contents, stored: stored, profile: profile, at: Date())
+            var last: Int64?
+            for record in records { last = try await Self.insert(record, on: connection, logger: logger).message.id }
+            try await Self.prune(connection, retention: retention, logger: logger)
+            if let last { try await Self.announce(last, on: connection, logger: logger) }
+            return (records.count, contents.count - records.count)
         }
     }
 
@@ -144,34 +155,28 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties {
 
     public func recordTick(_ tick: TickRecord, retention: Int) async throws {
         let insert = insertStatement(into: "ticks", try TickRows.columns(tick))
-        try await write { [logger] client in
-            try await client.withTransaction(logger: logger) { connection in
-                let id = try await connection.query(PostgresQuery((insert.sql + " RETURNING id", insert.arguments)), logger: logger)
-                    .decode(Int64.self).first { _ in true } ?? 0
-                try await connection.query("DELETE FROM ticks WHERE id <= \(id - Int64(retention))", logger: logger)
-            }
+        try await write { [logger] connection in
+            let id = try await connection.query(PostgresQuery((insert.sql + " RETURNING id", insert.arguments)), logger: logger)
+                .decode(Int64.self).first { _ in true } ?? 0
+            try await connection.query("DELETE FROM ticks WHERE id <= \(id - Int64(retention))", logger: logger)
         }
     }
 
     public func setOverrides(_ values: [String: JSONValue?]) async throws {
         let statements = try OverrideRows.statements(values)
-        try await write { [logger] client in
-            try await client.withTransaction(logger: logger) { connection in
-                for statement in statements { try await connection.query(PostgresQuery(statement), logger: logger) }
-            }
+        try await write { [logger] connection in
+            for statement in statements { try await connection.query(PostgresQuery(statement), logger: logger) }
         }
     }
 
     public func claim(slot: Int64, instance: String) async throws -> Bool {
-        try await write { [logger] client in
-            try await client.withTransaction(logger: logger) { connection in
-                let claimed = try await connection.query("""
-                    INSERT INTO tick_slots (slot, instance, claimed_at) VALUES (\(slot), \(instance), \(RFC3339.string(from: Date())))
-                    ON CONFLICT (slot) DO NOTHING RETURNING slot
-                    """, logger: logger).decode(Int64.self).first { _ in true } != nil
-                try await connection.query("DELETE FROM tick_slots WHERE slot < \(slot - 10_000)", logger: logger)
-                return claimed
-            }
+        try await write { [logger] connection in
+            let claimed = try await connection.query("""
+                INSERT INTO tick_slots (slot, instance, claimed_at) VALUES (\(slot), \(instance), \(RFC3339.string(from: Date())))
+                ON CONFLICT (slot) DO NOTHING RETURNING slot
+                """, logger: logger).decode(Int64.self).first { _ in true } != nil
+            try await connection.query("DELETE FROM tick_slots WHERE slot < \(slot - 10_000)", logger: logger)
+            return claimed
         }
     }
 
@@ -180,17 +185,15 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties {
     }
 
     public func shareHealth(_ probes: [HealthProbe], by instance: String) async throws {
-        try await write { [logger] client in
-            try await client.withTransaction(logger: logger) { connection in
-                for probe in probes {
-                    try await connection.query("""
-                        INSERT INTO provider_health (provider, healthy, latency_ms, detail, checked_at, instance)
-                        VALUES (\(probe.provider), \(probe.result.healthy), \(probe.result.latencyMs), \(probe.result.detail),
-                                \(RFC3339.string(from: probe.checkedAt)), \(instance))
-                        ON CONFLICT (provider) DO UPDATE SET healthy = EXCLUDED.healthy, latency_ms = EXCLUDED.latency_ms,
-                            detail = EXCLUDED.detail, checked_at = EXCLUDED.checked_at, instance = EXCLUDED.instance
-                        """, logger: logger)
-                }
+        try await write { [logger] connection in
+            for probe in probes {
+                try await connection.query("""
+                    INSERT INTO provider_health (provider, healthy, latency_ms, detail, checked_at, instance)
+                    VALUES (\(probe.provider), \(probe.result.healthy), \(probe.result.latencyMs), \(probe.result.detail),
+                            \(RFC3339.string(from: probe.checkedAt)), \(instance))
+                    ON CONFLICT (provider) DO UPDATE SET healthy = EXCLUDED.healthy, latency_ms = EXCLUDED.latency_ms,
+                        detail = EXCLUDED.detail, checked_at = EXCLUDED.checked_at, instance = EXCLUDED.instance
+                    """, logger: logger)
             }
         }
     }
@@ -222,10 +225,12 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties {
 
     private func rows(_ query: PostgresQuery, within seconds: Double = callTimeout) async throws -> [PostgresRandomAccessRow] {
         do {
-            return try await bounded(within: seconds) { [client, logger] in
-                var rows: [PostgresRandomAccessRow] = []
-                for try await row in try await client.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
-                return rows
+            return try await bounded(within: seconds) { [logger] in
+                try await self.withConnection { connection in
+                    var rows: [PostgresRandomAccessRow] = []
+                    for try await row in try await connection.query(query, logger: logger) { rows.append(row.makeRandomAccess()) }
+                    return rows
+                }
             }
         } catch let error as StoreError {
             throw error
@@ -234,9 +239,12 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties {
         }
     }
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
+    /// `body` in a transaction, failed as unavailable after `callTimeout`.
+    private func write<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            let result = try await bounded { [client] in try await body(client) }
+            let result = try await bounded { [logger] in
+                try await self.withConnection { connection in try await connection.withTransaction(logger: logger) { try await body($0) } }
+            }
             lastWriteFailed.store(false, ordering: .releasing)
             return result
         } catch where PostgresConnector.serverError(error)?.serverInfo?[.sqlState]?.hasPrefix("23") == true {

@@ -94,12 +94,4 @@ struct HTTPHygieneTests {
             withExtendedLifetime(second) {}
         }
     }
-
-    func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<40 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
 }

@@ -162,16 +162,6 @@ struct LeaderElectionTests {
         #expect((ids.min() ?? 0) > served, "new messages reach every instance again: \(ids), before \(served)")
     }
 
-    /// Polls `condition` every 200 ms for up to `seconds`.
-    func eventually(within seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        repeat {
-            if try await condition() { return true }
-            try? await Task.sleep(for: .milliseconds(200))
-        } while ContinuousClock.now < deadline
-        return try await condition()
-    }
-
     /// The effective value of `key` in an instance's `/api/config`.
     func setting(_ key: String, of instance: Instance) async throws -> JSONValue? {
         let response = try await httpPost("http://127.0.0.1:\(instance.port)/api/config", method: .GET)

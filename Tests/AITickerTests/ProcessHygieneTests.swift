@@ -157,14 +157,6 @@ struct ProcessHygieneTests {
         await services.shutdown()
     }
 
-    func eventually(_ condition: () -> Bool) async -> Bool {
-        for _ in 0..<100 {
-            if condition() { return true }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
     /// A plugin that stops reading its stdin while it floods its stdout: the service keeps
     /// draining stdout while a large request waits to be written, so neither side stalls.
     @Test func aPluginFillingBothPipesDoesNotDeadlockTheConversation() async throws {

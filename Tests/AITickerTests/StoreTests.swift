@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Logging
+import ServiceLifecycle
 import Testing
 @testable import AITicker
 @testable import TickerConfig
@@ -245,6 +246,39 @@ struct PostgresStoreTests {
         _ = try await stores[0].insert(draft("from one"), retention: 100)
         #expect(try await stores[3].latest()?.content == "from one")
         for store in stores { await store.close() }
+    }
+
+    /// Before it runs (a start, the command line) the store works on one connection, calls taking
+    /// turns so that transactions never mix; run as a service, it moves to its pool and closes that
+    /// connection; the pool closes when the service group shuts down.
+    @Test func theStoreWorksOnItsStartConnectionUntilItRunsAsAServiceThenOnItsPool() async throws {
+        let url = try await cluster().database()
+        let store = try await PostgresMessageStore(settings: try #require(try PostgresSettings.parse(url)), logger: quietLogger)
+        // Refused rows beside good ones, all at once: sharing one transaction, a refused row would
+        // take the good ones down with it.
+        let stored = await withTaskGroup(of: Bool.self) { group in
+            for n in 0..<4 { group.addTask { (try? await store.insert(draft(n.isMultiple(of: 2) ? "  " : "at once \(n)"), retention: 100)) != nil } }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(stored == 2)
+        #expect(try await store.messages(limit: 10, before: nil).map(\.content).sorted() == ["at once 1", "at once 3"])
+        @Sendable func connections(_ purpose: String) async throws -> Int {
+            let name = try #require(URLComponents(string: url)?.path.trimmingCharacters(in: ["/"]))
+            return Int(try await cluster().query("SELECT count(*) FROM pg_stat_activity WHERE datname = '\(name)' AND application_name LIKE 'ai-ticker \(purpose):%'",
+                                                 database: url)) ?? -1
+        }
+        #expect(try await connections("start") == 1)
+        #expect(try await connections("pool") == 0)
+
+        let group = ServiceGroup(configuration: .init(services: [store], logger: quietLogger))
+        let running = Task { try await group.run() }
+        #expect(try await eventually { try await connections("start") == 0 })
+        #expect(try await store.latest()?.content.hasPrefix("at once") == true)
+        #expect(try await connections("pool") >= 1)
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try await eventually { try await connections("pool") == 0 })
+        await store.close()
     }
 
     @Test func passwordAuthenticationOverTCPAndAClearErrorWithoutThePassword() async throws {

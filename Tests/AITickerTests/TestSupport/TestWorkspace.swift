@@ -101,3 +101,13 @@ struct LogCapture: LogHandler {
 
     var logger: Logger { Logger(label: "capture") { _ in self } }
 }
+
+/// Polls `condition` every 50 ms until it holds or `seconds` have passed; whether it held.
+func eventually(within seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    repeat {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    } while ContinuousClock.now < deadline
+    return try await condition()
+}
