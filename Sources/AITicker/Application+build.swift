@@ -77,7 +77,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     let ownsClient = options.httpClient == nil
     let httpClient = options.httpClient ?? makeHTTPClient()
     let context = ProviderContext(httpClient: httpClient, logger: logger) { limit in
-        (try? await store.recentContents(limit: limit)) ?? []
+        (try? await store.recentContents(channel: defaultChannel, limit: limit)) ?? []
     }
     let router = ProviderRouter(registry: options.registry, context: context)
     _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: plugins.registry, redactor: configuration.redactor)
@@ -151,7 +151,7 @@ private func applyingOverrides(_ overrides: [String: JSONValue], to loaded: (con
 /// starts anyway and says so in its health.
 private func latestStored(_ store: any MessageStore, logger: Logger) async -> Message? {
     do {
-        return try await store.latest()
+        return try await store.latest(channel: defaultChannel)
     } catch {
         logger.error("the latest message could not be read", metadata: ["error": "\(error)"])
         return nil

@@ -61,8 +61,13 @@ public enum ErrorClass: String, Codable, Sendable {
     case storage
 }
 
+/// The channel every install has, whose routes are the ones without a channel.
+public let defaultChannel = "default"
+
 /// What a tick produces, before the store gives it an id.
 public struct NewMessage: Codable, Sendable, Equatable {
+    /// The channel it was made for: a column, not part of the record (a channel's routes say it).
+    public var channel: String = defaultChannel
     public var content: String
     /// The provider instance id.
     public var provider: String
@@ -79,7 +84,8 @@ public struct NewMessage: Codable, Sendable, Equatable {
 
     public init(content: String, provider: String, providerName: String, model: String, usage: Usage,
                 finishReason: String? = nil, responseID: String? = nil, profile: String, latencyMs: Double,
-                createdAt: Date, source: MessageSource, attempts: [Attempt]) {
+                createdAt: Date, source: MessageSource, attempts: [Attempt], channel: String = defaultChannel) {
+        self.channel = channel
         self.content = content
         self.provider = provider
         self.providerName = providerName
@@ -149,6 +155,7 @@ public struct StoredMessage: Sendable {
 
 /// A tick as recorded, whatever its outcome.
 public struct TickRecord: Codable, Sendable, Equatable {
+    public var channel: String
     public var startedAt: Date
     public var finishedAt: Date
     public var trigger: Trigger
@@ -156,7 +163,9 @@ public struct TickRecord: Codable, Sendable, Equatable {
     public var messageID: Int64?
     public var attempts: [Attempt]
 
-    public init(startedAt: Date, finishedAt: Date, trigger: Trigger, outcome: Outcome, messageID: Int64? = nil, attempts: [Attempt]) {
+    public init(channel: String = defaultChannel, startedAt: Date, finishedAt: Date, trigger: Trigger, outcome: Outcome, messageID: Int64? = nil,
+                attempts: [Attempt]) {
+        self.channel = channel
         self.startedAt = startedAt
         self.finishedAt = finishedAt
         self.trigger = trigger
@@ -166,7 +175,7 @@ public struct TickRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case startedAt = "started_at", finishedAt = "finished_at", trigger, outcome, messageID = "message_id", attempts
+        case channel, startedAt = "started_at", finishedAt = "finished_at", trigger, outcome, messageID = "message_id", attempts
     }
 
     /// What started the tick: the timer, `POST /api/messages/generate`, or `ai-ticker generate`.

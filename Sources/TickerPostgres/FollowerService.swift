@@ -99,7 +99,7 @@ package struct FollowerService: Service {
 
     /// Publishes the newest stored message when it is newer than the one this instance serves.
     private func catchUp() async throws {
-        guard let page = try await store.encodedMessages(limit: 1, before: nil).first, page.id > newest else { return }
+        guard let page = try await store.encodedMessages(channel: defaultChannel, limit: 1, before: nil).first, page.id > newest else { return }
         publisher.publish(try await store.message(id: page.id), record: page.json, deletedUpTo: nil)
     }
 }

@@ -60,6 +60,13 @@ extension PostgresMessageStore {
             )
             """,
         ]),
+        ("v4: channels", [
+            // Every message and tick belongs to a channel; those from before are the default's.
+            "ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'default'",
+            "ALTER TABLE ticks ADD COLUMN channel TEXT NOT NULL DEFAULT 'default'",
+            "CREATE INDEX messages_channel_id ON messages (channel, id)",
+            "CREATE INDEX ticks_channel_id ON ticks (channel, id)",
+        ]),
     ]
 
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {

@@ -80,7 +80,7 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
     public func insert(_ message: NewMessage, retention: Int) async throws -> StoredMessage {
         try await write { [logger] connection in
             let stored = try await Self.insert(message, on: connection, logger: logger)
-            try await Self.prune(connection, retention: retention, logger: logger)
+            try await Self.prune(connection, channel: message.channel, retention: retention, logger: logger)
             try await Self.announce(stored.message.id, on: connection, logger: logger)
             return stored
         }
@@ -102,22 +102,29 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
         try await connection.query("SELECT pg_notify(\(messagesChannel), \(String(id)))", logger: logger)
     }
 
-    private static func prune(_ connection: PostgresConnection, retention: Int, logger: Logger) async throws {
-        try await connection.query(PostgresQuery((MessageRows.prune, [.integer(Int64(retention))])), logger: logger)
+    private static func prune(_ connection: PostgresConnection, channel: String, retention: Int, logger: Logger) async throws {
+        try await connection.query(PostgresQuery((MessageRows.prune, [.text(channel), .integer(Int64(retention))])), logger: logger)
     }
 
-    public func latest() async throws -> Message? { try await readLatest() }
+    public func latest(channel: String) async throws -> Message? { try await readLatest(channel: channel) }
     public func message(id: Int64) async throws -> Message { try await readMessage(id: id) }
-    public func messages(limit: Int, before: Int64?) async throws -> [Message] { try await readMessages(limit: limit, before: before) }
-    public func messages(after: Int64, limit: Int) async throws -> [Message] { try await readMessages(after: after, limit: limit) }
-    public func recentContents(limit: Int) async throws -> [String] { try await readRecentContents(limit: limit) }
-    public func archiveCandidate(excludingNewest: Int) async throws -> Message? { try await readArchiveCandidate(excludingNewest: excludingNewest) }
-    public func recentTicks(limit: Int) async throws -> [TickRecord] { try await readRecentTicks(limit: limit) }
+    public func messages(channel: String, limit: Int, before: Int64?) async throws -> [Message] {
+        try await readMessages(channel: channel, limit: limit, before: before)
+    }
+    public func messages(channel: String, after: Int64, limit: Int) async throws -> [Message] {
+        try await readMessages(channel: channel, after: after, limit: limit)
+    }
+    public func recentContents(channel: String, limit: Int) async throws -> [String] { try await readRecentContents(channel: channel, limit: limit) }
+    public func archiveCandidate(channel: String, excludingNewest: Int) async throws -> Message? {
+        try await readArchiveCandidate(channel: channel, excludingNewest: excludingNewest)
+    }
+    public func recentTicks(channel: String?, limit: Int) async throws -> [TickRecord] { try await readRecentTicks(channel: channel, limit: limit) }
+    public func channelCounts() async throws -> [String: Int] { try await readChannelCounts() }
     public func overrides() async throws -> [String: JSONValue] { try await readOverrides() }
 
-    public func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
+    public func encodedMessages(channel: String, limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
         // Only the record columns: a page is the stored records joined.
-        let rows = try await rows("SELECT id, record_version, record FROM messages WHERE id < \(before ?? Int64.max) ORDER BY id DESC LIMIT \(limit)")
+        let rows = try await rows("SELECT id, record_version, record FROM messages WHERE channel = \(channel) AND id < \(before ?? Int64.max) ORDER BY id DESC LIMIT \(limit)")
         var page: [(id: Int64, json: Data)] = []
         for row in rows {
             let id = try row["id"].decode(Int64.self)
@@ -145,7 +152,7 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
             let records = MessageRows.imported(contents, stored: stored, profile: profile, at: Date())
             var last: Int64?
             for record in records { last = try await Self.insert(record, on: connection, logger: logger).message.id }
-            try await Self.prune(connection, retention: retention, logger: logger)
+            try await Self.prune(connection, channel: defaultChannel, retention: retention, logger: logger)
             if let last { try await Self.announce(last, on: connection, logger: logger) }
             return (records.count, contents.count - records.count)
         }
@@ -156,9 +163,8 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
     public func recordTick(_ tick: TickRecord, retention: Int) async throws {
         let insert = insertStatement(into: "ticks", try TickRows.columns(tick))
         try await write { [logger] connection in
-            let id = try await connection.query(PostgresQuery((insert.sql + " RETURNING id", insert.arguments)), logger: logger)
-                .decode(Int64.self).first { _ in true } ?? 0
-            try await connection.query("DELETE FROM ticks WHERE id <= \(id - Int64(retention))", logger: logger)
+            try await connection.query(PostgresQuery(insert), logger: logger)
+            try await connection.query(PostgresQuery((TickRows.prune, [.text(tick.channel), .integer(Int64(retention))])), logger: logger)
         }
     }
 

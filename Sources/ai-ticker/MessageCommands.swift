@@ -15,7 +15,7 @@ struct Messages: AsyncParsableCommand {
             throw ValidationError("--limit must be from \(ListLimit.range.lowerBound) to \(ListLimit.range.upperBound)")
         }
         let options = common.options
-        let messages = try await withStore(options) { _, store in try await store.messages(limit: limit, before: nil) }
+        let messages = try await withStore(options) { _, store in try await store.messages(channel: defaultChannel, limit: limit, before: nil) }
         print(Table.render(header: ["ID", "CREATED", "PROVIDER", "MODEL", "MESSAGE"],
                            rows: messages.map { [String($0.id), RFC3339.string(from: $0.createdAt), $0.provider, $0.model, $0.content] }))
     }

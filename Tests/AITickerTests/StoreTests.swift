@@ -163,6 +163,49 @@ struct StoreContractTests {
         #expect(await store.ping())
         await opened.close()
     }
+
+    /// Two channels in one store: each reads, pages, de-duplicates, falls back and prunes within
+    /// itself; ids stay one sequence.
+    @Test(arguments: StoreKind.allCases) func eachChannelKeepsItsOwnMessagesAndTicks(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        func insert(_ content: String, _ channel: String, retention: Int = 100) async throws -> Int64 {
+            var message = draft(content)
+            message.channel = channel
+            return try await store.insert(message, retention: retention).message.id
+        }
+        for index in 1...4 {
+            _ = try await insert("lobby \(index)", "lobby")
+            _ = try await insert("haiku \(index)", "haiku")
+        }
+        _ = try await insert("default 1", defaultChannel)
+        #expect(try await store.latest(channel: "lobby")?.content == "lobby 4")
+        #expect(try await store.latest(channel: "haiku")?.channel == "haiku")
+        #expect(try await store.latest(channel: "nobody") == nil)
+        let lobby = try await store.messages(channel: "lobby", limit: 2, before: nil)
+        #expect(lobby.map(\.content) == ["lobby 4", "lobby 3"])
+        #expect(try await store.messages(channel: "lobby", limit: 10, before: lobby[1].id).map(\.content) == ["lobby 2", "lobby 1"])
+        #expect(try await store.encodedMessages(channel: "haiku", limit: 10, before: nil).count == 4)
+        #expect(try await store.messages(channel: "haiku", after: lobby[1].id, limit: 10).map(\.content) == ["haiku 3", "haiku 4"])
+        #expect(try await store.recentContents(channel: "haiku", limit: 2) == ["haiku 4", "haiku 3"])
+        #expect(try await store.archiveCandidate(channel: "lobby", excludingNewest: 1)?.content.hasPrefix("lobby") == true)
+        #expect(try await store.channelCounts() == ["lobby": 4, "haiku": 4, defaultChannel: 1])
+        // Retention counts a channel's own messages only.
+        _ = try await insert("lobby 5", "lobby", retention: 2)
+        #expect(try await store.messages(channel: "lobby", limit: 10, before: nil).map(\.content) == ["lobby 5", "lobby 4"])
+        #expect(try await store.messages(channel: "haiku", limit: 10, before: nil).count == 4)
+        #expect(try await store.message(id: lobby[0].id).channel == "lobby")
+
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        for (index, channel) in ["lobby", "haiku", "lobby", "lobby"].enumerated() {
+            try await store.recordTick(TickRecord(channel: channel, startedAt: start, finishedAt: start, trigger: .timer, outcome: .stored,
+                                                  messageID: Int64(index), attempts: []), retention: 2)
+        }
+        #expect(try await store.recentTicks(channel: "lobby", limit: 10).map(\.messageID) == [3, 2])
+        #expect(try await store.recentTicks(channel: "haiku", limit: 10).map(\.channel) == ["haiku"])
+        #expect(try await store.recentTicks(channel: nil, limit: 10).map(\.messageID) == [3, 2, 1])
+        await opened.close()
+    }
 }
 
 @Suite("SQLite message store")
@@ -194,6 +237,25 @@ struct StoreTests {
         let decoded = try page.map { try JSONCoding.decoder.decode(Message.self, from: $0.json) }
         #expect(decoded.map(\.content) == ["second", "first"])
         #expect(decoded[1].attempts == first.attempts)
+    }
+
+    /// A database of the version before channels keeps its messages, as the default channel's.
+    @Test func messagesFromBeforeChannelsBelongToTheDefaultChannel() async throws {
+        let workspace = try TestWorkspace()
+        let path = workspace.path("before-channels.sqlite")
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteMessageStore.migrator.migrate(queue, upTo: "v3: record version")
+        try await queue.write { db in
+            try db.execute(sql: """
+                INSERT INTO messages (content, provider, provider_name, model, profile, latency_ms, created_at, source, attempts)
+                VALUES ('from before', 'p1', 'mock', 'm', 'default', 1, '2026-12-01T08:00:00Z', 'generated', '[]')
+                """)
+        }
+        try queue.close()
+        let store = try SQLiteMessageStore(path: path)
+        #expect(try await store.latest(channel: defaultChannel)?.content == "from before")
+        #expect(try await store.channelCounts() == [defaultChannel: 1])
+        await store.close()
     }
 
     @Test func theFileIsInWALModeWithFullSync() async throws {

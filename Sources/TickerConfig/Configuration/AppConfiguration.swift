@@ -9,6 +9,8 @@ public struct AppConfiguration: Sendable {
     /// at `databasePath`.
     public var postgres: PostgresSettings?
     public var ticker: TickerConfiguration
+    /// `default` first, then the configured channels by name.
+    public var channels: [ChannelConfiguration]
     public var routing: RoutingConfiguration
     public var logLevel: Logger.Level
     /// The admin routes' bearer token and where it came from; without a value admin routes

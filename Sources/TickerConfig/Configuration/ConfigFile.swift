@@ -50,6 +50,11 @@ package struct ConfigFile: Sendable {
         return plugins.objectValue.map { $0.keys.sorted() }
     }
 
+    /// The channels the file names, sorted (`default` among them only when configured).
+    var channelNames: [String] {
+        root["channels"]?.objectValue.map { $0.keys.sorted() } ?? []
+    }
+
     /// A free-form object under `plugins.<id>.config.<name>`, if present.
     func object(plugin id: String, field: String) -> [String: JSONValue]? {
         root["plugins"]?.objectValue?[id]?.objectValue?["config"]?.objectValue?[field]?.objectValue

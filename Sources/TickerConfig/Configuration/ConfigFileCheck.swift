@@ -30,7 +30,7 @@ package enum ConfigFileCheck {
     static func check(_ root: [String: JSONValue], path: String) -> (warnings: [ConfigurationIssue], known: [String: JSONValue]) {
         var warnings: [ConfigurationIssue] = []
         var known: [String: JSONValue] = [:]
-        func warn(_ key: String, _ name: String, among candidates: Set<String>, notUsedKey: String? = nil) {
+        func warn(_ key: String, _ name: String, among candidates: Set<String>, notUsedKey: String?) {
             if let reason = notUsed[notUsedKey ?? key] {
                 warnings.append(.init(source: path, key: key, reason: "not used by ai-ticker: \(reason)"))
             } else {
@@ -43,7 +43,7 @@ package enum ConfigFileCheck {
                 known[section] = .object(entries.mapValues { entry in instance(entry) })
                 for (id, entry) in entries.sorted(by: { $0.key < $1.key }) {
                     for (field, item) in (entry.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-                        if !instanceFields.contains(field) { warn("plugins.\(id).\(field)", field, among: instanceFields) }
+                        if !instanceFields.contains(field) { warn("plugins.\(id).\(field)", field, among: instanceFields, notUsedKey: nil) }
                         guard field == "config", let config = item.objectValue else { continue }
                         for name in config.keys.sorted() where !configFields.contains(name) {
                             warn("plugins.\(id).config.\(name)", name, among: configFields, notUsedKey: "config.\(name)")
@@ -53,16 +53,45 @@ package enum ConfigFileCheck {
                         }
                     }
                 }
+            } else if section == "channels", case .object(let channels) = value {
+                var kept: [String: JSONValue] = [:]
+                for (name, channel) in channels.sorted(by: { $0.key < $1.key }) {
+                    kept[name] = channel.objectValue.map { .object(Self.kept(in: $0, paths: channelPaths, at: "channels.\(name)", warn: warn)) } ?? channel
+                }
+                known[section] = .object(kept)
             } else if let leaves = sections[section], case .object(let fields) = value {
                 known[section] = .object(fields.filter { leaves.contains($0.key) })
-                for name in fields.keys.sorted() where !leaves.contains(name) { warn("\(section).\(name)", name, among: leaves) }
-            } else if sections[section] != nil || section == "plugins" {
+                for name in fields.keys.sorted() where !leaves.contains(name) { warn("\(section).\(name)", name, among: leaves, notUsedKey: nil) }
+            } else if sections[section] != nil || section == "plugins" || section == "channels" {
                 known[section] = value  // the wrong type: reported when it is read
             } else {
-                warn(section, section, among: Set(sections.keys).union(["plugins"]))
+                warn(section, section, among: Set(sections.keys).union(["plugins", "channels"]), notUsedKey: nil)
             }
         }
         return (warnings, known)
+    }
+
+    static let channelPaths: Set<String> = Set(ConfigSchema.channel.map(\.key))
+
+    /// The fields of `object` (at `path`) that lead to one of `paths` (dotted, relative to it);
+    /// every other field is warned about.
+    private static func kept(in object: [String: JSONValue], paths: Set<String>, at path: String,
+                              warn: (String, String, Set<String>, String?) -> Void) -> [String: JSONValue] {
+        var kept: [String: JSONValue] = [:]
+        let names = Set(paths.map { String($0.prefix { $0 != "." }) })
+        for (name, value) in object.sorted(by: { $0.key < $1.key }) {
+            guard names.contains(name) else {
+                warn("\(path).\(name)", name, names, nil)
+                continue
+            }
+            let inner = Set(paths.filter { $0.hasPrefix(name + ".") }.map { String($0.dropFirst(name.count + 1)) })
+            if !inner.isEmpty, case .object(let fields) = value {
+                kept[name] = .object(Self.kept(in: fields, paths: inner, at: "\(path).\(name)", warn: warn))
+            } else {
+                kept[name] = value
+            }
+        }
+        return kept
     }
 
     /// One `plugins.<id>` entry with only the keys the schema reads.

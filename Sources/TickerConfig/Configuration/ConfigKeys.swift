@@ -92,6 +92,28 @@ package enum Key {
         package static let configMaxTokens = ConfigKey<Int>(.init(key: "config.max_tokens", type: .int, defaultValue: .int(512), runtime: true, range: 1...1_000_000))
         package static let configTemperature = ConfigKey<Double>(.init(key: "config.temperature", type: .double, defaultValue: .double(0.7), runtime: true, range: 0...2))
     }
+
+    /// Keys under `channels.<name>.`; what a channel leaves out comes from `ticker.*`.
+    package enum Channel {
+        package static let profile = ConfigKey<String?>(.init(key: "profile", type: .string, defaultValue: nil, runtime: true))
+        package static let systemPrompt = ConfigKey<String?>(.init(key: "prompts.system", type: .string, defaultValue: nil))
+        package static let userPrompt = ConfigKey<String?>(.init(key: "prompts.user", type: .string, defaultValue: nil))
+        package static let intervalSeconds = ConfigKey<Int?>(.init(key: "schedule.interval_seconds", type: .int, defaultValue: nil, runtime: true, range: 1...86_400))
+        package static let cron = ConfigKey<String?>(.init(key: "schedule.cron", type: .string, defaultValue: nil, runtime: true, format: { text in
+                do throws(ScheduleError) { _ = try CronExpression(text); return nil } catch { return error.description }
+            }))
+        package static let timeZone = ConfigKey<String?>(.init(key: "schedule.time_zone", type: .string, defaultValue: nil, runtime: true, format: { text in
+                do throws(ScheduleError) { _ = try Schedule.timeZone(text); return nil } catch { return error.description }
+            }))
+        package static let activeHours = ConfigKey<String?>(.init(key: "schedule.active_hours", type: .string, defaultValue: nil, runtime: true, format: { text in
+                do throws(ScheduleError) { _ = try Schedule.activeHours(text); return nil } catch { return error.description }
+            }))
+        package static let days = ConfigKey<[String]?>(.init(key: "schedule.days", type: .stringArray, defaultValue: nil, runtime: true))
+        package static let providers = ConfigKey<[String]?>(.init(key: "providers", type: .stringArray, defaultValue: nil, runtime: true))
+        package static let dedupeWindow = ConfigKey<Int?>(.init(key: "dedupe_window", type: .int, defaultValue: nil, runtime: true, range: 0...10_000))
+        package static let retention = ConfigKey<Int?>(.init(key: "retention", type: .int, defaultValue: nil, range: 10...100_000_000))
+        package static let maxMessageLength = ConfigKey<Int?>(.init(key: "max_message_length", type: .int, defaultValue: nil, runtime: true, range: 20...10_000))
+    }
 }
 
 extension ConfigSchema {
@@ -123,5 +145,12 @@ extension ConfigSchema {
         Key.Instance.configBaseUrl.spec, Key.Instance.configBackend.spec, Key.Instance.configModel.spec,
         Key.Instance.configDefaultModel.spec, Key.Instance.configTimeout.spec, Key.Instance.configMaxTokens.spec,
         Key.Instance.configTemperature.spec,
+    ]
+
+    /// Keys under `channels.<name>.`.
+    static let channel: [ConfigKeySpec] = [
+        Key.Channel.profile.spec, Key.Channel.systemPrompt.spec, Key.Channel.userPrompt.spec, Key.Channel.intervalSeconds.spec,
+        Key.Channel.cron.spec, Key.Channel.timeZone.spec, Key.Channel.activeHours.spec, Key.Channel.days.spec,
+        Key.Channel.providers.spec, Key.Channel.dedupeWindow.spec, Key.Channel.retention.spec, Key.Channel.maxMessageLength.spec,
     ]
 }

@@ -27,7 +27,9 @@ extension ConfigResolver {
             circuitFailureThreshold: value(Key.GlobalSettings.circuitFailureThreshold),
             circuitCooldownSeconds: value(Key.GlobalSettings.circuitCooldownSeconds)
         )
-        let ticker = resolveTicker()
+        let profile = value(Key.Ticker.promptProfile)
+        var prompts = PromptLibrary(path: value(Key.Ticker.promptsFile), configPath: configPath)
+        let ticker = resolveTicker(prompts: &prompts, profile: profile)
         let logLevel = Logger.Level(rawValue: value(Key.Logging.level)) ?? .info
         let logFile = value(Key.Logging.file)
         let adminToken = AdminToken.resolve(explicit: value(Key.Ticker.adminToken), file: value(Key.Ticker.adminTokenFile),
@@ -59,10 +61,10 @@ extension ConfigResolver {
         let plugins = find(pluginSettings)
         let ids = file.pluginIDs ?? ["offline"]
         let providers = ids.map { resolveProvider(id: $0, file: file, plugins: plugins, defaultTimeout: routing.pluginTimeout) }
-        guard let ticker else { return nil }
+        let channels = resolveChannels(file: file, ticker: ticker, providerIDs: ids, prompts: &prompts)
         let secrets = (providers.map(\.config.apiKey) + [adminToken.value, postgres?.password]).compactMap { $0 }
         var configuration = AppConfiguration(
-            server: server, databasePath: databasePath, postgres: postgres, ticker: ticker, routing: routing, logLevel: logLevel,
+            server: server, databasePath: databasePath, postgres: postgres, ticker: ticker, channels: channels, routing: routing, logLevel: logLevel,
             adminToken: adminToken, providers: providers, plugins: pluginSettings,
             effective: effective, configFile: configPath, logFile: logFile, importFile: value(Key.Ticker.importFile),
             compression: CompressionConfiguration(level: value(Key.Server.compressLevel), minimumSize: value(Key.Server.compressMinSize)),
@@ -94,24 +96,12 @@ extension ConfigResolver {
         return settings
     }
 
-    private mutating func resolveTicker() -> TickerConfiguration? {
-        let profile = value(Key.Ticker.promptProfile)
-        let promptsPath = value(Key.Ticker.promptsFile)
+    private mutating func resolveTicker(prompts: inout PromptLibrary, profile: String) -> TickerConfiguration {
         let systemOverride = value(Key.Ticker.systemPrompt)
         let userOverride = value(Key.Ticker.userPrompt)
         var prompt = PromptSet.Prompt(system: systemOverride ?? "", user: userOverride ?? "")
-        if systemOverride == nil || userOverride == nil {
-            do {
-                let prompts = try PromptSet.load(path: promptsPath)
-                if let found = prompts.profiles[profile] {
-                    prompt = PromptSet.Prompt(system: systemOverride ?? found.system, user: userOverride ?? found.user)
-                } else {
-                    issues.append(.init(source: promptsPath, key: Key.Ticker.promptProfile.name,
-                                        reason: "profile \"\(profile)\" not found; available: \(prompts.profiles.keys.sorted().joined(separator: ", "))"))
-                }
-            } catch {
-                issues.append(error)
-            }
+        if systemOverride == nil || userOverride == nil, let found = prompts.profile(profile, key: Key.Ticker.promptProfile.name, issues: &issues) {
+            prompt = PromptSet.Prompt(system: systemOverride ?? found.system, user: userOverride ?? found.user)
         }
         return TickerConfiguration(
             intervalSeconds: value(Key.Ticker.intervalSeconds), profile: profile,

@@ -83,12 +83,17 @@ package enum ConfigSchema {
         return lower.hasPrefix("your-") || lower.hasPrefix("your_")
     }
 
-    /// The spec for a full key such as `ticker.interval_seconds` or `plugins.offline.priority`.
+    /// The spec for a full key such as `ticker.interval_seconds`, `plugins.offline.priority` or
+    /// `channels.haiku.schedule.cron`.
     package static func spec(for key: String) -> ConfigKeySpec? {
         if let spec = global.first(where: { $0.key == key }) { return spec }
         let parts = key.split(separator: ".", maxSplits: 2).map(String.init)
-        guard parts.count == 3, parts[0] == "plugins" else { return nil }
-        return instance.first { $0.key == parts[2] }
+        guard parts.count == 3 else { return nil }
+        switch parts[0] {
+        case "plugins": return instance.first { $0.key == parts[2] }
+        case "channels": return ChannelConfiguration.nameProblem(parts[1]) == nil ? channel.first { $0.key == parts[2] } : nil
+        default: return nil
+        }
     }
 
     /// The environment variable that sets `key` (`plugins.local-llm.priority` → `PLUGINS_LOCAL_LLM_PRIORITY`).

@@ -33,7 +33,7 @@ package struct MessagesController {
         table.add(.post, "/api/messages/generate", admin: true) { _, _ in try await generate() }
         table.add(.get, "/api/ticks") { request, _ in
             let limit = try Self.limit(request.uri.queryParameters.get("limit"))
-            return Response.json(["ticks": try await store.recentTicks(limit: limit)])
+            return Response.json(["ticks": try await store.recentTicks(channel: nil, limit: limit)])
         }
     }
 
@@ -74,7 +74,7 @@ package struct MessagesController {
 
     /// A page read from the store: `{"messages":[records…],"next_before":id|null}`.
     private func page(limit: Int, before: Int64?) async throws -> HistoryPages.Page {
-        let page = try await store.encodedMessages(limit: limit, before: before)
+        let page = try await store.encodedMessages(channel: defaultChannel, limit: limit, before: before)
         var body = ByteBuffer(string: #"{"messages":["#)
         for (index, message) in page.enumerated() {
             if index > 0 { body.writeString(",") }

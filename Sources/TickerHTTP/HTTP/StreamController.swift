@@ -59,7 +59,7 @@ package struct StreamController {
         var sent = lastID ?? 0
         do {
             if let lastID {
-                let missed = try await store.messages(after: lastID, limit: Self.maxBacklog)
+                let missed = try await store.messages(channel: defaultChannel, after: lastID, limit: Self.maxBacklog)
                 first += try missed.map { try LatestMessageCache.streamEvent(id: $0.id, record: ByteBuffer(bytes: JSONCoding.encoder.encode($0))) }
                 sent = missed.last?.id ?? lastID
             } else if let snapshot = latest.snapshot {

@@ -53,7 +53,7 @@ package struct SchedulerService: Service {
 
     /// Seconds until the next tick is due: none when the latest message is older than the interval.
     package static func delay(interval: Double, store: any MessageStore) async -> Double {
-        let age = (try? await store.latest()).map {
+        let age = (try? await store.latest(channel: defaultChannel)).map {
             // Imported messages carry the import's time, not their own: they are never fresh.
             $0.source == .imported ? .infinity : Date().timeIntervalSince($0.createdAt)
         } ?? .infinity

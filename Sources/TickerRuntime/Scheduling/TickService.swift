@@ -177,7 +177,7 @@ public actor TickService {
                 logger.warning("provider attempt failed", metadata: ["provider": "\(candidate.id)", "error": "\(attempt.detail ?? "")"])
             }
         }
-        if config.routing.fallback == .useCache, let archived = try? await store.archiveCandidate(excludingNewest: 10) {
+        if config.routing.fallback == .useCache, let archived = try? await store.archiveCandidate(channel: defaultChannel, excludingNewest: 10) {
             // The archived message's words and origin, as a new message of this tick.
             var message = archived.fields
             (message.usage, message.latencyMs, message.createdAt, message.source, message.attempts) = (Usage(), 0, Date(), .archive, attempts)
@@ -244,7 +244,7 @@ public actor TickService {
 
     private func recentForDedupe(_ ticker: TickerConfiguration) async -> [[Character]] {
         guard ticker.dedupeWindow > 0, ticker.fuzzyThreshold > 0 else { return [] }
-        let contents = (try? await store.recentContents(limit: ticker.dedupeWindow)) ?? []
+        let contents = (try? await store.recentContents(channel: defaultChannel, limit: ticker.dedupeWindow)) ?? []
         return contents.map(Similarity.normalize)
     }
 

@@ -16,32 +16,40 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Durable storage for messages, ticks and runtime configuration overrides.
+/// Durable storage for messages, ticks and runtime configuration overrides. Messages and ticks
+/// belong to a channel; ids are one sequence across all channels.
 public protocol MessageStore: Sendable {
-    /// Stores a message, prunes beyond `retention`, and returns it with its id and its record.
+    /// Stores a message in its channel, prunes the channel beyond `retention`, and returns it
+    /// with its id and its record.
     func insert(_ message: NewMessage, retention: Int) async throws -> StoredMessage
-    func latest() async throws -> Message?
-    /// Throws `StoreError.notFound` for an unknown id.
+    func latest(channel: String) async throws -> Message?
+    /// Any channel's message; throws `StoreError.notFound` for an unknown id.
     func message(id: Int64) async throws -> Message
-    /// Newest first, ids below `before` when given.
-    func messages(limit: Int, before: Int64?) async throws -> [Message]
+    /// A channel's messages, newest first, ids below `before` when given.
+    func messages(channel: String, limit: Int, before: Int64?) async throws -> [Message]
     /// Newest first like `messages`, each already encoded as the API returns it.
-    func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)]
-    /// Oldest first, ids above `after` (what a stream client missed).
-    func messages(after: Int64, limit: Int) async throws -> [Message]
-    /// The contents of the newest `limit` messages, for de-duplication.
-    func recentContents(limit: Int) async throws -> [String]
-    /// How many messages are stored, from the range of their ids (the oldest are pruned first,
-    /// so it is exact unless ids were skipped): two index lookups, not a scan. Health reads it
-    /// as its ping too, so it fails as soon as (PostgreSQL: within a second) the database does not answer.
+    func encodedMessages(channel: String, limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)]
+    /// A channel's messages oldest first, ids above `after` (what a stream client missed).
+    func messages(channel: String, after: Int64, limit: Int) async throws -> [Message]
+    /// The contents of a channel's newest `limit` messages, for de-duplication.
+    func recentContents(channel: String, limit: Int) async throws -> [String]
+    /// How many messages are stored in all, from the range of their ids (the oldest are pruned
+    /// first, so it is close unless ids were skipped): two index lookups, not a scan. Health
+    /// reads it as its ping too, so it fails as soon as (PostgreSQL: within a second) the
+    /// database does not answer.
     func storedCount() async throws -> Int
-    /// For `use_cache`: a random generated or imported message other than the latest one,
-    /// older than the newest `excludingNewest` where there is one.
-    func archiveCandidate(excludingNewest: Int) async throws -> Message?
-    /// Stores `contents` oldest first as `source: import`, skipping any already stored; all or nothing.
+    /// How many messages each channel holds (a channel with none is absent).
+    func channelCounts() async throws -> [String: Int]
+    /// For `use_cache`: a random generated or imported message of the channel other than its
+    /// latest one, older than the newest `excludingNewest` where there is one.
+    func archiveCandidate(channel: String, excludingNewest: Int) async throws -> Message?
+    /// Stores `contents` in the channel `default`, oldest first, as `source: import`, skipping
+    /// any already stored; all or nothing.
     func importMessages(_ contents: [String], profile: String, retention: Int) async throws -> (imported: Int, skipped: Int)
+    /// Records a tick and keeps its channel's newest `retention`.
     func recordTick(_ tick: TickRecord, retention: Int) async throws
-    func recentTicks(limit: Int) async throws -> [TickRecord]
+    /// The newest ticks of a channel, or of every channel when nil.
+    func recentTicks(channel: String?, limit: Int) async throws -> [TickRecord]
     func overrides() async throws -> [String: JSONValue]
     /// Replaces the given keys; a `nil` value removes the key.
     func setOverrides(_ values: [String: JSONValue?]) async throws

@@ -9,7 +9,7 @@ package enum MessageRows {
     /// The field columns of `message`, in the order they are written (no id, no record).
     package static func columns(_ message: NewMessage) throws -> [(name: String, value: SQLValue)] {
         [
-            ("content", .text(message.content)), ("provider", .text(message.provider)), ("provider_name", .text(message.providerName)),
+            ("channel", .text(message.channel)), ("content", .text(message.content)), ("provider", .text(message.provider)), ("provider_name", .text(message.providerName)),
             ("model", .text(message.model)), ("prompt_tokens", .integer(Int64(message.usage.promptTokens))),
             ("completion_tokens", .integer(Int64(message.usage.completionTokens))), ("total_tokens", .integer(Int64(message.usage.totalTokens))),
             ("finish_reason", .text(message.finishReason)), ("response_id", .text(message.responseID)), ("profile", .text(message.profile)),
@@ -38,12 +38,13 @@ package enum MessageRows {
             profile: try row.required(row.text, "profile"), latencyMs: try row.required(row.real, "latency_ms"),
             createdAt: RFC3339.date(from: try row.required(row.text, "created_at")) ?? .distantPast,
             source: MessageSource(rawValue: try row.required(row.text, "source")) ?? .generated,
-            attempts: try attempts(row)
+            attempts: try attempts(row), channel: try row.required(row.text, "channel")
         ))
     }
 
     /// What `importMessages` stores: each of `contents` not already among `stored` (nor earlier
     /// in `contents`), oldest first, as a message of the original AI-Ticker's cache.
+    /// Imports go to the channel `default`, whose voice the original had.
     package static func imported(_ contents: [String], stored: Set<String>, profile: String, at now: Date) -> [NewMessage] {
         var seen = stored
         return contents.filter { seen.insert($0).inserted }.map { content in
@@ -52,8 +53,11 @@ package enum MessageRows {
         }
     }
 
-    /// Keeps the newest `retention` messages (`$1`).
-    package static let prune = "DELETE FROM messages WHERE id <= (SELECT MAX(id) FROM messages) - $1"
+    /// Keeps a channel's (`$1`) newest `retention` (`$2`) messages.
+    package static let prune = """
+        DELETE FROM messages WHERE channel = $1
+            AND id < (SELECT id FROM messages WHERE channel = $1 ORDER BY id DESC LIMIT 1 OFFSET $2 - 1)
+        """
 
     static func attempts(_ row: some SQLRow) throws -> [Attempt] {
         (try? JSONCoding.decoder.decode([Attempt].self, from: Data(try row.required(row.text, "attempts").utf8))) ?? []
@@ -64,14 +68,21 @@ package enum MessageRows {
 package enum TickRows {
     package static func columns(_ tick: TickRecord) throws -> [(name: String, value: SQLValue)] {
         [
-            ("started_at", .text(RFC3339.string(from: tick.startedAt))), ("finished_at", .text(RFC3339.string(from: tick.finishedAt))),
+            ("channel", .text(tick.channel)), ("started_at", .text(RFC3339.string(from: tick.startedAt))), ("finished_at", .text(RFC3339.string(from: tick.finishedAt))),
             ("trigger", .text(tick.trigger.rawValue)), ("outcome", .text(tick.outcome.rawValue)),
             ("message_id", .integer(tick.messageID)), ("attempts", .text(try json(tick.attempts))),
         ]
     }
 
+    /// Keeps a channel's (`$1`) newest `retention` (`$2`) ticks.
+    package static let prune = """
+        DELETE FROM ticks WHERE channel = $1
+            AND id < (SELECT id FROM ticks WHERE channel = $1 ORDER BY id DESC LIMIT 1 OFFSET $2 - 1)
+        """
+
     package static func tick(_ row: some SQLRow) throws -> TickRecord {
         TickRecord(
+            channel: try row.required(row.text, "channel"),
             startedAt: RFC3339.date(from: try row.required(row.text, "started_at")) ?? .distantPast,
             finishedAt: RFC3339.date(from: try row.required(row.text, "finished_at")) ?? .distantPast,
             trigger: TickRecord.Trigger(rawValue: try row.required(row.text, "trigger")) ?? .timer,

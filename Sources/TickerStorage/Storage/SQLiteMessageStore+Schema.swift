@@ -49,6 +49,15 @@ extension SQLiteMessageStore {
             // from the columns when read, so a new field never leaves old rows behind.
             try db.execute(sql: "ALTER TABLE messages ADD COLUMN record_version INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v4: channels") { db in
+            // Every message and tick belongs to a channel; those from before are the default's.
+            try db.execute(sql: """
+                ALTER TABLE messages ADD COLUMN channel TEXT NOT NULL DEFAULT 'default';
+                ALTER TABLE ticks ADD COLUMN channel TEXT NOT NULL DEFAULT 'default';
+                CREATE INDEX messages_channel_id ON messages (channel, id);
+                CREATE INDEX ticks_channel_id ON ticks (channel, id);
+                """)
+        }
         return migrator
     }
 }

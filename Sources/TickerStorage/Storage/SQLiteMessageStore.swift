@@ -212,7 +212,7 @@ public final class SQLiteMessageStore: MessageStore {
     public func insert(_ message: NewMessage, retention: Int) async throws -> StoredMessage {
         let stored = try await write { db in
             let stored = try Self.insert(message, in: db)
-            try Self.prune(db, retention: retention)
+            try Self.execute((MessageRows.prune, [.text(message.channel), .integer(Int64(retention))]), in: db)
             return stored
         }
         lock?.record(stored.message.id)
@@ -228,11 +228,6 @@ public final class SQLiteMessageStore: MessageStore {
         return StoredMessage(message: stored, record: record)
     }
 
-    /// Keeps the newest `retention` messages.
-    private static func prune(_ db: Database, retention: Int) throws {
-        try execute((MessageRows.prune, [.integer(Int64(retention))]), in: db)
-    }
-
     public func storedCount() async throws -> Int {
         // Two subqueries: SQLite looks up a lone MIN or MAX in the index, not both at once.
         try await read { db in
@@ -240,23 +235,30 @@ public final class SQLiteMessageStore: MessageStore {
         }
     }
 
-    public func latest() async throws -> Message? { try await readLatest() }
+    public func latest(channel: String) async throws -> Message? { try await readLatest(channel: channel) }
     public func message(id: Int64) async throws -> Message { try await readMessage(id: id) }
-    public func messages(limit: Int, before: Int64?) async throws -> [Message] { try await readMessages(limit: limit, before: before) }
-    public func messages(after: Int64, limit: Int) async throws -> [Message] { try await readMessages(after: after, limit: limit) }
-    public func recentContents(limit: Int) async throws -> [String] { try await readRecentContents(limit: limit) }
-    public func archiveCandidate(excludingNewest: Int) async throws -> Message? { try await readArchiveCandidate(excludingNewest: excludingNewest) }
-    public func recentTicks(limit: Int) async throws -> [TickRecord] { try await readRecentTicks(limit: limit) }
+    public func messages(channel: String, limit: Int, before: Int64?) async throws -> [Message] {
+        try await readMessages(channel: channel, limit: limit, before: before)
+    }
+    public func messages(channel: String, after: Int64, limit: Int) async throws -> [Message] {
+        try await readMessages(channel: channel, after: after, limit: limit)
+    }
+    public func recentContents(channel: String, limit: Int) async throws -> [String] { try await readRecentContents(channel: channel, limit: limit) }
+    public func archiveCandidate(channel: String, excludingNewest: Int) async throws -> Message? {
+        try await readArchiveCandidate(channel: channel, excludingNewest: excludingNewest)
+    }
+    public func recentTicks(channel: String?, limit: Int) async throws -> [TickRecord] { try await readRecentTicks(channel: channel, limit: limit) }
+    public func channelCounts() async throws -> [String: Int] { try await readChannelCounts() }
     public func overrides() async throws -> [String: JSONValue] { try await readOverrides() }
 
-    public func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
+    public func encodedMessages(channel: String, limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
         try await read { db in
             // A cursor and column indexes: the page is read without copying rows or looking
             // columns up by name, and a damaged value still throws rather than traps.
             var page: [(id: Int64, json: Data)] = []
             var stale: [Int] = []  // positions in `page`
-            let rows = try Row.fetchCursor(db, sql: "SELECT id, record_version, record FROM messages WHERE id < ? ORDER BY id DESC LIMIT ?",
-                                           arguments: [before ?? Int64.max, limit])
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT id, record_version, record FROM messages WHERE channel = ? AND id < ? ORDER BY id DESC LIMIT ?"),
+                                           arguments: [channel, before ?? Int64.max, limit])
             while let row = try rows.next() {
                 let id = try row.decode(Int64.self, atIndex: 0)
                 if try row.decode(Int.self, atIndex: 1) == Message.recordVersion, let record = try row.decode(Data?.self, atIndex: 2) {
@@ -280,7 +282,7 @@ public final class SQLiteMessageStore: MessageStore {
         let result = try await write { db in
             let records = MessageRows.imported(contents, stored: Set(try String.fetchAll(db, sql: "SELECT content FROM messages")), profile: profile, at: now)
             for record in records { _ = try Self.insert(record, in: db) }
-            try Self.prune(db, retention: retention)
+            try Self.execute((MessageRows.prune, [.text(defaultChannel), .integer(Int64(retention))]), in: db)
             return (imported: records.count, skipped: contents.count - records.count, last: try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM messages") ?? 0)
         }
         lock?.record(result.last)
@@ -291,7 +293,7 @@ public final class SQLiteMessageStore: MessageStore {
         let insert = insertStatement(into: "ticks", try TickRows.columns(tick))
         try await write { db in
             try Self.execute(insert, in: db)
-            try Self.execute(("DELETE FROM ticks WHERE id <= $1", [.integer(db.lastInsertedRowID - Int64(retention))]), in: db)
+            try Self.execute((TickRows.prune, [.text(tick.channel), .integer(Int64(retention))]), in: db)
         }
     }
 

@@ -111,3 +111,16 @@ func eventually(within seconds: Double = 10, _ condition: () async throws -> Boo
     } while ContinuousClock.now < deadline
     return try await condition()
 }
+
+/// The default channel's reads, as most tests ask for them.
+extension MessageStore {
+    func latest() async throws -> Message? { try await latest(channel: defaultChannel) }
+    func messages(limit: Int, before: Int64?) async throws -> [Message] { try await messages(channel: defaultChannel, limit: limit, before: before) }
+    func encodedMessages(limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
+        try await encodedMessages(channel: defaultChannel, limit: limit, before: before)
+    }
+    func messages(after: Int64, limit: Int) async throws -> [Message] { try await messages(channel: defaultChannel, after: after, limit: limit) }
+    func recentContents(limit: Int) async throws -> [String] { try await recentContents(channel: defaultChannel, limit: limit) }
+    func archiveCandidate(excludingNewest: Int) async throws -> Message? { try await archiveCandidate(channel: defaultChannel, excludingNewest: excludingNewest) }
+    func recentTicks(limit: Int) async throws -> [TickRecord] { try await recentTicks(channel: nil, limit: limit) }
+}
