@@ -81,13 +81,14 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
     }
     let router = ProviderRouter(registry: options.registry, context: context)
     _ = await router.replace(with: configuration.providers, routing: configuration.routing, registry: plugins.registry, redactor: configuration.redactor)
-    let latest = LatestMessageCache()
-    var newest = await latestStored(store, logger: logger)
-    if newest == nil, store.problem == nil, let file = configuration.importFile, FileManager.default.fileExists(atPath: file) {
+    let caches = ChannelCaches()
+    if await latestStored(store, channel: defaultChannel, logger: logger) == nil, store.problem == nil,
+       let file = configuration.importFile, FileManager.default.fileExists(atPath: file) {
         await importOnFirstStart(file, store: store, configuration: configuration, logger: logger)
-        newest = await latestStored(store, logger: logger)
     }
-    if let newest { latest.publish(newest, record: nil, deletedUpTo: nil) }
+    for channel in configuration.channels {
+        if let newest = await latestStored(store, channel: channel.name, logger: logger) { caches.publish(newest, record: nil, deletedUpTo: nil) }
+    }
     let notifier = options.notifier
     // Several instances share a PostgreSQL database and one of them leads; the CLI's manual
     // ticks and a SQLite database's one instance always may tick.
@@ -100,14 +101,15 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
         }
         : Leadership.solo(named: configuration.server.instanceName)
     metrics.leader(leadership.isLeader)
-    let ticks = TickService(store: store, cluster: cluster, router: router, configuration: live, publisher: latest, metrics: metrics, logger: logger,
+    let ticks = TickService(store: store, cluster: cluster, router: router, configuration: live, publisher: caches, metrics: metrics, logger: logger,
                             leadership: leadership) { record in
         notifier.status(record.summary)
     }
-    let reloads = ReloadCoordinator(loader: loader, store: store, cluster: cluster, live: live, router: router, tickSource: options.tickSource,
+    let scheduler = ChannelScheduler(source: options.tickSource, ticks: ticks, store: store)
+    let reloads = ReloadCoordinator(loader: loader, store: store, cluster: cluster, live: live, router: router, scheduler: scheduler,
                                     notifier: notifier, logger: logger, levels: levels, instance: leadership.instance, applied: overrides)
     return TickerServices(configuration: live, reloads: reloads, store: store, cluster: cluster, ticks: ticks,
-                          latest: latest, metrics: metrics, tickSource: options.tickSource, router: router, logger: logger,
+                          caches: caches, metrics: metrics, scheduler: scheduler, router: router, logger: logger,
                           ownedHTTPClient: ownsClient ? httpClient : nil)
 }
 
@@ -147,11 +149,11 @@ private func applyingOverrides(_ overrides: [String: JSONValue], to loaded: (con
     }
 }
 
-/// The newest message, or nil (logged) when a damaged database cannot return it: the service
-/// starts anyway and says so in its health.
-private func latestStored(_ store: any MessageStore, logger: Logger) async -> Message? {
+/// A channel's newest message, or nil (logged) when a damaged database cannot return it: the
+/// service starts anyway and says so in its health.
+private func latestStored(_ store: any MessageStore, channel: String, logger: Logger) async -> Message? {
     do {
-        return try await store.latest(channel: defaultChannel)
+        return try await store.latest(channel: channel)
     } catch {
         logger.error("the latest message could not be read", metadata: ["error": "\(error)"])
         return nil
@@ -209,18 +211,15 @@ public func buildApplication(
             HealthCheckService(router: services.router, configuration: services.configuration, metrics: services.metrics,
                                cluster: services.cluster, leadership: services.ticks.leadership, logger: logger),
             ReloadSignalService(configuration: services.reloads, logFile: options.logFile, logger: logger),
-            SchedulerService(source: options.tickSource, ticks: services.ticks, store: services.store,
-                             configuration: services.configuration, logger: logger, liveness: liveness),
+            SchedulerService(scheduler: services.scheduler, ticks: services.ticks, configuration: services.configuration, logger: logger,
+                             liveness: liveness),
             StreamHeartbeatService(latest: services.latest, configuration: services.configuration, metrics: services.metrics),
             NotifyService(notifier: options.notifier, scheduler: liveness),
         ] + (configuration.postgres.map { settings -> [any Service] in [
             LeaderElectionService(settings: settings, leadership: services.ticks.leadership, logger: logger) {
-                Task {
-                    let interval = Double(services.configuration.value.ticker.intervalSeconds)
-                    options.tickSource.resume(after: await SchedulerService.delay(interval: interval, store: services.store))
-                }
+                Task { await services.scheduler.resume(services.configuration.value.channels) }
             },
-            FollowerService(settings: settings, store: services.store, publisher: services.latest, instance: services.ticks.leadership.instance,
+            FollowerService(settings: settings, store: services.store, publisher: services.caches, instance: services.ticks.leadership.instance,
                             logger: logger) { change in await services.reloads.follow(change) },
         ] } ?? []),
         onServerRunning: { channel in
@@ -257,7 +256,7 @@ func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
     ProvidersController(router: services.router, configuration: services.configuration, coordinator: services.reloads).register(on: table)
     ConfigController(configuration: services.configuration, coordinator: services.reloads).register(on: table)
     SystemController(configuration: services.configuration, router: services.router, store: services.store, ticks: services.ticks,
-                     tickSource: services.tickSource, latest: services.latest, metrics: services.metrics,
+                     scheduler: services.scheduler, latest: services.latest, metrics: services.metrics,
                      leadership: services.ticks.leadership, compression: services.configuration.value.compression).register(on: table)
     StreamController(latest: services.latest, store: services.store, configuration: services.configuration, metrics: services.metrics).register(on: table)
     TickerPageController(compression: services.configuration.value.compression).register(on: table)

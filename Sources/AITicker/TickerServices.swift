@@ -14,9 +14,13 @@ public struct TickerServices: Sendable {
     /// What this instance does for the others on its database (nothing on SQLite).
     public let cluster: any ClusterDuties
     public let ticks: TickService
-    public let latest: LatestMessageCache
+    /// Every channel's latest message and stream.
+    public let caches: ChannelCaches
+    /// The default channel's, which today's routes serve.
+    public var latest: LatestMessageCache { caches.defaultCache }
     public let metrics: TickerMetrics
-    public let tickSource: any TickSource
+    /// Every channel's timer.
+    public let scheduler: ChannelScheduler
     let router: ProviderRouter
     /// The service's logger, whose level follows `logging.level` at runtime.
     public let logger: Logger

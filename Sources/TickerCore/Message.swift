@@ -146,6 +146,8 @@ public struct Message: Codable, Sendable, Equatable {
 public struct StoredMessage: Sendable {
     public let message: Message
     public let record: Data
+    /// Retention deleted the channel's messages up to this id when it was stored (0: none).
+    public var deletedUpTo: Int64 = 0
 
     public init(message: Message, record: Data) {
         self.message = message

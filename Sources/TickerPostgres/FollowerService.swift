@@ -9,10 +9,10 @@ import TickerStorage
 /// Keeps this instance current with what the other instances on the shared PostgreSQL
 /// database do. A connection of its own LISTENs for two things:
 /// - the ids of stored messages, which the writer announces inside its transaction (so only
-///   committed ones): the newest goes to `/api/message` and the stream;
+///   committed ones): each goes to its channel's latest message and stream;
 /// - configuration changes (runtime overrides set or removed, a reload) announced by the
 ///   instance that made them: this one reloads too.
-/// After every (re)connect it reads the newest message once and asks for the stored overrides
+/// After every (re)connect it reads each channel's newest message once and asks for the stored overrides
 /// to be compared with the running ones, so nothing done while it was away is missed. A query
 /// every few seconds finds a connection that died without closing (a server that vanished).
 package struct FollowerService: Service {
@@ -68,8 +68,9 @@ package struct FollowerService: Service {
                     listening.set(true)
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
-                            for try await notification in messages where Int64(notification.payload) ?? .max > newest {
-                                try await catchUp()
+                            for try await notification in messages {
+                                guard let id = Int64(notification.payload) else { continue }
+                                publisher.publish(try await store.message(id: id), record: nil, deletedUpTo: nil)
                             }
                         }
                         group.addTask {
@@ -95,11 +96,11 @@ package struct FollowerService: Service {
         }
     }
 
-    private var newest: Int64 { publisher.newestPublishedID ?? 0 }
-
-    /// Publishes the newest stored message when it is newer than the one this instance serves.
+    /// Publishes each channel's newest stored message (the publisher keeps a newer one it has).
     private func catchUp() async throws {
-        guard let page = try await store.encodedMessages(channel: defaultChannel, limit: 1, before: nil).first, page.id > newest else { return }
-        publisher.publish(try await store.message(id: page.id), record: page.json, deletedUpTo: nil)
+        for channel in try await store.channelCounts().keys {
+            guard let page = try await store.encodedMessages(channel: channel, limit: 1, before: nil).first else { continue }
+            publisher.publish(try await store.message(id: page.id), record: page.json, deletedUpTo: nil)
+        }
     }
 }

@@ -66,6 +66,10 @@ extension PostgresMessageStore {
             "ALTER TABLE ticks ADD COLUMN channel TEXT NOT NULL DEFAULT 'default'",
             "CREATE INDEX messages_channel_id ON messages (channel, id)",
             "CREATE INDEX ticks_channel_id ON ticks (channel, id)",
+            // A slot is a channel's.
+            "ALTER TABLE tick_slots ADD COLUMN channel TEXT NOT NULL DEFAULT 'default'",
+            "ALTER TABLE tick_slots DROP CONSTRAINT tick_slots_pkey",
+            "ALTER TABLE tick_slots ADD PRIMARY KEY (channel, slot)",
         ]),
     ]
 

@@ -79,8 +79,8 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
 
     public func insert(_ message: NewMessage, retention: Int) async throws -> StoredMessage {
         try await write { [logger] connection in
-            let stored = try await Self.insert(message, on: connection, logger: logger)
-            try await Self.prune(connection, channel: message.channel, retention: retention, logger: logger)
+            var stored = try await Self.insert(message, on: connection, logger: logger)
+            stored.deletedUpTo = try await Self.prune(connection, channel: message.channel, retention: retention, logger: logger)
             try await Self.announce(stored.message.id, on: connection, logger: logger)
             return stored
         }
@@ -102,8 +102,13 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
         try await connection.query("SELECT pg_notify(\(messagesChannel), \(String(id)))", logger: logger)
     }
 
-    private static func prune(_ connection: PostgresConnection, channel: String, retention: Int, logger: Logger) async throws {
-        try await connection.query(PostgresQuery((MessageRows.prune, [.text(channel), .integer(Int64(retention))])), logger: logger)
+    /// Keeps the channel's newest `retention` messages; the highest id deleted, or 0.
+    @discardableResult
+    private static func prune(_ connection: PostgresConnection, channel: String, retention: Int, logger: Logger) async throws -> Int64 {
+        guard let oldest = try await connection.query(PostgresQuery((MessageRows.oldestKept, [.text(channel), .integer(Int64(retention))])), logger: logger)
+            .decode(Int64.self).first(where: { _ in true }) else { return 0 }
+        try await connection.query(PostgresQuery((MessageRows.prune, [.text(channel), .integer(oldest)])), logger: logger)
+        return oldest - 1
     }
 
     public func latest(channel: String) async throws -> Message? { try await readLatest(channel: channel) }
@@ -175,13 +180,13 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
         }
     }
 
-    public func claim(slot: Int64, instance: String) async throws -> Bool {
+    public func claim(channel: String, slot: Int64, instance: String) async throws -> Bool {
         try await write { [logger] connection in
             let claimed = try await connection.query("""
-                INSERT INTO tick_slots (slot, instance, claimed_at) VALUES (\(slot), \(instance), \(RFC3339.string(from: Date())))
-                ON CONFLICT (slot) DO NOTHING RETURNING slot
+                INSERT INTO tick_slots (channel, slot, instance, claimed_at) VALUES (\(channel), \(slot), \(instance), \(RFC3339.string(from: Date())))
+                ON CONFLICT (channel, slot) DO NOTHING RETURNING slot
                 """, logger: logger).decode(Int64.self).first { _ in true } != nil
-            try await connection.query("DELETE FROM tick_slots WHERE slot < \(slot - 10_000)", logger: logger)
+            try await connection.query("DELETE FROM tick_slots WHERE channel = \(channel) AND slot < \(slot - 10_000)", logger: logger)
             return claimed
         }
     }

@@ -23,7 +23,7 @@ func answerRejection(_ provider: any AIProvider) async throws -> String? {
     let answer = try await provider.generateMessage(systemPrompt: "s", userPrompt: "u")
     let ticker = TickerConfiguration(intervalSeconds: 60, profile: "p", systemPrompt: "s", userPrompt: "u", fuzzyThreshold: 85,
                                      dedupeWindow: 0, retention: 10, tickDeadlineSeconds: 60)
-    return AnswerCheck.rejection(of: answer, recent: [], ticker: ticker)?.1
+    return AnswerCheck.rejection(of: answer, recent: [], threshold: ticker.fuzzyThreshold, maxLength: ticker.maxMessageLength)?.1
 }
 
 func generationError(_ provider: any AIProvider) async -> ProviderError? {

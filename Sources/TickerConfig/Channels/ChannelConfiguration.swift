@@ -72,3 +72,23 @@ extension Schedule {
         return zone
     }
 }
+
+extension Schedule {
+    /// The schedule as written in the configuration, for logs: `every 300 s`,
+    /// `*/10 * * * * Europe/Berlin 08:00-18:00 mon,tue`.
+    public var summary: String {
+        var parts: [String] = switch timing {
+        case .interval(let seconds): ["every \(seconds) s"]
+        case .cron(let cron): [cron.description]
+        }
+        if timeZone.identifier != "UTC" || activeHours != nil { parts.append(timeZone.identifier) }
+        if let hours = activeHours { parts.append("\(Self.clock(hours.start))-\(Self.clock(hours.end))") }
+        if let days { parts.append(days.sorted().map { CronExpression.dayNames[$0] }.joined(separator: ",")) }
+        return parts.joined(separator: " ")
+    }
+
+    /// `HH:MM` of minutes after midnight.
+    static func clock(_ minutes: Int) -> String {
+        String(format: "%02d:%02d", minutes / 60, minutes % 60)
+    }
+}

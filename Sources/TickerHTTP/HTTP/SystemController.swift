@@ -12,20 +12,20 @@ package struct SystemController {
     let router: ProviderRouter
     let store: any MessageStore
     let ticks: TickService
-    let tickSource: any TickSource
+    let scheduler: ChannelScheduler
     let latest: LatestMessageCache
     let metrics: TickerMetrics
     let leadership: Leadership
     let compression: CompressionConfiguration
 
     package init(configuration: LiveConfiguration, router: ProviderRouter, store: any MessageStore, ticks: TickService,
-                 tickSource: any TickSource, latest: LatestMessageCache, metrics: TickerMetrics,
+                 scheduler: ChannelScheduler, latest: LatestMessageCache, metrics: TickerMetrics,
                  leadership: Leadership, compression: CompressionConfiguration) {
         self.configuration = configuration
         self.router = router
         self.store = store
         self.ticks = ticks
-        self.tickSource = tickSource
+        self.scheduler = scheduler
         self.latest = latest
         self.metrics = metrics
         self.leadership = leadership
@@ -94,7 +94,7 @@ package struct SystemController {
         let summary = Health.Summary(
             database: .init(ok: databaseOK, writable: writable, problem: store.problem.map(PublicText.withoutPaths), integrity: store.integrity),
             scheduler: .init(intervalSeconds: configuration.ticker.intervalSeconds, lastTick: lastTick,
-                             nextTickAt: tickSource.nextFireDate, skippedTicks: await ticks.skippedTicks,
+                             nextTickAt: scheduler.nextTick(defaultChannel), skippedTicks: await ticks.skippedTicks,
                              pausedTicks: await ticks.pausedTicks),
             providers: .init(total: statuses.count, available: usable.count, healthy: healthy.count, selected: statuses.first(where: \.selected)?.id),
             cluster: .init(role: leadership.current.role, instance: leadership.instance, leader: leadership.current.leader),

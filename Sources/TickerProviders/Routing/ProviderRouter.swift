@@ -176,11 +176,13 @@ package actor ProviderRouter {
 
     /// The providers to try this tick, best first, and those passed over with the reason.
     /// When none is eligible, the best usable one is tried anyway rather than nothing.
-    package func plan(now: Date) async -> (candidates: [Candidate], skipped: [Attempt]) {
+    /// `only`: a channel's provider entries, asked in that order instead of by priority.
+    package func plan(now: Date, only: [String]? = nil) async -> (candidates: [Candidate], skipped: [Attempt]) {
         await start()
         var candidates: [Candidate] = []
         var skipped: [Attempt] = []
-        for index in orderedIndices() where slots[index].entry.enabled {
+        let order = only.map { ids in ids.compactMap { id in slots.firstIndex { $0.entry.id == id } } } ?? orderedIndices()
+        for index in order where slots[index].entry.enabled {
             if let (errorClass, detail) = slots[index].exclusion(now: now) {
                 skipped.append(Attempt(provider: slots[index].entry.id, outcome: .skipped, errorClass: errorClass, detail: detail))
             } else if let candidate = candidate(index) {
@@ -188,7 +190,8 @@ package actor ProviderRouter {
                 candidates.append(candidate)
             }
         }
-        if candidates.isEmpty, let best = fallback(), let candidate = candidate(best) {
+        // Nobody eligible: the best usable one is asked all the same.
+        if candidates.isEmpty, let best = order.first(where: { slots[$0].usable }), let candidate = candidate(best) {
             candidates.append(candidate)
         }
         return (candidates, skipped)

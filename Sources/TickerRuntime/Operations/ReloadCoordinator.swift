@@ -24,7 +24,7 @@ public actor ReloadCoordinator {
     private let cluster: any ClusterDuties
     private let live: LiveConfiguration
     private let router: ProviderRouter
-    private let tickSource: any TickSource
+    private let scheduler: ChannelScheduler
     private let notifier: SystemdNotifier
     private let logger: Logger
     private let levels: LogLevelControl
@@ -34,7 +34,7 @@ public actor ReloadCoordinator {
     private var applied: [String: JSONValue]
 
     package init(loader: ConfigurationLoader, store: any MessageStore, cluster: any ClusterDuties, live: LiveConfiguration, router: ProviderRouter,
-         tickSource: any TickSource, notifier: SystemdNotifier, logger: Logger, levels: LogLevelControl,
+         scheduler: ChannelScheduler, notifier: SystemdNotifier, logger: Logger, levels: LogLevelControl,
          instance: String, applied: [String: JSONValue]) {
         self.instance = instance
         self.applied = applied
@@ -45,7 +45,7 @@ public actor ReloadCoordinator {
         self.cluster = cluster
         self.live = live
         self.router = router
-        self.tickSource = tickSource
+        self.scheduler = scheduler
         self.logger = logger
     }
 
@@ -169,9 +169,7 @@ public actor ReloadCoordinator {
         if previous.adminToken.value != configuration.adminToken.value {
             logger.notice("admin token changed: routes now need the one from \(configuration.adminToken.origin ?? "nowhere: admin routes are off")")
         }
-        if previous.ticker.intervalSeconds != configuration.ticker.intervalSeconds {
-            tickSource.reschedule(interval: Double(configuration.ticker.intervalSeconds))
-        }
+        await scheduler.apply(configuration.channels)
         logger.info("configuration applied", metadata: [
             "added": "\(diff.added)", "removed": "\(diff.removed)", "changed": "\(diff.changed)",
         ])

@@ -22,10 +22,11 @@ public struct TickerMetrics: Sendable {
         self.factory = PrometheusMetricsFactory(registry: registry)
     }
 
-    func tick(outcome: TickRecord.Outcome) {
-        Counter(label: "ai_ticker_ticks_total", dimensions: [("outcome", outcome.rawValue)], factory: factory).increment()
+    func tick(channel: String, outcome: TickRecord.Outcome) {
+        Counter(label: "ai_ticker_ticks_total", dimensions: [("channel", channel), ("outcome", outcome.rawValue)], factory: factory).increment()
         if outcome == .stored {
-            Gauge(label: "ai_ticker_last_success_timestamp_seconds", factory: factory).record(Date().timeIntervalSince1970)
+            Gauge(label: "ai_ticker_last_success_timestamp_seconds", dimensions: [("channel", channel)], factory: factory)
+                .record(Date().timeIntervalSince1970)
         }
     }
 

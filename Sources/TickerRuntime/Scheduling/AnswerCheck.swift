@@ -15,13 +15,13 @@ enum AnswerCheck {
     /// Why an answer is not accepted: empty, cut off, blocked, too long, holding a configured
     /// secret (a provider echoing its key must not publish it), or a near-duplicate of a recent
     /// message. Nil when it can be stored.
-    static func rejection(of response: AIResponse, recent: [[Character]], ticker: TickerConfiguration,
+    static func rejection(of response: AIResponse, recent: [[Character]], threshold: Int, maxLength: Int,
                           secrets: SecretRedactor = SecretRedactor(secrets: [])) -> (ErrorClass, String)? {
         let reason = response.metadata.finishReason ?? ""
         if cutOff.contains(reason) { return (.badResponse, "cut off (finish_reason \(reason))") }
         if blocked.contains(reason) { return (.badResponse, "withheld by the vendor (finish_reason \(reason))") }
         let content: String
-        switch MessageText.accept(response.content, maxLength: ticker.maxMessageLength) {
+        switch MessageText.accept(response.content, maxLength: maxLength) {
         case .success(let text): content = text
         case .failure(let rejected): return (.badResponse, rejected.reason)
         }
@@ -31,7 +31,7 @@ enum AnswerCheck {
         let normalized = Similarity.normalize(content)
         for previous in recent {
             let score = Similarity.ratio(normalized, previous)
-            if score >= Double(ticker.fuzzyThreshold) { return (.duplicate, "\(Int(score))% similar to a recent message") }
+            if score >= Double(threshold) { return (.duplicate, "\(Int(score))% similar to a recent message") }
         }
         return nil
     }

@@ -1,27 +1,26 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import TickerConfig
 import TickerCore
 import TickerProviders
 import TickerStorage
 
-/// Drives ticks from a `TickSource`. The first tick comes at once when the latest message is
-/// older than the interval. Each firing asks `TickService` for a tick, which alone decides that
-/// one firing while a tick runs is dropped and counted; shutdown waits for a tick under way.
+/// Runs every channel's timer (`ChannelScheduler`) while the service runs. An interval channel's
+/// first tick comes at once when its latest message is older than the interval. Each firing asks
+/// `TickService` for a tick, which alone decides that a firing while the channel's tick runs is
+/// dropped and counted; shutdown waits for the ticks under way.
 package struct SchedulerService: Service {
-    let source: any TickSource
+    let scheduler: ChannelScheduler
     let ticks: TickService
-    let store: any MessageStore
     let configuration: LiveConfiguration
     let logger: Logger
-
     var liveness = SharedFlag()
 
-    package init(source: any TickSource, ticks: TickService, store: any MessageStore, configuration: LiveConfiguration, logger: Logger,
+    package init(scheduler: ChannelScheduler, ticks: TickService, configuration: LiveConfiguration, logger: Logger,
                  liveness: SharedFlag = SharedFlag()) {
-        self.source = source
+        self.scheduler = scheduler
         self.ticks = ticks
-        self.store = store
         self.configuration = configuration
         self.logger = logger
         self.liveness = liveness
@@ -37,27 +36,19 @@ package struct SchedulerService: Service {
             configuration.listingsApplied.open()
         }
         guard !Task.isShuttingDownGracefully else { return }
-        let interval = Double(configuration.value.ticker.intervalSeconds)
-        let initialDelay = await Self.delay(interval: interval, store: store)
-        let ticks = self.ticks
         await ticks.timer(running: true)
-        source.start(interval: interval, initialDelay: initialDelay) {
-            Task { _ = await ticks.tick(trigger: .timer) }
+        let channels = configuration.value.channels
+        await scheduler.start(channels)
+        for channel in channels {
+            logger.info("scheduler started", metadata: [
+                "channel": "\(channel.name)", "schedule": "\(channel.schedule.summary)",
+                "next_tick": "\(scheduler.nextTick(channel.name).map(RFC3339.string) ?? "none")",
+            ])
         }
-        logger.info("scheduler started", metadata: ["interval_s": "\(Int(interval))", "first_tick_in_s": "\(Int(initialDelay))"])
         try? await gracefulShutdown()
-        source.stop()
+        scheduler.stop()
         await ticks.timer(running: false)
         logger.info("scheduler stopped")
-    }
-
-    /// Seconds until the next tick is due: none when the latest message is older than the interval.
-    package static func delay(interval: Double, store: any MessageStore) async -> Double {
-        let age = (try? await store.latest(channel: defaultChannel)).map {
-            // Imported messages carry the import's time, not their own: they are never fresh.
-            $0.source == .imported ? .infinity : Date().timeIntervalSince($0.createdAt)
-        } ?? .infinity
-        return age >= interval ? 0 : interval - age
     }
 }
 

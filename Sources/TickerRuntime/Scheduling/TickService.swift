@@ -20,8 +20,9 @@ public enum TickOutcome: Sendable {
     case standby(leader: String?)
 }
 
-/// The tick pipeline: ask the best provider, check the answer, store and publish it, fall back
-/// when all fail, and record every attempt. Never two at once.
+/// The tick pipeline of every channel: ask the best of the channel's providers, check the answer,
+/// store and publish it, fall back when all fail, and record every attempt. Never two of one
+/// channel at once; channels tick side by side, sharing the providers' health and circuits.
 public actor TickService {
     private let store: any MessageStore
     private let cluster: any ClusterDuties
@@ -35,8 +36,8 @@ public actor TickService {
     package nonisolated let leadership: Leadership
     /// Told about every finished tick (systemd's STATUS= line).
     private let onTick: @Sendable (TickRecord) -> Void
-    /// The tick under way, so a manual one can wait for it instead of failing.
-    private var current: Task<TickOutcome, Never>?
+    /// Each channel's tick under way, so a manual one can wait for it instead of failing.
+    private var current: [String: Task<TickOutcome, Never>] = [:]
     public private(set) var skippedTicks = 0
     /// Timer firings that passed while this instance could not reach the shared database and
     /// nobody led: ticks the outage cost.
@@ -60,11 +61,13 @@ public actor TickService {
     /// Set when the scheduler stops: a timer firing still on its way starts nothing.
     private var timerStopped = false
 
-    /// Runs one tick; `only` restricts it to one provider instance (`ai-ticker generate --provider`).
-    /// The one place that keeps ticks from overlapping: while another tick runs, this one is
-    /// skipped and counted, or with `join` waits for that tick (at most as long as that tick,
-    /// which its deadline bounds) and returns its outcome.
-    public func tick(trigger: TickRecord.Trigger, only: String? = nil, join: Bool = false) async -> TickOutcome {
+    /// Runs one tick of `channel`; `only` restricts it to one provider instance (`ai-ticker
+    /// generate --provider`); `scheduledAt` is the timer's time, which names its slot. The one
+    /// place that keeps a channel's ticks from overlapping: while another of its ticks runs, this
+    /// one is skipped and counted, or with `join` waits for that tick (at most as long as that
+    /// tick, which its deadline bounds) and returns its outcome.
+    public func tick(channel: String = defaultChannel, trigger: TickRecord.Trigger, only: String? = nil, join: Bool = false,
+                     scheduledAt: Date? = nil) async -> TickOutcome {
         if timerStopped, trigger == .timer { return .skipped }
         let state = leadership.current
         guard state.role == .leader else {
@@ -79,54 +82,61 @@ public actor TickService {
             }
             return .standby(leader: state.leader)
         }
-        if let current {
+        if let running = current[channel] {
             guard join else {
                 skippedTicks += 1
-                metrics.tick(outcome: .skipped)
+                metrics.tick(channel: channel, outcome: .skipped)
                 return .skipped
             }
-            return await current.value  // bounded: every attempt of a tick ends by its deadline
+            return await running.value  // bounded: every attempt of a tick ends by its deadline
         }
-        let task = Task { await self.run(trigger: trigger, only: only) }
-        current = task
+        guard let settings = configuration.value.channels.first(where: { $0.name == channel }) else { return .skipped }
+        let task = Task { await self.run(settings, trigger: trigger, only: only, scheduledAt: scheduledAt) }
+        current[channel] = task
         let outcome = await task.value
-        current = nil
+        current[channel] = nil
         return outcome
     }
 
     /// Lets timer ticks run, or stops them and waits for the tick under way (shutdown).
     func timer(running: Bool) async {
         timerStopped = !running
-        if !running { _ = await current?.value }
+        if !running {
+            for task in current.values { _ = await task.value }
+        }
     }
 
-    private func run(trigger: TickRecord.Trigger, only: String?) async -> TickOutcome {
+    private func run(_ channel: ChannelConfiguration, trigger: TickRecord.Trigger, only: String?, scheduledAt: Date?) async -> TickOutcome {
         let config = configuration.value
         let started = Date()
+        let finish = { (result: Result, attempts: [Attempt]) in
+            await self.finish(result, channel: channel, started: started, trigger: trigger, attempts: attempts, config: config)
+        }
         if let problem = store.problem {
             // Asking a vendor for a message that cannot be stored would only cost money.
             let attempt = Attempt(provider: "storage", outcome: .skipped, errorClass: .storage, detail: problem)
-            return await finish(.refused, started: started, trigger: trigger, attempts: [attempt], config: config)
+            return await finish(.refused, [attempt])
         }
         if trigger == .timer {
-            let slot = Int64(started.timeIntervalSince1970) / Int64(config.ticker.intervalSeconds)
+            let slot = Self.slot(of: channel.schedule, at: scheduledAt ?? started)
             do {
-                guard try await cluster.claim(slot: slot, instance: leadership.instance) else {
-                    logger.notice("tick skipped: this timer slot was ticked already (by this or another instance)", metadata: ["slot": "\(slot)"])
+                guard try await cluster.claim(channel: channel.name, slot: slot, instance: leadership.instance) else {
+                    logger.notice("tick skipped: this timer slot was ticked already (by this or another instance)",
+                                  metadata: ["channel": "\(channel.name)", "slot": "\(slot)"])
                     return .skipped
                 }
             } catch {
                 let attempt = Attempt(provider: "storage", outcome: .skipped, errorClass: .storage, detail: "\(error)")
-                return await finish(.refused, started: started, trigger: trigger, attempts: [attempt], config: config)
+                return await finish(.refused, [attempt])
             }
         }
         let deadline = ContinuousClock.now + .seconds(config.ticker.tickDeadlineSeconds)
-        var (candidates, attempts) = await router.plan(now: started)
+        var (candidates, attempts) = await router.plan(now: started, only: channel.providers)
         if let only {
             candidates = candidates.filter { $0.id == only }
             attempts = attempts.filter { $0.provider == only }
         }
-        let recent = await recentForDedupe(config.ticker)
+        let recent = await recentForDedupe(channel, threshold: config.ticker.fuzzyThreshold)
 
         for candidate in candidates {
             let remaining = ContinuousClock.now.duration(to: deadline)
@@ -139,11 +149,12 @@ public actor TickService {
             var attempt = Attempt(provider: candidate.id, outcome: .failure)
             do {
                 var response = try await withTimeout(seconds: seconds) {
-                    try await candidate.provider.generateMessage(systemPrompt: config.ticker.systemPrompt, userPrompt: config.ticker.userPrompt)
+                    try await candidate.provider.generateMessage(systemPrompt: channel.systemPrompt, userPrompt: channel.userPrompt)
                 }
                 attempt.durationMs = Self.milliseconds(since: clock)
                 response.content = MessageText.clean(response.content)
-                if let (errorClass, detail) = AnswerCheck.rejection(of: response, recent: recent, ticker: config.ticker, secrets: config.redactor) {
+                if let (errorClass, detail) = AnswerCheck.rejection(of: response, recent: recent, threshold: config.ticker.fuzzyThreshold,
+                                                                                maxLength: channel.maxMessageLength, secrets: config.redactor) {
                     attempt.outcome = .rejected
                     attempt.errorClass = errorClass
                     attempt.detail = detail
@@ -162,10 +173,10 @@ public actor TickService {
                     content: response.content.trimmingCharacters(in: .whitespacesAndNewlines), provider: candidate.id,
                     providerName: response.providerName, model: response.model, usage: response.usage,
                     finishReason: response.metadata.finishReason, responseID: response.metadata.responseID,
-                    profile: config.ticker.profile, latencyMs: attempt.durationMs, createdAt: Date(),
-                    source: .generated, attempts: attempts
+                    profile: channel.profile, latencyMs: attempt.durationMs, createdAt: Date(),
+                    source: .generated, attempts: attempts, channel: channel.name
                 )
-                return await finish(.generated(message), started: started, trigger: trigger, attempts: attempts, config: config)
+                return await finish(.generated(message), attempts)
             } catch {
                 let providerError = ProviderError(error)
                 attempt.durationMs = Self.milliseconds(since: clock)
@@ -177,13 +188,13 @@ public actor TickService {
                 logger.warning("provider attempt failed", metadata: ["provider": "\(candidate.id)", "error": "\(attempt.detail ?? "")"])
             }
         }
-        if config.routing.fallback == .useCache, let archived = try? await store.archiveCandidate(channel: defaultChannel, excludingNewest: 10) {
+        if config.routing.fallback == .useCache, let archived = try? await store.archiveCandidate(channel: channel.name, excludingNewest: 10) {
             // The archived message's words and origin, as a new message of this tick.
             var message = archived.fields
             (message.usage, message.latencyMs, message.createdAt, message.source, message.attempts) = (Usage(), 0, Date(), .archive, attempts)
-            return await finish(.archived(message), started: started, trigger: trigger, attempts: attempts, config: config)
+            return await finish(.archived(message), attempts)
         }
-        return await finish(.nothing(noProvider: candidates.isEmpty), started: started, trigger: trigger, attempts: attempts, config: config)
+        return await finish(.nothing(noProvider: candidates.isEmpty), attempts)
     }
 
     private enum Result {
@@ -195,15 +206,16 @@ public actor TickService {
     }
 
     /// Stores the message (if any), publishes it, records the tick and counts it.
-    private func finish(_ result: Result, started: Date, trigger: TickRecord.Trigger, attempts: [Attempt], config: AppConfiguration) async -> TickOutcome {
+    private func finish(_ result: Result, channel: ChannelConfiguration, started: Date, trigger: TickRecord.Trigger, attempts: [Attempt],
+                        config: AppConfiguration) async -> TickOutcome {
         var attempts = attempts
         var outcome: TickOutcome
         var stored: Message?
         switch result {
         case .generated(let message), .archived(let message):
             do {
-                let written = try await store.insert(message, retention: config.ticker.retention)
-                publisher.publish(written.message, record: written.record, deletedUpTo: written.message.id - Int64(config.ticker.retention))
+                let written = try await store.insert(message, retention: channel.retention)
+                publisher.publish(written.message, record: written.record, deletedUpTo: written.deletedUpTo)
                 stored = written.message
             } catch {
                 logger.error("could not store message", metadata: ["error": "\(error)"])
@@ -225,27 +237,34 @@ public actor TickService {
         case .storageFailed: .storageFailed
         case .skipped, .standby: .skipped  // never reached: neither runs a tick
         }
-        let record = TickRecord(startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id, attempts: attempts)
+        let record = TickRecord(channel: channel.name, startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id, attempts: attempts)
         lastTick = record
         onTick(record)
-        metrics.tick(outcome: name)
+        metrics.tick(channel: channel.name, outcome: name)
         if case .refused = result {
             logger.warning("tick skipped: nothing can be stored", metadata: ["problem": "\(attempts.first?.detail ?? "")"])
             return outcome
         }
         do {
-            try await store.recordTick(record, retention: config.ticker.retention)
+            try await store.recordTick(record, retention: channel.retention)
         } catch {
             logger.error("could not record tick", metadata: ["error": "\(error)"])
         }
-        logger.info("tick finished", metadata: ["outcome": "\(name.rawValue)", "trigger": "\(trigger.rawValue)", "message_id": "\(stored.map { String($0.id) } ?? "-")"])
+        logger.info("tick finished", metadata: ["channel": "\(channel.name)", "outcome": "\(name.rawValue)", "trigger": "\(trigger.rawValue)", "message_id": "\(stored.map { String($0.id) } ?? "-")"])
         return outcome
     }
 
-    private func recentForDedupe(_ ticker: TickerConfiguration) async -> [[Character]] {
-        guard ticker.dedupeWindow > 0, ticker.fuzzyThreshold > 0 else { return [] }
-        let contents = (try? await store.recentContents(channel: defaultChannel, limit: ticker.dedupeWindow)) ?? []
+    private func recentForDedupe(_ channel: ChannelConfiguration, threshold: Int) async -> [[Character]] {
+        guard channel.dedupeWindow > 0, threshold > 0 else { return [] }
+        let contents = (try? await store.recentContents(channel: channel.name, limit: channel.dedupeWindow)) ?? []
         return contents.map(Similarity.normalize)
+    }
+
+    /// The slot a timer tick claims, the same on every instance: its interval's number since
+    /// 1970, or for a cron schedule the minute it was due.
+    static func slot(of schedule: Schedule, at date: Date) -> Int64 {
+        let period: Int64 = if case .interval(let seconds) = schedule.timing { Int64(seconds) } else { 60 }
+        return Int64(date.timeIntervalSince1970) / period
     }
 
     private static func milliseconds(since start: ContinuousClock.Instant) -> Double {

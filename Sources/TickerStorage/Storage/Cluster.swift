@@ -3,9 +3,9 @@ import TickerCore
 /// What the instances sharing one database do for each other. PostgreSQL's store does it for
 /// real (`TickerPostgres`); a SQLite database has one instance, which `SoloCluster` stands for.
 public protocol ClusterDuties: Sendable {
-    /// Records that `instance` ticks the timer slot `slot`; false when another instance has, so
-    /// a slot is never generated twice even by two instances that both believe they lead.
-    func claim(slot: Int64, instance: String) async throws -> Bool
+    /// Records that `instance` ticks the channel's timer slot `slot`; false when another instance
+    /// has, so a slot is never generated twice even by two instances that both believe they lead.
+    func claim(channel: String, slot: Int64, instance: String) async throws -> Bool
     /// Tells the other instances on this database that `instance` changed the configuration
     /// (runtime overrides, a reload), so that they reload too.
     func announceConfigurationChange(by instance: String) async throws
@@ -19,7 +19,7 @@ public protocol ClusterDuties: Sendable {
 /// to share health results with.
 public struct SoloCluster: ClusterDuties {
     public init() {}
-    public func claim(slot: Int64, instance: String) async throws -> Bool { true }
+    public func claim(channel: String, slot: Int64, instance: String) async throws -> Bool { true }
     public func announceConfigurationChange(by instance: String) async throws {}
     public func shareHealth(_ probes: [HealthProbe], by instance: String) async throws {}
     public func sharedHealth() async throws -> [HealthProbe] { [] }

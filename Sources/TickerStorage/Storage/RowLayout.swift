@@ -53,11 +53,11 @@ package enum MessageRows {
         }
     }
 
-    /// Keeps a channel's (`$1`) newest `retention` (`$2`) messages.
-    package static let prune = """
-        DELETE FROM messages WHERE channel = $1
-            AND id < (SELECT id FROM messages WHERE channel = $1 ORDER BY id DESC LIMIT 1 OFFSET $2 - 1)
-        """
+    /// The oldest id a channel (`$1`) keeps with its newest `retention` (`$2`); none while it
+    /// holds fewer.
+    package static let oldestKept = "SELECT id FROM messages WHERE channel = $1 ORDER BY id DESC LIMIT 1 OFFSET $2 - 1"
+    /// Deletes a channel's (`$1`) messages older than `$2` (`oldestKept`).
+    package static let prune = "DELETE FROM messages WHERE channel = $1 AND id < $2"
 
     static func attempts(_ row: some SQLRow) throws -> [Attempt] {
         (try? JSONCoding.decoder.decode([Attempt].self, from: Data(try row.required(row.text, "attempts").utf8))) ?? []

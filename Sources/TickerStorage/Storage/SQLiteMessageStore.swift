@@ -211,8 +211,8 @@ public final class SQLiteMessageStore: MessageStore {
     }
     public func insert(_ message: NewMessage, retention: Int) async throws -> StoredMessage {
         let stored = try await write { db in
-            let stored = try Self.insert(message, in: db)
-            try Self.execute((MessageRows.prune, [.text(message.channel), .integer(Int64(retention))]), in: db)
+            var stored = try Self.insert(message, in: db)
+            stored.deletedUpTo = try Self.prune(db, channel: message.channel, retention: retention)
             return stored
         }
         lock?.record(stored.message.id)
@@ -226,6 +226,14 @@ public final class SQLiteMessageStore: MessageStore {
         let columns = MessageRows.record(record)
         try execute(("UPDATE messages SET record = $1, record_version = $2 WHERE id = $3", columns.map(\.value) + [.integer(stored.id)]), in: db)
         return StoredMessage(message: stored, record: record)
+    }
+
+    /// Keeps the channel's newest `retention` messages; the highest id deleted, or 0.
+    private static func prune(_ db: Database, channel: String, retention: Int) throws -> Int64 {
+        let arguments = StatementArguments([.text(channel), .integer(Int64(retention))])
+        guard let oldest = try Int64.fetchOne(db.cachedStatement(sql: MessageRows.oldestKept), arguments: arguments) else { return 0 }
+        try execute((MessageRows.prune, [.text(channel), .integer(oldest)]), in: db)
+        return oldest - 1
     }
 
     public func storedCount() async throws -> Int {
@@ -282,7 +290,7 @@ public final class SQLiteMessageStore: MessageStore {
         let result = try await write { db in
             let records = MessageRows.imported(contents, stored: Set(try String.fetchAll(db, sql: "SELECT content FROM messages")), profile: profile, at: now)
             for record in records { _ = try Self.insert(record, in: db) }
-            try Self.execute((MessageRows.prune, [.text(defaultChannel), .integer(Int64(retention))]), in: db)
+            _ = try Self.prune(db, channel: defaultChannel, retention: retention)
             return (imported: records.count, skipped: contents.count - records.count, last: try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM messages") ?? 0)
         }
         lock?.record(result.last)

@@ -1,0 +1,37 @@
+import Foundation
+import Synchronization
+import TickerCore
+
+/// Every channel's `LatestMessageCache`: a message published goes to its channel's, and a
+/// channel's is made when it first has a message or a reader. The default channel's is made at
+/// once and kept apart, so its routes (today's) never look one up.
+public final class ChannelCaches: MessagePublisher {
+    /// The channel `default`'s cache, which today's routes serve.
+    public let defaultCache = LatestMessageCache()
+    private let others = Mutex<[String: LatestMessageCache]>([:])
+
+    public init() {}
+
+    /// The channel's cache, made empty when it has none yet.
+    public func cache(_ channel: String) -> LatestMessageCache {
+        if channel == defaultChannel { return defaultCache }
+        return others.withLock { caches in
+            if let cache = caches[channel] { return cache }
+            let cache = LatestMessageCache()
+            caches[channel] = cache
+            return cache
+        }
+    }
+
+    /// The default channel's cache first, then the others by name.
+    public var all: [(channel: String, cache: LatestMessageCache)] {
+        [(defaultChannel, defaultCache)] + others.withLock { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+    }
+
+    /// The newest message published to any channel.
+    public var newestPublishedID: Int64? { all.compactMap { $0.cache.newestPublishedID }.max() }
+
+    public func publish(_ message: Message, record: Data?, deletedUpTo: Int64?) {
+        cache(message.channel).publish(message, record: record, deletedUpTo: deletedUpTo)
+    }
+}
