@@ -213,7 +213,7 @@ public func buildApplication(
             ReloadSignalService(configuration: services.reloads, logFile: options.logFile, logger: logger),
             SchedulerService(scheduler: services.scheduler, ticks: services.ticks, configuration: services.configuration, logger: logger,
                              liveness: liveness),
-            StreamHeartbeatService(latest: services.latest, configuration: services.configuration, metrics: services.metrics),
+            StreamHeartbeatService(caches: services.caches, configuration: services.configuration, metrics: services.metrics),
             NotifyService(notifier: options.notifier, scheduler: liveness),
         ] + (configuration.postgres.map { settings -> [any Service] in [
             LeaderElectionService(settings: settings, leadership: services.ticks.leadership, logger: logger) {
@@ -251,14 +251,16 @@ func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
     router.add(middleware: HostCheck(configuration: services.configuration))
     router.add(middleware: CompressionMiddleware(configuration: services.configuration.value.compression))
     let table = RouteTable(router: router, admin: AdminAuthMiddleware(configuration: services.configuration, metrics: services.metrics, logger: services.logger))
-    MessagesController(latest: services.latest, store: services.store, ticks: services.ticks,
+    let channels = ChannelResolver(caches: services.caches, store: services.store, configuration: services.configuration)
+    MessagesController(channels: channels, store: services.store, ticks: services.ticks,
                        compression: services.configuration.value.compression).register(on: table)
     ProvidersController(router: services.router, configuration: services.configuration, coordinator: services.reloads).register(on: table)
     ConfigController(configuration: services.configuration, coordinator: services.reloads).register(on: table)
     SystemController(configuration: services.configuration, router: services.router, store: services.store, ticks: services.ticks,
                      scheduler: services.scheduler, latest: services.latest, metrics: services.metrics,
                      leadership: services.ticks.leadership, compression: services.configuration.value.compression).register(on: table)
-    StreamController(latest: services.latest, store: services.store, configuration: services.configuration, metrics: services.metrics).register(on: table)
+    StreamController(channels: channels, store: services.store, configuration: services.configuration, metrics: services.metrics).register(on: table)
+    ChannelsController(resolver: channels, scheduler: services.scheduler).register(on: table)
     TickerPageController(compression: services.configuration.value.compression).register(on: table)
     routes.fill(from: router)
     return router

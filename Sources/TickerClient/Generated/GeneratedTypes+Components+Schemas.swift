@@ -47,6 +47,7 @@ extension Components {
                     case badHost = "bad_host"
                     case upgradeRefused = "upgrade_refused"
                     case tooManyConnections = "too_many_connections"
+                    case unknownChannel = "unknown_channel"
                 }
                 /// What went wrong, as a program checks it; `message` says it to a person.
                 ///
@@ -390,6 +391,10 @@ extension Components {
         }
         /// - Remark: Generated from `#/components/schemas/TickRecord`.
         package struct TickRecord: Codable, Hashable, Sendable {
+            /// The channel it ticked for
+            ///
+            /// - Remark: Generated from `#/components/schemas/TickRecord/channel`.
+            package var channel: Swift.String
             /// - Remark: Generated from `#/components/schemas/TickRecord/started_at`.
             package var startedAt: Foundation.Date
             /// - Remark: Generated from `#/components/schemas/TickRecord/finished_at`.
@@ -423,6 +428,7 @@ extension Components {
             /// Creates a new `TickRecord`.
             ///
             /// - Parameters:
+            ///   - channel: The channel it ticked for
             ///   - startedAt:
             ///   - finishedAt:
             ///   - trigger: timer: the interval; manual: POST /api/messages/generate; cli: ai-ticker generate
@@ -430,6 +436,7 @@ extension Components {
             ///   - messageId:
             ///   - attempts:
             package init(
+                channel: Swift.String,
                 startedAt: Foundation.Date,
                 finishedAt: Foundation.Date,
                 trigger: Components.Schemas.TickRecord.TriggerPayload,
@@ -437,6 +444,7 @@ extension Components {
                 messageId: Swift.Int64? = nil,
                 attempts: [Components.Schemas.Attempt]
             ) {
+                self.channel = channel
                 self.startedAt = startedAt
                 self.finishedAt = finishedAt
                 self.trigger = trigger
@@ -445,6 +453,7 @@ extension Components {
                 self.attempts = attempts
             }
             package enum CodingKeys: String, CodingKey {
+                case channel
                 case startedAt = "started_at"
                 case finishedAt = "finished_at"
                 case trigger
@@ -1336,6 +1345,160 @@ extension Components {
                 case file
                 case warnings
                 case config
+            }
+        }
+        /// When the channel ticks: `interval_seconds` or `cron`, read in `time_zone`, within `active_hours` on `days` when given.
+        ///
+        /// - Remark: Generated from `#/components/schemas/ChannelSchedule`.
+        package struct ChannelSchedule: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ChannelSchedule/interval_seconds`.
+            package var intervalSeconds: Swift.Int?
+            /// - Remark: Generated from `#/components/schemas/ChannelSchedule/cron`.
+            package var cron: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ChannelSchedule/time_zone`.
+            package var timeZone: Swift.String
+            /// - Remark: Generated from `#/components/schemas/ChannelSchedule/active_hours`.
+            package var activeHours: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/ChannelSchedule/DaysPayload`.
+            @frozen package enum DaysPayloadPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case sun = "sun"
+                case mon = "mon"
+                case tue = "tue"
+                case wed = "wed"
+                case thu = "thu"
+                case fri = "fri"
+                case sat = "sat"
+            }
+            /// - Remark: Generated from `#/components/schemas/ChannelSchedule/days`.
+            package typealias DaysPayload = [Components.Schemas.ChannelSchedule.DaysPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/ChannelSchedule/days`.
+            package var days: Components.Schemas.ChannelSchedule.DaysPayload?
+            /// Creates a new `ChannelSchedule`.
+            ///
+            /// - Parameters:
+            ///   - intervalSeconds:
+            ///   - cron:
+            ///   - timeZone:
+            ///   - activeHours:
+            ///   - days:
+            package init(
+                intervalSeconds: Swift.Int? = nil,
+                cron: Swift.String? = nil,
+                timeZone: Swift.String,
+                activeHours: Swift.String? = nil,
+                days: Components.Schemas.ChannelSchedule.DaysPayload? = nil
+            ) {
+                self.intervalSeconds = intervalSeconds
+                self.cron = cron
+                self.timeZone = timeZone
+                self.activeHours = activeHours
+                self.days = days
+            }
+            package enum CodingKeys: String, CodingKey {
+                case intervalSeconds = "interval_seconds"
+                case cron
+                case timeZone = "time_zone"
+                case activeHours = "active_hours"
+                case days
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/Channel`.
+        package struct Channel: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/Channel/name`.
+            package var name: Swift.String
+            /// `removed`: no longer configured; its messages are kept and its routes answer them
+            ///
+            /// - Remark: Generated from `#/components/schemas/Channel/status`.
+            @frozen package enum StatusPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case configured = "configured"
+                case removed = "removed"
+            }
+            /// `removed`: no longer configured; its messages are kept and its routes answer them
+            ///
+            /// - Remark: Generated from `#/components/schemas/Channel/status`.
+            package var status: Components.Schemas.Channel.StatusPayload
+            /// The prompts.json profile of its prompts, or `custom`
+            ///
+            /// - Remark: Generated from `#/components/schemas/Channel/profile`.
+            package var profile: Swift.String?
+            /// The provider entries it asks, in order; null: every entry by priority
+            ///
+            /// - Remark: Generated from `#/components/schemas/Channel/providers`.
+            package var providers: [Swift.String]?
+            /// - Remark: Generated from `#/components/schemas/Channel/schedule`.
+            package var schedule: Components.Schemas.ChannelSchedule?
+            /// Whether its schedule lets it tick now
+            ///
+            /// - Remark: Generated from `#/components/schemas/Channel/active_now`.
+            package var activeNow: Swift.Bool
+            /// RFC 3339, as every time of the API; null when no tick is set (removed, or a cron day that never comes)
+            ///
+            /// - Remark: Generated from `#/components/schemas/Channel/next_tick_at`.
+            package var nextTickAt: Foundation.Date?
+            /// - Remark: Generated from `#/components/schemas/Channel/message`.
+            package var message: Components.Schemas.Message?
+            /// How many of its messages are kept
+            ///
+            /// - Remark: Generated from `#/components/schemas/Channel/messages`.
+            package var messages: Swift.Int
+            /// Creates a new `Channel`.
+            ///
+            /// - Parameters:
+            ///   - name:
+            ///   - status: `removed`: no longer configured; its messages are kept and its routes answer them
+            ///   - profile: The prompts.json profile of its prompts, or `custom`
+            ///   - providers: The provider entries it asks, in order; null: every entry by priority
+            ///   - schedule:
+            ///   - activeNow: Whether its schedule lets it tick now
+            ///   - nextTickAt: RFC 3339, as every time of the API; null when no tick is set (removed, or a cron day that never comes)
+            ///   - message:
+            ///   - messages: How many of its messages are kept
+            package init(
+                name: Swift.String,
+                status: Components.Schemas.Channel.StatusPayload,
+                profile: Swift.String? = nil,
+                providers: [Swift.String]? = nil,
+                schedule: Components.Schemas.ChannelSchedule? = nil,
+                activeNow: Swift.Bool,
+                nextTickAt: Foundation.Date? = nil,
+                message: Components.Schemas.Message? = nil,
+                messages: Swift.Int
+            ) {
+                self.name = name
+                self.status = status
+                self.profile = profile
+                self.providers = providers
+                self.schedule = schedule
+                self.activeNow = activeNow
+                self.nextTickAt = nextTickAt
+                self.message = message
+                self.messages = messages
+            }
+            package enum CodingKeys: String, CodingKey {
+                case name
+                case status
+                case profile
+                case providers
+                case schedule
+                case activeNow = "active_now"
+                case nextTickAt = "next_tick_at"
+                case message
+                case messages
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/ChannelList`.
+        package struct ChannelList: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/ChannelList/channels`.
+            package var channels: [Components.Schemas.Channel]
+            /// Creates a new `ChannelList`.
+            ///
+            /// - Parameters:
+            ///   - channels:
+            package init(channels: [Components.Schemas.Channel]) {
+                self.channels = channels
+            }
+            package enum CodingKeys: String, CodingKey {
+                case channels
             }
         }
     }

@@ -157,6 +157,71 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `HEAD /api/stream`.
     /// - Remark: Generated from `#/paths//api/stream/head(streamMessagesHead)`.
     func streamMessagesHead(_ input: Operations.StreamMessagesHead.Input) async throws -> Operations.StreamMessagesHead.Output
+    /// Every channel: schedule, next tick, latest message, counts
+    ///
+    /// - Remark: HTTP `GET /api/channels`.
+    /// - Remark: Generated from `#/paths//api/channels/get(listChannels)`.
+    func listChannels(_ input: Operations.ListChannels.Input) async throws -> Operations.ListChannels.Output
+    /// Headers only of: every channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels`.
+    /// - Remark: Generated from `#/paths//api/channels/head(listChannelsHead)`.
+    func listChannelsHead(_ input: Operations.ListChannelsHead.Input) async throws -> Operations.ListChannelsHead.Output
+    /// Latest message, original shape, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/message`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/message/get(channelGetMessage)`.
+    func channelGetMessage(_ input: Operations.ChannelGetMessage.Input) async throws -> Operations.ChannelGetMessage.Output
+    /// Headers only of: latest message, original shape, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/message`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/message/head(channelGetMessageHead)`.
+    func channelGetMessageHead(_ input: Operations.ChannelGetMessageHead.Input) async throws -> Operations.ChannelGetMessageHead.Output
+    /// Latest full message record, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/messages/latest`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/latest/get(channelGetLatestMessage)`.
+    func channelGetLatestMessage(_ input: Operations.ChannelGetLatestMessage.Input) async throws -> Operations.ChannelGetLatestMessage.Output
+    /// Headers only of: latest full message record, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/messages/latest`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/latest/head(channelGetLatestMessageHead)`.
+    func channelGetLatestMessageHead(_ input: Operations.ChannelGetLatestMessageHead.Input) async throws -> Operations.ChannelGetLatestMessageHead.Output
+    /// History, newest first, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/messages`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/get(channelListMessages)`.
+    func channelListMessages(_ input: Operations.ChannelListMessages.Input) async throws -> Operations.ChannelListMessages.Output
+    /// Headers only of: history, newest first, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/messages`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/head(channelListMessagesHead)`.
+    func channelListMessagesHead(_ input: Operations.ChannelListMessagesHead.Input) async throws -> Operations.ChannelListMessagesHead.Output
+    /// One message with its attempts, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/messages/{id}`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/{id}/get(channelGetMessageById)`.
+    func channelGetMessageById(_ input: Operations.ChannelGetMessageById.Input) async throws -> Operations.ChannelGetMessageById.Output
+    /// Headers only of: one message with its attempts, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/messages/{id}`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/{id}/head(channelGetMessageByIdHead)`.
+    func channelGetMessageByIdHead(_ input: Operations.ChannelGetMessageByIdHead.Input) async throws -> Operations.ChannelGetMessageByIdHead.Output
+    /// Run one tick now (admin), of one channel
+    ///
+    /// - Remark: HTTP `POST /api/channels/{name}/generate`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/generate/post(channelGenerateMessage)`.
+    func channelGenerateMessage(_ input: Operations.ChannelGenerateMessage.Input) async throws -> Operations.ChannelGenerateMessage.Output
+    /// Server-Sent Events: the latest message on connect (or those missed since Last-Event-ID, at most 100), then every new message; `id:` is the message id, `event: message`, `data:` the record; a heartbeat comment every server.stream_heartbeat_seconds, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/stream`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/stream/get(channelStreamMessages)`.
+    func channelStreamMessages(_ input: Operations.ChannelStreamMessages.Input) async throws -> Operations.ChannelStreamMessages.Output
+    /// Headers only of: server-Sent Events: the latest message on connect (or those missed since Last-Event-ID, at most 100), then every new message; `id:` is the message id, `event: message`, `data:` the record; a heartbeat comment every server.stream_heartbeat_seconds, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/stream`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/stream/head(channelStreamMessagesHead)`.
+    func channelStreamMessagesHead(_ input: Operations.ChannelStreamMessagesHead.Input) async throws -> Operations.ChannelStreamMessagesHead.Output
     /// The ticker page (query: theme=dark|light, mode=fade|scroll, speed=0.1–10)
     ///
     /// - Remark: HTTP `GET /`.
@@ -459,6 +524,171 @@ extension APIProtocol {
         headers: Operations.StreamMessagesHead.Input.Headers = .init()
     ) async throws -> Operations.StreamMessagesHead.Output {
         try await streamMessagesHead(Operations.StreamMessagesHead.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Every channel: schedule, next tick, latest message, counts
+    ///
+    /// - Remark: HTTP `GET /api/channels`.
+    /// - Remark: Generated from `#/paths//api/channels/get(listChannels)`.
+    package func listChannels(headers: Operations.ListChannels.Input.Headers = .init()) async throws -> Operations.ListChannels.Output {
+        try await listChannels(Operations.ListChannels.Input(headers: headers))
+    }
+    /// Headers only of: every channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels`.
+    /// - Remark: Generated from `#/paths//api/channels/head(listChannelsHead)`.
+    package func listChannelsHead(headers: Operations.ListChannelsHead.Input.Headers = .init()) async throws -> Operations.ListChannelsHead.Output {
+        try await listChannelsHead(Operations.ListChannelsHead.Input(headers: headers))
+    }
+    /// Latest message, original shape, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/message`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/message/get(channelGetMessage)`.
+    package func channelGetMessage(
+        path: Operations.ChannelGetMessage.Input.Path,
+        headers: Operations.ChannelGetMessage.Input.Headers = .init()
+    ) async throws -> Operations.ChannelGetMessage.Output {
+        try await channelGetMessage(Operations.ChannelGetMessage.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Headers only of: latest message, original shape, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/message`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/message/head(channelGetMessageHead)`.
+    package func channelGetMessageHead(
+        path: Operations.ChannelGetMessageHead.Input.Path,
+        headers: Operations.ChannelGetMessageHead.Input.Headers = .init()
+    ) async throws -> Operations.ChannelGetMessageHead.Output {
+        try await channelGetMessageHead(Operations.ChannelGetMessageHead.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Latest full message record, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/messages/latest`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/latest/get(channelGetLatestMessage)`.
+    package func channelGetLatestMessage(
+        path: Operations.ChannelGetLatestMessage.Input.Path,
+        headers: Operations.ChannelGetLatestMessage.Input.Headers = .init()
+    ) async throws -> Operations.ChannelGetLatestMessage.Output {
+        try await channelGetLatestMessage(Operations.ChannelGetLatestMessage.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Headers only of: latest full message record, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/messages/latest`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/latest/head(channelGetLatestMessageHead)`.
+    package func channelGetLatestMessageHead(
+        path: Operations.ChannelGetLatestMessageHead.Input.Path,
+        headers: Operations.ChannelGetLatestMessageHead.Input.Headers = .init()
+    ) async throws -> Operations.ChannelGetLatestMessageHead.Output {
+        try await channelGetLatestMessageHead(Operations.ChannelGetLatestMessageHead.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// History, newest first, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/messages`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/get(channelListMessages)`.
+    package func channelListMessages(
+        path: Operations.ChannelListMessages.Input.Path,
+        query: Operations.ChannelListMessages.Input.Query = .init(),
+        headers: Operations.ChannelListMessages.Input.Headers = .init()
+    ) async throws -> Operations.ChannelListMessages.Output {
+        try await channelListMessages(Operations.ChannelListMessages.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Headers only of: history, newest first, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/messages`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/head(channelListMessagesHead)`.
+    package func channelListMessagesHead(
+        path: Operations.ChannelListMessagesHead.Input.Path,
+        query: Operations.ChannelListMessagesHead.Input.Query = .init(),
+        headers: Operations.ChannelListMessagesHead.Input.Headers = .init()
+    ) async throws -> Operations.ChannelListMessagesHead.Output {
+        try await channelListMessagesHead(Operations.ChannelListMessagesHead.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// One message with its attempts, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/messages/{id}`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/{id}/get(channelGetMessageById)`.
+    package func channelGetMessageById(
+        path: Operations.ChannelGetMessageById.Input.Path,
+        headers: Operations.ChannelGetMessageById.Input.Headers = .init()
+    ) async throws -> Operations.ChannelGetMessageById.Output {
+        try await channelGetMessageById(Operations.ChannelGetMessageById.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Headers only of: one message with its attempts, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/messages/{id}`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/messages/{id}/head(channelGetMessageByIdHead)`.
+    package func channelGetMessageByIdHead(
+        path: Operations.ChannelGetMessageByIdHead.Input.Path,
+        headers: Operations.ChannelGetMessageByIdHead.Input.Headers = .init()
+    ) async throws -> Operations.ChannelGetMessageByIdHead.Output {
+        try await channelGetMessageByIdHead(Operations.ChannelGetMessageByIdHead.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Run one tick now (admin), of one channel
+    ///
+    /// - Remark: HTTP `POST /api/channels/{name}/generate`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/generate/post(channelGenerateMessage)`.
+    package func channelGenerateMessage(
+        path: Operations.ChannelGenerateMessage.Input.Path,
+        headers: Operations.ChannelGenerateMessage.Input.Headers = .init()
+    ) async throws -> Operations.ChannelGenerateMessage.Output {
+        try await channelGenerateMessage(Operations.ChannelGenerateMessage.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Server-Sent Events: the latest message on connect (or those missed since Last-Event-ID, at most 100), then every new message; `id:` is the message id, `event: message`, `data:` the record; a heartbeat comment every server.stream_heartbeat_seconds, of one channel
+    ///
+    /// - Remark: HTTP `GET /api/channels/{name}/stream`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/stream/get(channelStreamMessages)`.
+    package func channelStreamMessages(
+        path: Operations.ChannelStreamMessages.Input.Path,
+        query: Operations.ChannelStreamMessages.Input.Query = .init(),
+        headers: Operations.ChannelStreamMessages.Input.Headers = .init()
+    ) async throws -> Operations.ChannelStreamMessages.Output {
+        try await channelStreamMessages(Operations.ChannelStreamMessages.Input(
+            path: path,
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Headers only of: server-Sent Events: the latest message on connect (or those missed since Last-Event-ID, at most 100), then every new message; `id:` is the message id, `event: message`, `data:` the record; a heartbeat comment every server.stream_heartbeat_seconds, of one channel
+    ///
+    /// - Remark: HTTP `HEAD /api/channels/{name}/stream`.
+    /// - Remark: Generated from `#/paths//api/channels/{name}/stream/head(channelStreamMessagesHead)`.
+    package func channelStreamMessagesHead(
+        path: Operations.ChannelStreamMessagesHead.Input.Path,
+        query: Operations.ChannelStreamMessagesHead.Input.Query = .init(),
+        headers: Operations.ChannelStreamMessagesHead.Input.Headers = .init()
+    ) async throws -> Operations.ChannelStreamMessagesHead.Output {
+        try await channelStreamMessagesHead(Operations.ChannelStreamMessagesHead.Input(
+            path: path,
             query: query,
             headers: headers
         ))

@@ -87,6 +87,18 @@ extension Schedule {
         return parts.joined(separator: " ")
     }
 
+    /// The schedule as the configuration writes it (`GET /api/channels`).
+    public var written: JSONValue {
+        var fields: [String: JSONValue] = ["time_zone": .string(timeZone.identifier)]
+        switch timing {
+        case .interval(let seconds): fields["interval_seconds"] = .number(Double(seconds))
+        case .cron(let cron): fields["cron"] = .string(cron.description)
+        }
+        if let hours = activeHours { fields["active_hours"] = .string("\(Self.clock(hours.start))-\(Self.clock(hours.end))") }
+        if let days { fields["days"] = .array(days.sorted().map { .string(CronExpression.dayNames[$0]) }) }
+        return .object(fields)
+    }
+
     /// `HH:MM` of minutes after midnight.
     static func clock(_ minutes: Int) -> String {
         String(format: "%02d:%02d", minutes / 60, minutes % 60)

@@ -23,10 +23,18 @@ public final class ChannelCaches: MessagePublisher {
         }
     }
 
+    /// Whether the channel has a cache (it had a message or a reader since the start).
+    public func holds(_ channel: String) -> Bool {
+        channel == defaultChannel || others.withLock { $0[channel] != nil }
+    }
+
     /// The default channel's cache first, then the others by name.
     public var all: [(channel: String, cache: LatestMessageCache)] {
         [(defaultChannel, defaultCache)] + others.withLock { $0.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
     }
+
+    /// Stream clients of every channel.
+    public var subscriberCount: Int { all.reduce(0) { $0 + $1.cache.subscriberCount } }
 
     /// The newest message published to any channel.
     public var newestPublishedID: Int64? { all.compactMap { $0.cache.newestPublishedID }.max() }

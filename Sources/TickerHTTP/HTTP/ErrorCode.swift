@@ -27,4 +27,6 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case badHost = "bad_host"
     case upgradeRefused = "upgrade_refused"
     case tooManyConnections = "too_many_connections"
+    /// A channel route names no channel there is; the error lists those there are.
+    case unknownChannel = "unknown_channel"
 }

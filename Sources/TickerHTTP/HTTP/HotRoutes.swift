@@ -9,6 +9,8 @@ package enum HotRoutes {
     package static let message = "/api/message"
     /// `GET`/`HEAD`: a page of history, `limit` (`ListLimit`) and `before` in its query.
     package static let history = "/api/messages"
+    /// Where each channel's routes are: `/api/channels/{name}/message` and the others of `MessageRoutes`.
+    package static let channels = "/api/channels/"
     /// Every JSON answer's type.
     package static let json = "application/json; charset=utf-8"
 
@@ -31,6 +33,24 @@ package enum HotRoutes {
 extension HTTPField {
     /// As NIO's `HTTPHeaders` takes it (the fast path's heads).
     package var pair: (String, String) { (name.rawName, value) }
+}
+
+/// A channel's message routes: today's paths are the default channel's, and every channel has
+/// the same under `/api/channels/{name}`.
+package struct MessageRoutes: Sendable {
+    let message: String
+    let latest: String
+    let history: String
+    let byID: String
+    let generate: String
+    let stream: String
+
+    static let plain = MessageRoutes(message: HotRoutes.message, latest: "/api/messages/latest", history: HotRoutes.history,
+                                     byID: "/api/messages/{id}", generate: "/api/messages/generate", stream: "/api/stream")
+    static let named = MessageRoutes(message: "\(HotRoutes.channels){name}/message", latest: "\(HotRoutes.channels){name}/messages/latest",
+                                     history: "\(HotRoutes.channels){name}/messages", byID: "\(HotRoutes.channels){name}/messages/{id}",
+                                     generate: "\(HotRoutes.channels){name}/generate", stream: "\(HotRoutes.channels){name}/stream")
+    static let both = [plain, named]
 }
 
 /// The `limit` of a list: history pages, `/api/ticks`, and `ai-ticker messages --limit`.

@@ -5,47 +5,54 @@ import TickerCore
 import TickerRuntime
 import TickerStorage
 
-/// `/api/message`, `/api/messages…`: the latest message from memory, history from SQLite.
+/// `/api/message`, `/api/messages…` and the same of every channel under `/api/channels/{name}`:
+/// the latest message from memory, history from the database.
 package struct MessagesController {
-    let latest: LatestMessageCache
+    let channels: ChannelResolver
     let store: any MessageStore
     let ticks: TickService
     /// gzip settings: cached pages are compressed here, once per page.
     let compression: CompressionConfiguration
 
-    package init(latest: LatestMessageCache, store: any MessageStore, ticks: TickService, compression: CompressionConfiguration) {
-        self.latest = latest
+    package init(channels: ChannelResolver, store: any MessageStore, ticks: TickService, compression: CompressionConfiguration) {
+        self.channels = channels
         self.store = store
         self.ticks = ticks
         self.compression = compression
     }
 
     package func register(on table: RouteTable) {
-        table.add(.get, HotRoutes.message) { request, _ in try latest(request, full: false) }
-        table.add(.get, "/api/messages/latest") { request, _ in try latest(request, full: true) }
-        table.add(.get, HotRoutes.history) { request, _ in try await history(request) }
-        table.add(.get, "/api/messages/{id}") { _, context in
-            guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
-                throw APIError.badRequest("id must be a positive integer")
+        for routes in MessageRoutes.both {
+            table.add(.get, routes.message) { request, context in try await latest(request, context, full: false) }
+            table.add(.get, routes.latest) { request, context in try await latest(request, context, full: true) }
+            table.add(.get, routes.history) { request, context in try await history(request, context) }
+            table.add(.get, routes.byID) { _, context in
+                let (name, _) = try await channels.channel(context)
+                guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else {
+                    throw APIError.badRequest("id must be a positive integer")
+                }
+                let message = try await store.message(id: id)
+                guard message.channel == name else { throw StoreError.notFound(id) }
+                return Response.json(message)
             }
-            return Response.json(try await store.message(id: id))
+            table.add(.post, routes.generate, admin: true) { _, context in try await generate(context) }
         }
-        table.add(.post, "/api/messages/generate", admin: true) { _, _ in try await generate() }
         table.add(.get, "/api/ticks") { request, _ in
             let limit = try Self.limit(request.uri.queryParameters.get("limit"))
             return Response.json(["ticks": try await store.recentTicks(channel: nil, limit: limit)])
         }
     }
 
-    private func latest(_ request: Request, full: Bool) throws -> Response {
-        guard let snapshot = latest.snapshot else { throw APIError.notFound("no message yet") }
+    private func latest(_ request: Request, _ context: AppRequestContext, full: Bool) async throws -> Response {
+        guard let snapshot = try await channels.channel(context).cache.snapshot else { throw APIError.notFound("no message yet") }
         if snapshot.isMatched(by: request.headers[.ifNoneMatch]) {
             return Response(status: .notModified, headers: HotRoutes.notModifiedHeaders(etag: snapshot.etag))
         }
         return Response.json(buffer: full ? snapshot.recordBody : snapshot.summaryBody, headers: HotRoutes.messageHeaders(etag: snapshot.etag))
     }
 
-    private func history(_ request: Request) async throws -> Response {
+    private func history(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (channel, latest) = try await channels.channel(context)
         let query = request.uri.queryParameters
         let limit = try Self.limit(query.get("limit"))
         var before: Int64?
@@ -54,13 +61,13 @@ package struct MessagesController {
             before = value
         }
         guard let key = HistoryPages.key(limit: limit, before: before, head: latest.snapshot?.message.id) else {
-            return Response.json(buffer: try await page(limit: limit, before: before).body)
+            return Response.json(buffer: try await page(channel, limit: limit, before: before).body)
         }
         let pages = latest.history
         var page = pages.page(key)
         if page == nil {
             let generation = pages.generation
-            page = try await self.page(limit: limit, before: key.before)
+            page = try await self.page(channel, limit: limit, before: key.before)
             pages.store(page!, for: key, readAt: generation)
         }
         guard request.method == .get, compression.compresses(size: page!.body.readableBytes, acceptEncoding: request.headers[.acceptEncoding]) else {
@@ -73,8 +80,8 @@ package struct MessagesController {
     }
 
     /// A page read from the store: `{"messages":[records…],"next_before":id|null}`.
-    private func page(limit: Int, before: Int64?) async throws -> HistoryPages.Page {
-        let page = try await store.encodedMessages(channel: defaultChannel, limit: limit, before: before)
+    private func page(_ channel: String, limit: Int, before: Int64?) async throws -> HistoryPages.Page {
+        let page = try await store.encodedMessages(channel: channel, limit: limit, before: before)
         var body = ByteBuffer(string: #"{"messages":["#)
         for (index, message) in page.enumerated() {
             if index > 0 { body.writeString(",") }
@@ -84,8 +91,12 @@ package struct MessagesController {
         return HistoryPages.Page(body: body, lowest: page.last?.id)
     }
 
-    private func generate() async throws -> Response {
-        switch await ticks.tick(trigger: .manual, join: true) {
+    private func generate(_ context: AppRequestContext) async throws -> Response {
+        let (channel, _) = try await channels.channel(context)
+        guard channels.configuration.value.channels.contains(where: { $0.name == channel }) else {
+            throw APIError(status: .notFound, code: .unknownChannel, message: "channel \"\(channel)\" was removed: its messages are kept, but it no longer ticks")
+        }
+        switch await ticks.tick(channel: channel, trigger: .manual, join: true) {
         case .stored(let message):
             return Response.json(message, status: .created)
         case .archived(let message, let attempts):

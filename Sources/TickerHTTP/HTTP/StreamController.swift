@@ -6,17 +6,17 @@ import TickerCore
 import TickerRuntime
 import TickerStorage
 
-/// `GET /api/stream`: Server-Sent Events. On connect the latest message (or, with
+/// `GET /api/stream` and a channel's `/api/channels/{name}/stream`: Server-Sent Events. On connect the latest message (or, with
 /// `Last-Event-ID`, the messages missed since, at most 100), then every new one as it is stored,
 /// a heartbeat comment every `server.stream_heartbeat_seconds`, and a `retry:` hint.
 package struct StreamController {
-    let latest: LatestMessageCache
+    let channels: ChannelResolver
     let store: any MessageStore
     let configuration: LiveConfiguration
     let metrics: TickerMetrics
 
-    package init(latest: LatestMessageCache, store: any MessageStore, configuration: LiveConfiguration, metrics: TickerMetrics) {
-        self.latest = latest
+    package init(channels: ChannelResolver, store: any MessageStore, configuration: LiveConfiguration, metrics: TickerMetrics) {
+        self.channels = channels
         self.store = store
         self.configuration = configuration
         self.metrics = metrics
@@ -27,10 +27,13 @@ package struct StreamController {
 
     package func register(on table: RouteTable) {
         // HEAD checks the request like GET but takes no stream slot.
-        table.add(.get, "/api/stream", head: { request, _ in
-            _ = try Self.lastEventID(request)
-            return Response(status: .ok, headers: Self.headers)
-        }) { request, context in try await stream(request, context: context) }
+        for routes in MessageRoutes.both {
+            table.add(.get, routes.stream, head: { request, context in
+                _ = try await channels.channel(context)
+                _ = try Self.lastEventID(request)
+                return Response(status: .ok, headers: Self.headers)
+            }) { request, context in try await stream(request, context: context) }
+        }
     }
 
     /// The header (sent by browsers on reconnect) wins over the query; both must be ids when present.
@@ -45,6 +48,7 @@ package struct StreamController {
     }
 
     private func stream(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (channel, latest) = try await channels.channel(context)
         let lastID = try Self.lastEventID(request)
         let config = configuration.value
         let server = config.server
@@ -59,7 +63,7 @@ package struct StreamController {
         var sent = lastID ?? 0
         do {
             if let lastID {
-                let missed = try await store.messages(channel: defaultChannel, after: lastID, limit: Self.maxBacklog)
+                let missed = try await store.messages(channel: channel, after: lastID, limit: Self.maxBacklog)
                 first += try missed.map { try LatestMessageCache.streamEvent(id: $0.id, record: ByteBuffer(bytes: JSONCoding.encoder.encode($0))) }
                 sent = missed.last?.id ?? lastID
             } else if let snapshot = latest.snapshot {
@@ -70,12 +74,12 @@ package struct StreamController {
             latest.unsubscribe(feed)
             throw error
         }
-        let (latest, metrics) = (self.latest, self.metrics)
-        metrics.streamClients(latest.subscriberCount)
+        let (caches, metrics) = (channels.caches, self.metrics)
+        metrics.streamClients(caches.subscriberCount)
         let body = ResponseBody { [first, sent] writer in
             defer {
                 latest.unsubscribe(feed)
-                metrics.streamClients(latest.subscriberCount)
+                metrics.streamClients(caches.subscriberCount)
             }
             // The feed writes everything after the head on the connection's event loop, and
             // ends when the client goes, falls behind, or the server stops.
@@ -93,12 +97,12 @@ package struct StreamController {
 /// Sends stream heartbeats. Streams end at shutdown by themselves: each connection's
 /// `HotReadHandler` ends its feed when the server starts stopping.
 package struct StreamHeartbeatService: Service {
-    let latest: LatestMessageCache
+    let caches: ChannelCaches
     let configuration: LiveConfiguration
     let metrics: TickerMetrics
 
-    package init(latest: LatestMessageCache, configuration: LiveConfiguration, metrics: TickerMetrics) {
-        self.latest = latest
+    package init(caches: ChannelCaches, configuration: LiveConfiguration, metrics: TickerMetrics) {
+        self.caches = caches
         self.configuration = configuration
         self.metrics = metrics
     }
@@ -111,8 +115,8 @@ package struct StreamHeartbeatService: Service {
             } catch {
                 return
             }
-            latest.heartbeat()
-            metrics.streamClients(latest.subscriberCount)
+            for (_, cache) in caches.all { cache.heartbeat() }
+            metrics.streamClients(caches.subscriberCount)
         }
     }
 }

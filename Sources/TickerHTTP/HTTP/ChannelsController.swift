@@ -1,0 +1,85 @@
+import Foundation
+import Hummingbird
+import TickerConfig
+import TickerCore
+import TickerRuntime
+import TickerStorage
+
+/// Which channel a request is for, and its cache: the default channel for today's routes, the
+/// `{name}` of `/api/channels/{name}/…` for the others. A channel there is: one configured, or one
+/// removed whose messages are kept (its routes go on answering them).
+package struct ChannelResolver: Sendable {
+    let caches: ChannelCaches
+    let store: any MessageStore
+    let configuration: LiveConfiguration
+
+    package init(caches: ChannelCaches, store: any MessageStore, configuration: LiveConfiguration) {
+        self.caches = caches
+        self.store = store
+        self.configuration = configuration
+    }
+
+    /// The request's channel; an unknown one is a 404 naming the channels there are.
+    func channel(_ context: AppRequestContext) async throws -> (name: String, cache: LatestMessageCache) {
+        guard let name = context.parameters.get("name") else { return (defaultChannel, caches.defaultCache) }
+        if let cache = try await cache(named: name) { return (name, cache) }
+        let known = Set(configuration.value.channels.map(\.name)).union(caches.all.map(\.channel)).sorted()
+        throw APIError(status: .notFound, code: .unknownChannel,
+                       message: "no channel \"\(MessageText.visible(String(name.prefix(64))))\"; channels: \(known.joined(separator: ", "))",
+                       details: ["channels": .array(known.map(JSONValue.string))])
+    }
+}
+
+extension ChannelResolver {
+    /// The cache of a channel there is, nil for any other name.
+    func cache(named name: String) async throws -> LatestMessageCache? {
+        if configuration.value.channels.contains(where: { $0.name == name }) || caches.holds(name) { return caches.cache(name) }
+        // Removed, with its messages kept: served from then on like the others.
+        guard ChannelConfiguration.nameProblem(name) == nil, let newest = try await store.latest(channel: name) else { return nil }
+        caches.publish(newest, record: nil, deletedUpTo: nil)
+        return caches.cache(name)
+    }
+}
+
+/// `GET /api/channels`: every channel with its schedule, next tick, latest message and count.
+package struct ChannelsController {
+    let resolver: ChannelResolver
+    let scheduler: ChannelScheduler
+
+    package init(resolver: ChannelResolver, scheduler: ChannelScheduler) {
+        self.resolver = resolver
+        self.scheduler = scheduler
+    }
+
+    package func register(on table: RouteTable) {
+        table.add(.get, "/api/channels") { _, _ in try await list() }
+    }
+
+    private func list() async throws -> Response {
+        let configured = resolver.configuration.value.channels
+        let counts = try await resolver.store.channelCounts()
+        let now = Date()
+        var channels: [JSONValue] = configured.map { channel in
+            var entry = Self.entry(channel.name, status: "configured", cache: resolver.caches.cache(channel.name), count: counts[channel.name] ?? 0)
+            entry["profile"] = .string(channel.profile)
+            entry["providers"] = channel.providers.map { .array($0.map(JSONValue.string)) } ?? .null
+            entry["schedule"] = channel.schedule.written
+            entry["active_now"] = .bool(channel.schedule.isActive(at: now))
+            entry["next_tick_at"] = scheduler.nextTick(channel.name).map { .string(RFC3339.string(from: $0)) } ?? .null
+            return .object(entry)
+        }
+        for name in counts.keys.sorted() where !configured.contains(where: { $0.name == name }) {
+            guard let cache = try await resolver.cache(named: name) else { continue }
+            channels.append(.object(Self.entry(name, status: "removed", cache: cache, count: counts[name] ?? 0)))
+        }
+        return Response.json(["channels": JSONValue.array(channels)])
+    }
+
+    private static func entry(_ name: String, status: String, cache: LatestMessageCache, count: Int) -> [String: JSONValue] {
+        var entry: [String: JSONValue] = ["name": .string(name), "status": .string(status), "active_now": .bool(false), "next_tick_at": .null,
+                                          "messages": .number(Double(count))]
+        // Absent while the channel has none.
+        entry["message"] = cache.snapshot.flatMap { try? JSONCoding.decoder.decode(JSONValue.self, from: Data($0.recordBody.readableBytesView)) }
+        return entry
+    }
+}
