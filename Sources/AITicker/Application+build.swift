@@ -193,7 +193,7 @@ public func buildApplication(
     let limits = ConnectionLimits(idle: .seconds(Int64(server.idleTimeoutSeconds)), read: .seconds(Int64(server.readTimeoutSeconds)),
                                   write: .seconds(Int64(server.writeTimeoutSeconds)), grace: .seconds(Int64(server.shutdownGraceSeconds)),
                                   connections: connections, metrics: services.metrics, configuration: services.configuration)
-    let hotReads = HotReads(latest: services.latest, configuration: services.configuration, metrics: services.metrics,
+    let hotReads = HotReads(caches: services.caches, configuration: services.configuration, metrics: services.metrics,
                             compression: configuration.compression, serverName: serverName)
     let application = Application(
         router: router,

@@ -81,9 +81,9 @@ struct HotReadTests {
                 let (hot, router) = try await Self.bothWays(port: port, path: bad) { "GET \($0) HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n" }
                 #expect(hot == router, "\(bad)")
             }
-            #expect(HotReadHandler.pageQuery("/api/messages?limit=7&before=9")! == (7, 9))
-            #expect(HotReadHandler.pageQuery("/api/messages?limit=0") == nil && HotReadHandler.pageQuery("/api/messagesx") == nil)
-            #expect(HotReadHandler.pageQuery("/api/messages?limit=+5") == nil && HotReadHandler.pageQuery("/api/messages?before=1&x=1") == nil)
+            #expect(HotReadHandler.pageQuery("/messages?limit=7&before=9")! == (7, 9))
+            #expect(HotReadHandler.pageQuery("/messages?limit=0") == nil && HotReadHandler.pageQuery("/messagesx") == nil)
+            #expect(HotReadHandler.pageQuery("/messages?limit=+5") == nil && HotReadHandler.pageQuery("/messages?before=1&x=1") == nil)
         }
     }
 
@@ -112,7 +112,7 @@ struct HotReadTests {
         let workspace = try TestWorkspace()
         let (services, _) = try await workspace.services()
         _ = await services.ticks.tick(trigger: .manual)
-        let reads = HotReads(latest: services.latest, configuration: services.configuration, metrics: services.metrics,
+        let reads = HotReads(caches: services.caches, configuration: services.configuration, metrics: services.metrics,
                              compression: services.configuration.value.compression, serverName: "ai-ticker")
         let channel = EmbeddedChannel(handler: HotReadHandler(reads: reads))
         func request(_ uri: String) throws {
@@ -144,6 +144,50 @@ struct HotReadTests {
         #expect(try channel.readInbound(as: HTTPServerRequestPart.self) == nil, "answered here again")
         #expect(try channel.readOutbound(as: HTTPServerResponsePart.self) != nil)
         _ = try channel.finish()
+        await services.shutdown()
+    }
+
+    /// A channel's latest message and kept pages: answered by the handler itself, byte for byte
+    /// as the router answers them, and counted under the channel route.
+    @Test func aChannelsAnswerIsTheRoutersByteForByte() async throws {
+        let workspace = try TestWorkspace()
+        let config = #"{"plugins": {"m": {"plugin": "mock"}}, "channels": {"lobby": {}}}"#
+        try await workspace.withApp(config: config, live: true) { services, _, client in
+            _ = await services.ticks.tick(channel: "lobby", trigger: .manual)
+            let port = client.port!
+            for template in Self.cases {
+                let (hot, router) = try await Self.bothWays(port: port, path: "/api/channels/lobby/message") { template.replacingOccurrences(of: "%@", with: $0) }
+                #expect(hot.hasPrefix("HTTP/1."), "\(template)")
+                #expect(hot == router, "\(template)")
+            }
+            for _ in 0..<4 { _ = await services.ticks.tick(channel: "lobby", trigger: .manual) }
+            for path in ["/api/channels/lobby/messages?limit=2", "/api/channels/lobby/messages?before=4&limit=3"] {
+                _ = try await rawHTTP(port: port, "GET \(path)&via=router HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n")
+                let (hot, router) = try await Self.bothWays(port: port, path: path) { "GET \($0) HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n" }
+                #expect(hot.hasPrefix("HTTP/1.1 200") && hot == router, "\(path)")
+            }
+            #expect(services.caches.cache("lobby").history.count == 2)
+            #expect(services.latest.snapshot == nil, "nothing of the lobby's on today's routes")
+            let metrics = try await rawHTTP(port: port, "GET /metrics HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n").text
+            #expect(metrics.contains(#"route="/api/channels/{name}/message",method="GET",status="200""#))
+        }
+        // The handler alone answers the channel's route, and leaves an unknown channel to the router.
+        let (services, _) = try await workspace.services(config: config)
+        _ = await services.ticks.tick(channel: "lobby", trigger: .manual)
+        let reads = HotReads(caches: services.caches, configuration: services.configuration, metrics: services.metrics,
+                             compression: services.configuration.value.compression, serverName: "ai-ticker")
+        let channel = EmbeddedChannel(handler: HotReadHandler(reads: reads))
+        for uri in ["/api/channels/lobby/message", "/api/channels/nobody/message"] {
+            var head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri)
+            head.headers.add(name: "Host", value: "127.0.0.1")
+            try channel.writeInbound(HTTPServerRequestPart.head(head))
+            try channel.writeInbound(HTTPServerRequestPart.end(nil))
+        }
+        guard case .head(let answer)? = try channel.readOutbound(as: HTTPServerResponsePart.self) else { Issue.record("no answer"); return }
+        #expect(answer.status == .ok && answer.headers["ETag"] == ["\"m\(services.caches.cache("lobby").snapshot?.message.id ?? 0)\""])
+        guard case .head(let passed)? = try channel.readInbound(as: HTTPServerRequestPart.self) else { Issue.record("not passed on"); return }
+        #expect(passed.uri == "/api/channels/nobody/message")
+        _ = try? channel.finish()
         await services.shutdown()
     }
 

@@ -81,7 +81,7 @@ struct StreamTests {
     @Test func aStalledSubscriberIsLetGoWithoutHoldingUpOthers() async throws {
         let workspace = try TestWorkspace()
         let (services, _) = try await workspace.services()
-        let reads = HotReads(latest: services.latest, configuration: services.configuration, metrics: services.metrics,
+        let reads = HotReads(caches: services.caches, configuration: services.configuration, metrics: services.metrics,
                              compression: services.configuration.value.compression, serverName: "ai-ticker")
         let cache = LatestMessageCache()
         let message = { (id: Int64) in

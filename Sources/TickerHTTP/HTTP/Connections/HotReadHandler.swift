@@ -8,16 +8,16 @@ import TickerRuntime
 
 /// What the hot-read handler of every connection shares.
 package struct HotReads: Sendable {
-    let latest: LatestMessageCache
+    let caches: ChannelCaches
     let configuration: LiveConfiguration
     let metrics: TickerMetrics
     /// Not reloadable: read once, as `CompressionMiddleware` does.
     let compression: CompressionConfiguration
     let serverName: String
 
-    package init(latest: LatestMessageCache, configuration: LiveConfiguration, metrics: TickerMetrics,
+    package init(caches: ChannelCaches, configuration: LiveConfiguration, metrics: TickerMetrics,
                  compression: CompressionConfiguration, serverName: String) {
-        self.latest = latest
+        self.caches = caches
         self.configuration = configuration
         self.metrics = metrics
         self.compression = compression
@@ -25,7 +25,8 @@ package struct HotReads: Sendable {
     }
 }
 
-/// Answers `GET` and `HEAD /api/message`, and history pages `HistoryPages` holds, on the event
+/// Answers `GET` and `HEAD /api/message` and a channel's `/api/channels/{name}/message`, and the
+/// history pages `HistoryPages` holds of each, on the event
 /// loop from the bytes kept, without the router, the middleware chain or a task: the routes
 /// every screen polls. The answer is the one the router would give, header for header (the
 /// tests compare both), and it is counted in the same metric. Anything else goes on to the
@@ -49,7 +50,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed on to the router whose answers have not ended yet.
     private var passedOn = 0
     /// The request answered here, once its end has arrived.
-    private var answering: (answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot)?
+    private var answering: (answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, routes: MessageRoutes)?
     /// The heads for the message held and the current second, built once per change.
     private var built: (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer)?
     private var counters: [String: CoreMetrics.Counter] = [:]
@@ -80,18 +81,18 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            if passedOn == 0, answering == nil, head.uri.hasPrefix(HotRoutes.message), let snapshot = reads.latest.snapshot,
-               let answer = answer(head, snapshot) {
-                answering = (answer, head.method, snapshot)
+            if passedOn == 0, answering == nil, let (cache, routes, rest) = target(head.uri), let snapshot = cache.snapshot,
+               let answer = answer(head, rest, cache, snapshot) {
+                answering = (answer, head.method, snapshot, routes)
                 return
             }
             passedOn += 1
         case .body:
             if answering != nil { return }
         case .end:
-            if let (answer, method, snapshot) = answering {
+            if let (answer, method, snapshot, routes) = answering {
                 answering = nil
-                write(answer, method: method, snapshot: snapshot, context: context)
+                write(answer, method: method, snapshot: snapshot, routes: routes, context: context)
                 return
             }
         }
@@ -103,8 +104,21 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
+    /// The channel's cache and routes a request is for, and its path after the channel's part
+    /// (`/message`, `/messages?…`): today's routes are the default channel's; a channel's are
+    /// answered here once it has a cache, as the router would (a channel there is).
+    private func target(_ uri: String) -> (cache: LatestMessageCache, routes: MessageRoutes, rest: Substring)? {
+        if uri.hasPrefix(HotRoutes.message) { return (reads.caches.defaultCache, .plain, uri.dropFirst("/api".count)) }
+        guard uri.hasPrefix(HotRoutes.channels) else { return nil }
+        let tail = uri.dropFirst(HotRoutes.channels.count)
+        guard let slash = tail.firstIndex(of: "/"), tail[slash...].hasPrefix("/message") else { return nil }
+        let name = String(tail[..<slash])
+        guard reads.caches.holds(name) else { return nil }
+        return (reads.caches.cache(name), .named, tail[slash...])
+    }
+
     /// What to answer, or nil to pass the request on.
-    private func answer(_ head: HTTPRequestHead, _ snapshot: LatestMessageCache.Snapshot) -> Answer? {
+    private func answer(_ head: HTTPRequestHead, _ rest: Substring, _ cache: LatestMessageCache, _ snapshot: LatestMessageCache.Snapshot) -> Answer? {
         guard head.method == .GET || head.method == .HEAD, !head.headers.contains(name: "transfer-encoding"),
               head.headers["content-length"].allSatisfy({ $0 == "0" }) else { return nil }
         let hosts = head.headers["host"]
@@ -114,10 +128,10 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if access.listensOnLoopback || !access.allowedHosts.isEmpty,
                !HostCheck.allows(host: HostCheck.hostname(authority), server: server, access: access) { return nil }
         }
-        if head.uri != HotRoutes.message {
-            guard let (limit, before) = Self.pageQuery(head.uri),
+        if rest != "/message" {
+            guard let (limit, before) = Self.pageQuery(rest),
                   let key = HistoryPages.key(limit: limit, before: before, head: snapshot.message.id),
-                  let page = reads.latest.history.page(key) else { return nil }
+                  let page = cache.history.page(key) else { return nil }
             guard head.method == .GET,
                   reads.compression.compresses(size: page.body.readableBytes, acceptEncoding: Self.joined(head.headers["accept-encoding"]))
             else { return .page(page, gzip: false) }
@@ -133,9 +147,9 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// `/api/messages` with nothing but `limit` and `before`, each at most once, as plain numbers
     /// in range (`ListLimit`); anything else is for the router, which explains what is wrong.
-    static func pageQuery(_ uri: String) -> (limit: Int, before: Int64?)? {
-        guard uri.hasPrefix(HotRoutes.history) else { return nil }
-        let rest = uri.dropFirst(HotRoutes.history.count)
+    static func pageQuery(_ path: Substring) -> (limit: Int, before: Int64?)? {
+        guard path.hasPrefix("/messages") else { return nil }
+        let rest = path.dropFirst("/messages".count)
         var limit: Int?, before: Int64?
         if !rest.isEmpty {
             guard rest.first == "?" else { return nil }
@@ -158,7 +172,8 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         values.isEmpty ? nil : values.joined(separator: ", ")
     }
 
-    private func write(_ answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, context: ChannelHandlerContext) {
+    private func write(_ answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, routes: MessageRoutes,
+                       context: ChannelHandlerContext) {
         let second = time(nil)
         if built?.id != snapshot.message.id || built?.second != second {
             built = Self.heads(snapshot, date: Self.httpDate(second), compression: reads.compression, serverName: reads.serverName)
@@ -176,7 +191,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             if method == .GET { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            count(route: HotRoutes.history, method: method.rawValue, status: status)
+            count(route: routes.history, method: method.rawValue, status: status)
             return
         case .ok(let headOnly):
             context.write(wrapOutboundOut(.head(built!.ok)), promise: nil)
@@ -186,7 +201,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.head(built!.notModified)), promise: nil)
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        count(route: HotRoutes.message, method: method.rawValue, status: status)
+        count(route: routes.message, method: method.rawValue, status: status)
     }
 
     private func count(route: String, method: String, status: Int) {
