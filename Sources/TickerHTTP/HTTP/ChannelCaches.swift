@@ -23,9 +23,9 @@ public final class ChannelCaches: MessagePublisher {
         }
     }
 
-    /// Whether the channel has a cache (it had a message or a reader since the start).
-    public func holds(_ channel: String) -> Bool {
-        channel == defaultChannel || others.withLock { $0[channel] != nil }
+    /// The channel's cache if it has one (it had a message or a reader since the start).
+    public func existing(_ channel: String) -> LatestMessageCache? {
+        channel == defaultChannel ? defaultCache : others.withLock { $0[channel] }
     }
 
     /// The default channel's cache first, then the others by name.

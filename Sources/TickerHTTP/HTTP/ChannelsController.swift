@@ -33,7 +33,8 @@ package struct ChannelResolver: Sendable {
 extension ChannelResolver {
     /// The cache of a channel there is, nil for any other name.
     func cache(named name: String) async throws -> LatestMessageCache? {
-        if configuration.value.channels.contains(where: { $0.name == name }) || caches.holds(name) { return caches.cache(name) }
+        if let cache = caches.existing(name) { return cache }
+        if configuration.value.channels.contains(where: { $0.name == name }) { return caches.cache(name) }
         // Removed, with its messages kept: served from then on like the others.
         guard ChannelConfiguration.nameProblem(name) == nil, let newest = try await store.latest(channel: name) else { return nil }
         caches.publish(newest, record: nil, deletedUpTo: nil)

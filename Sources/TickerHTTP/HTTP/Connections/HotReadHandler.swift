@@ -112,9 +112,8 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard uri.hasPrefix(HotRoutes.channels) else { return nil }
         let tail = uri.dropFirst(HotRoutes.channels.count)
         guard let slash = tail.firstIndex(of: "/"), tail[slash...].hasPrefix("/message") else { return nil }
-        let name = String(tail[..<slash])
-        guard reads.caches.holds(name) else { return nil }
-        return (reads.caches.cache(name), .named, tail[slash...])
+        guard let cache = reads.caches.existing(String(tail[..<slash])) else { return nil }
+        return (cache, .named, tail[slash...])
     }
 
     /// What to answer, or nil to pass the request on.

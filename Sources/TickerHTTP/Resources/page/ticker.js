@@ -9,6 +9,9 @@
   root.style.setProperty("--fade", (scrolling ? 1 : speed) + "s");
   if (scrolling) document.body.classList.add("scroll");
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  // ?channel=NAME shows that channel; without it, the default channel.
+  const channel = params.get("channel");
+  const channelBase = channel ? "/api/channels/" + encodeURIComponent(channel) : null;
 
   const messageEl = document.getElementById("message");
   const metaEl = document.getElementById("meta");
@@ -57,7 +60,7 @@
 
   let retry = 1000;
   function connect() {
-    const source = new EventSource("/api/stream");
+    const source = new EventSource(channelBase ? channelBase + "/stream" : "/api/stream");
     source.addEventListener("message", (event) => {
       try { show(JSON.parse(event.data)); } catch (error) { /* ignore a malformed event */ }
     });
@@ -65,6 +68,11 @@
     source.onerror = () => {
       status("Live updates interrupted — reconnecting…");
       if (source.readyState === EventSource.CLOSED) {
+        if (channelBase) {
+          fetch(channelBase + "/message").then((response) => response.json()).then((body) => {
+            if (body.error && body.error.code === "unknown_channel") status("There is no channel “" + channel + "” here.");
+          }).catch(() => {});
+        }
         setTimeout(connect, retry);
         retry = Math.min(retry * 2, 30000);
       }
