@@ -9,13 +9,15 @@ struct Messages: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "How many (\(ListLimit.range.lowerBound)–\(ListLimit.range.upperBound)).")
     var limit: Int = 10
+    @Option(help: "The channel whose messages to print.")
+    var channel: String = defaultChannel
 
     func run() async throws {
         guard ListLimit.range.contains(limit) else {
             throw ValidationError("--limit must be from \(ListLimit.range.lowerBound) to \(ListLimit.range.upperBound)")
         }
         let options = common.options
-        let messages = try await withStore(options) { _, store in try await store.messages(channel: defaultChannel, limit: limit, before: nil) }
+        let messages = try await withStore(options) { _, store in try await store.messages(channel: channel, limit: limit, before: nil) }
         print(Table.render(header: ["ID", "CREATED", "PROVIDER", "MODEL", "MESSAGE"],
                            rows: messages.map { [String($0.id), RFC3339.string(from: $0.createdAt), $0.provider, $0.model, $0.content] }))
     }

@@ -15,13 +15,20 @@ struct Reload: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await Remote.send(common) { try await $0.reloadProviders(query: .init(dryRun: dryRun)).ok.body.json }
-        let diff = report.diff
-        let parts = [("added", diff?.added), ("removed", diff?.removed), ("changed", diff?.changed), ("unchanged", diff?.unchanged)]
-            .compactMap { name, ids -> String? in
-                guard let ids, !ids.isEmpty else { return nil }
-                return "\(name): \(ids.joined(separator: ", "))"
-            }
-        print(dryRun ? "configuration valid" : "configuration reloaded (\(parts.isEmpty ? "no providers" : parts.joined(separator: "; ")))")
+        let providers = Self.lines(["added": report.diff?.added, "removed": report.diff?.removed, "changed": report.diff?.changed,
+                                    "unchanged": report.diff?.unchanged], prefix: "")
+        let channels = Self.lines(["added": report.channels?.added, "removed": report.channels?.removed, "changed": report.channels?.changed],
+                                  prefix: "channels ")
+        let parts = (providers.isEmpty ? ["no providers"] : providers) + channels
+        print(dryRun ? "configuration valid" : "configuration reloaded (\(parts.joined(separator: "; ")))")
+    }
+
+    /// `added: a, b` for each non-empty list, in the order added, removed, changed, unchanged.
+    private static func lines(_ lists: [String: [String]?], prefix: String) -> [String] {
+        ["added", "removed", "changed", "unchanged"].compactMap { name in
+            guard let names = lists[name] ?? nil, !names.isEmpty else { return nil }
+            return "\(prefix)\(name): \(names.joined(separator: ", "))"
+        }
     }
 }
 

@@ -29,13 +29,18 @@ struct Generate: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "Ask only this provider instance.")
     var provider: String?
+    @Option(help: "The channel to tick.")
+    var channel: String = defaultChannel
     @Flag(help: "Ask the running service to run the tick (it stores and publishes the message), as POST /api/messages/generate.")
     var remote = false
 
     func run() async throws {
         if remote {
             guard provider == nil else { throw ValidationError("--provider works only without --remote") }
-            let message = try await Remote.send(common) { try await $0.generateMessage().created.body.json }
+            let message = try await Remote.send(common) { client in
+                channel == defaultChannel ? try await client.generateMessage().created.body.json
+                    : try await client.channelGenerateMessage(path: .init(name: channel)).created.body.json
+            }
             print(MessageText.visible("#\(message.id) [\(message.provider) \(message.model)] \(message.content)"))
             return
         }
@@ -43,7 +48,12 @@ struct Generate: AsyncParsableCommand {
         options.tickSource = ManualTickSource()
         let outcome = try await reportingErrors {
             let services = try await buildServices(options)
-            let outcome = await services.ticks.tick(trigger: .cli, only: provider)
+            let channels = services.configuration.value.channels.map(\.name)
+            guard channels.contains(channel) else {
+                await services.shutdown()
+                throw ValidationError("no channel \"\(channel)\"; channels: \(channels.joined(separator: ", "))")
+            }
+            let outcome = await services.ticks.tick(channel: channel, trigger: .cli, only: provider)
             await services.shutdown()
             return outcome
         }

@@ -83,3 +83,53 @@ struct ChannelAPITests {
         }
     }
 }
+
+@Suite("Channels and reloads")
+struct ChannelReloadTests {
+    /// A reload adds, changes and removes channels without a restart: timers start and stop, the
+    /// diff says so, and a removed channel's route goes on answering its messages.
+    @Test func aReloadAddsAndRemovesChannelsAndSaysSo() async throws {
+        let workspace = try TestWorkspace()
+        let before = #"{"plugins": {"m": {"plugin": "mock"}}, "channels": {"lobby": {"schedule": {"interval_seconds": 600}}, "wall": {}}}"#
+        try await workspace.withApp(config: before, environment: ["TICKER_ADMIN_TOKEN": adminToken], live: true) { services, source, http in
+            let api = ContractTests.client(port: http.port!)
+            let lobby = try await api.channelGenerateMessage(path: .init(name: "lobby")).created.body.json
+            #expect(try await eventually { source.nextFireDate("lobby") != nil })
+            _ = try workspace.write("plugin_config.json", #"{"plugins": {"m": {"plugin": "mock"}}, "channels": {"wall": {"profile": "default", "max_message_length": 99}, "cafe": {"schedule": {"cron": "0 17 * * *"}}}}"#)
+            let report = try await api.reloadProviders(query: .init()).ok.body.json
+            #expect(report.channels?.added == ["cafe"] && report.channels?.removed == ["lobby"] && report.channels?.changed == ["wall"], "\(String(describing: report.channels))")
+            #expect(report.channels?.unchanged == ["default"])
+            #expect(source.nextFireDate("lobby") == nil, "the removed channel's timer stopped")
+            #expect(source.nextFireDate("cafe") != nil, "the new channel's timer started")
+            #expect(try await api.channelGetMessage(path: .init(name: "lobby")).ok.body.json.id == lobby.id)
+            let listed = try await api.listChannels().ok.body.json.channels
+            #expect(listed.map(\.name) == ["default", "cafe", "wall", "lobby"] && listed.last?.status == .removed, "\(listed.map(\.name))")
+            #expect(services.configuration.value.channels.first { $0.name == "wall" }?.maxMessageLength == 99)
+        }
+    }
+}
+
+@Suite("Channels on the command line")
+struct ChannelCommandTests {
+    @Test func generateMessagesAndChannelsTakeAChannel() async throws {
+        let workspace = try TestWorkspace()
+        let config = try workspace.write("plugin_config.json", """
+            {"plugins": {"m": {"plugin": "mock", "config": {"extra_params": {"content": "for the lobby {uuid}"}}}},
+             "channels": {"lobby": {"schedule": {"cron": "0 9 * * mon", "time_zone": "Europe/Berlin"}}}}
+            """)
+        let common = ["--config", config, "--db", workspace.path("ticker.sqlite")]
+        let generated = try ServiceProcess(arguments: ["generate", "--channel", "lobby"] + common, directory: workspace.url)
+        #expect(try await generated.exitStatus() == 0, "\(generated.log)")
+        #expect(generated.log.contains("for the lobby"))
+        let lobby = try ServiceProcess(arguments: ["messages", "--channel", "lobby"] + common, directory: workspace.url)
+        #expect(try await lobby.exitStatus() == 0 && lobby.log.contains("for the lobby"), "\(lobby.log)")
+        let plain = try ServiceProcess(arguments: ["messages"] + common, directory: workspace.url)
+        #expect(try await plain.exitStatus() == 0 && !plain.log.contains("for the lobby"), "the default channel has none: \(plain.log)")
+        let listing = try ServiceProcess(arguments: ["channels"] + common, directory: workspace.url)
+        #expect(try await listing.exitStatus() == 0, "\(listing.log)")
+        #expect(listing.log.contains("0 9 * * mon Europe/Berlin"), "\(listing.log)")
+        let unknown = try ServiceProcess(arguments: ["generate", "--channel", "nowhere"] + common, directory: workspace.url)
+        #expect(try await unknown.exitStatus() != 0)
+        #expect(unknown.log.contains("no channel \"nowhere\"; channels: default, lobby"), "\(unknown.log)")
+    }
+}

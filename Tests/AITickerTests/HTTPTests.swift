@@ -157,7 +157,7 @@ struct HTTPTests {
             #expect(try await services.store.overrides()["ticker.interval_seconds"] == .number(42))
 
             for body in [#"{"ticker.interval_seconds": "soon"}"#, #"{"ticker.interval_seconds": 0}"#, #"{"no.such.key": 1}"#,
-                         #"{"server.port": 9000}"#, #"{"plugins.ghost.priority": 1}"#, #"{"plugins.offline.config.api_key": "sk-1"}"#,
+                         #"{"server.port": 9000}"#, #"{"plugins.ghost.priority": 1}"#, #"{"channels.ghost.profile": "default"}"#, #"{"plugins.offline.config.api_key": "sk-1"}"#,
                          #"{"ticker.admin_token": "x"}"#] {
                 let bad = try await client.execute(uri: "/api/config", method: .patch, headers: jsonHeaders, body: ByteBuffer(string: body))
                 #expect(bad.status == .unprocessableContent, "\(body)")

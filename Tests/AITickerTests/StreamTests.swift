@@ -62,16 +62,21 @@ struct StreamTests {
         }
     }
 
+    /// One cap for the streams of every channel.
     @Test func theClientCapIsEnforced() async throws {
         let workspace = try TestWorkspace()
-        try await workspace.withApp(environment: ["SERVER_MAX_STREAM_CLIENTS": "1"], live: true) { services, _, client in
+        let config = #"{"channels": {"lobby": {}}}"#
+        try await workspace.withApp(config: config, environment: ["SERVER_MAX_STREAM_CLIENTS": "1"], live: true) { services, _, client in
             let first = try await SSEClient.connect("http://127.0.0.1:\(client.port!)/api/stream")
             defer { first.task.cancel() }
             #expect(first.status == 200)
             let second = try await SSEClient.connect("http://127.0.0.1:\(client.port!)/api/stream")
             second.task.cancel()
             #expect(second.status == 503)
-            #expect(services.latest.subscriberCount == 1)
+            let other = try await SSEClient.connect("http://127.0.0.1:\(client.port!)/api/channels/lobby/stream")
+            other.task.cancel()
+            #expect(other.status == 503, "another channel's stream counts against the same cap")
+            #expect(services.latest.subscriberCount == 1 && services.caches.subscriberCount == 1)
         }
     }
 

@@ -1211,6 +1211,47 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/ReloadResult/diff`.
             package var diff: Components.Schemas.ReloadResult.DiffPayload?
+            /// The channels the reload added (their timers start), removed (their timers stop; their messages stay), changed and left alone.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ReloadResult/channels`.
+            package struct ChannelsPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/ReloadResult/channels/added`.
+                package var added: [Swift.String]?
+                /// - Remark: Generated from `#/components/schemas/ReloadResult/channels/removed`.
+                package var removed: [Swift.String]?
+                /// - Remark: Generated from `#/components/schemas/ReloadResult/channels/changed`.
+                package var changed: [Swift.String]?
+                /// - Remark: Generated from `#/components/schemas/ReloadResult/channels/unchanged`.
+                package var unchanged: [Swift.String]?
+                /// Creates a new `ChannelsPayload`.
+                ///
+                /// - Parameters:
+                ///   - added:
+                ///   - removed:
+                ///   - changed:
+                ///   - unchanged:
+                package init(
+                    added: [Swift.String]? = nil,
+                    removed: [Swift.String]? = nil,
+                    changed: [Swift.String]? = nil,
+                    unchanged: [Swift.String]? = nil
+                ) {
+                    self.added = added
+                    self.removed = removed
+                    self.changed = changed
+                    self.unchanged = unchanged
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case added
+                    case removed
+                    case changed
+                    case unchanged
+                }
+            }
+            /// The channels the reload added (their timers start), removed (their timers stop; their messages stay), changed and left alone.
+            ///
+            /// - Remark: Generated from `#/components/schemas/ReloadResult/channels`.
+            package var channels: Components.Schemas.ReloadResult.ChannelsPayload?
             /// Every provider instance with its state, best first.
             ///
             /// - Remark: Generated from `#/components/schemas/ReloadResult/details`.
@@ -1224,6 +1265,7 @@ extension Components {
             ///   - dryRun:
             ///   - valid:
             ///   - diff:
+            ///   - channels: The channels the reload added (their timers start), removed (their timers stop; their messages stay), changed and left alone.
             ///   - details: Every provider instance with its state, best first.
             package init(
                 status: Components.Schemas.ReloadResult.StatusPayload,
@@ -1232,6 +1274,7 @@ extension Components {
                 dryRun: Swift.Bool,
                 valid: Swift.Bool,
                 diff: Components.Schemas.ReloadResult.DiffPayload? = nil,
+                channels: Components.Schemas.ReloadResult.ChannelsPayload? = nil,
                 details: [Components.Schemas.Provider]
             ) {
                 self.status = status
@@ -1240,6 +1283,7 @@ extension Components {
                 self.dryRun = dryRun
                 self.valid = valid
                 self.diff = diff
+                self.channels = channels
                 self.details = details
             }
             package enum CodingKeys: String, CodingKey {
@@ -1249,6 +1293,7 @@ extension Components {
                 case dryRun = "dry_run"
                 case valid
                 case diff
+                case channels
                 case details
             }
         }

@@ -6,18 +6,22 @@ import TickerCore
 /// channel's is made when it first has a message or a reader. The default channel's is made at
 /// once and kept apart, so its routes (today's) never look one up.
 public final class ChannelCaches: MessagePublisher {
+    /// One stream budget for every channel.
+    private let slots = StreamSlots()
     /// The channel `default`'s cache, which today's routes serve.
-    public let defaultCache = LatestMessageCache()
+    public let defaultCache: LatestMessageCache
     private let others = Mutex<[String: LatestMessageCache]>([:])
 
-    public init() {}
+    public init() {
+        defaultCache = LatestMessageCache(slots: slots)
+    }
 
     /// The channel's cache, made empty when it has none yet.
     public func cache(_ channel: String) -> LatestMessageCache {
         if channel == defaultChannel { return defaultCache }
         return others.withLock { caches in
             if let cache = caches[channel] { return cache }
-            let cache = LatestMessageCache()
+            let cache = LatestMessageCache(slots: slots)
             caches[channel] = cache
             return cache
         }
@@ -34,7 +38,7 @@ public final class ChannelCaches: MessagePublisher {
     }
 
     /// Stream clients of every channel.
-    public var subscriberCount: Int { all.reduce(0) { $0 + $1.cache.subscriberCount } }
+    public var subscriberCount: Int { slots.total }
 
     /// The newest message published to any channel.
     public var newestPublishedID: Int64? { all.compactMap { $0.cache.newestPublishedID }.max() }

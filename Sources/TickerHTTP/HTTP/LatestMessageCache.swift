@@ -39,10 +39,14 @@ public final class LatestMessageCache: MessagePublisher {
     private let current = Mutex<Snapshot?>(nil)
     /// The encoded history pages, which each new message may change.
     let history = HistoryPages()
-    /// Every stream client's feed, and how many come from each client address.
-    private let subscribers = Mutex<(feeds: [ObjectIdentifier: StreamFeed], perClient: [String: Int])>(([:], [:]))
+    /// Every stream client's feed.
+    private let subscribers = Mutex<[ObjectIdentifier: StreamFeed]>([:])
+    /// The stream budget, shared by every channel's cache.
+    private let slots: StreamSlots
 
-    public init() {}
+    public init(slots: StreamSlots = StreamSlots()) {
+        self.slots = slots
+    }
 
     public var snapshot: Snapshot? { current.withLock { $0 } }
     public var newestPublishedID: Int64? { snapshot?.message.id }
@@ -81,29 +85,20 @@ public final class LatestMessageCache: MessagePublisher {
     /// A feed for a stream client on `channel`, let go when the channel closes. Nil when `limit`
     /// subscribers are already connected, or `perClient` of them come from `client`.
     func subscribe(channel: Channel, buffer: Int, limit: Int, client: String = "", perClient: Int = .max) -> StreamFeed? {
-        let added = subscribers.withLock { subscribers -> StreamFeed? in
-            guard subscribers.feeds.count < limit, subscribers.perClient[client, default: 0] < perClient else { return nil }
-            let feed = StreamFeed(channel: channel, client: client, buffer: buffer)  // its promise must be kept: made only when kept
-            subscribers.feeds[ObjectIdentifier(feed)] = feed
-            subscribers.perClient[client, default: 0] += 1
-            return feed
-        }
-        guard let feed = added else { return nil }
+        guard slots.take(client: client, limit: limit, perClient: perClient) else { return nil }
+        let feed = StreamFeed(channel: channel, client: client, buffer: buffer)  // its promise must be kept: made only when kept
+        subscribers.withLock { $0[ObjectIdentifier(feed)] = feed }
         channel.closeFuture.whenComplete { [weak self] _ in self?.unsubscribe(feed) }
         return feed
     }
 
     func unsubscribe(_ feed: StreamFeed) {
-        let removed = subscribers.withLock { subscribers in
-            guard subscribers.feeds.removeValue(forKey: ObjectIdentifier(feed)) != nil else { return false }
-            subscribers.perClient[feed.client]! -= 1
-            if subscribers.perClient[feed.client] == 0 { subscribers.perClient[feed.client] = nil }
-            return true
-        }
-        if removed { feed.loop.execute { feed.end() } }
+        guard subscribers.withLock({ $0.removeValue(forKey: ObjectIdentifier(feed)) }) != nil else { return }
+        slots.release(client: feed.client)
+        feed.loop.execute { feed.end() }
     }
 
-    public var subscriberCount: Int { subscribers.withLock { $0.feeds.count } }
+    public var subscriberCount: Int { subscribers.withLock { $0.count } }
 
     /// Sends a heartbeat to every subscriber.
     public func heartbeat() {
@@ -111,7 +106,7 @@ public final class LatestMessageCache: MessagePublisher {
     }
 
     private func broadcast(_ event: Event) {
-        Self.onTheirLoops(subscribers.withLock { Array($0.feeds.values) }) { $0.deliver(event) }
+        Self.onTheirLoops(subscribers.withLock { Array($0.values) }) { $0.deliver(event) }
     }
 
     /// Runs `body` for every feed on its event loop, one task per loop.
@@ -122,4 +117,33 @@ public final class LatestMessageCache: MessagePublisher {
             loop.execute { for feed in feeds { body(feed) } }
         }
     }
+}
+
+/// How many stream clients there are, in all and from each client address: one budget for the
+/// streams of every channel (`server.max_stream_clients`, `server.max_streams_per_client`).
+public final class StreamSlots: Sendable {
+    private let counts = Mutex<(total: Int, perClient: [String: Int])>((0, [:]))
+
+    public init() {}
+
+    /// Takes a slot for `client`; false when `limit` are taken, or `perClient` by this client.
+    func take(client: String, limit: Int, perClient: Int) -> Bool {
+        counts.withLock { counts in
+            guard counts.total < limit, counts.perClient[client, default: 0] < perClient else { return false }
+            counts.total += 1
+            counts.perClient[client, default: 0] += 1
+            return true
+        }
+    }
+
+    func release(client: String) {
+        counts.withLock { counts in
+            counts.total -= 1
+            counts.perClient[client, default: 0] -= 1
+            if counts.perClient[client] == 0 { counts.perClient[client] = nil }
+        }
+    }
+
+    /// Stream clients of every channel.
+    public var total: Int { counts.withLock { $0.total } }
 }

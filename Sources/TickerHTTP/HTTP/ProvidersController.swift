@@ -80,6 +80,7 @@ package struct ProvidersController {
         let dryRun: Bool
         let valid = true
         let diff: ProviderDiff?
+        let channels: ProviderDiff?
         let details: [ProviderStatus]
 
         init(_ report: ReloadReport) {
@@ -87,10 +88,11 @@ package struct ProvidersController {
             providers = ProviderList.available(report.providers)
             dryRun = report.dryRun
             diff = report.dryRun ? nil : report.diff
+            channels = report.dryRun ? nil : report.channels
             details = report.providers.map(PublicText.withoutPaths)
         }
 
-        enum CodingKeys: String, CodingKey { case status, message, providers, dryRun = "dry_run", valid, diff, details }
+        enum CodingKeys: String, CodingKey { case status, message, providers, dryRun = "dry_run", valid, diff, channels, details }
     }
 
     struct PluginEntry: Encodable {

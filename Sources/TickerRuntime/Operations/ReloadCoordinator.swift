@@ -10,6 +10,8 @@ public struct ReloadReport: Sendable {
     public var providers: [ProviderStatus]
     public var diff: ProviderDiff
     public var dryRun: Bool
+    /// The same four lists for the channels.
+    public var channels = ProviderDiff()
 }
 
 /// Applies configuration changes to the running service: a reload from file, environment and
@@ -87,7 +89,9 @@ public actor ReloadCoordinator {
                 issues.append(.init(source: "runtime override", key: key, reason: problem))
             }
         }
-        if key(in: changes.filter { $0.value != nil }, startsWithUnknownPlugin: live.value) { issues.append(.init(source: "runtime override", key: "plugins", reason: "no such provider instance")) }
+        for key in changes.keys.sorted() where changes[key]! != nil {
+            if let unknown = Self.unknownEntry(key, in: live.value) { issues.append(.init(source: "runtime override", key: key, reason: unknown)) }
+        }
         if !issues.isEmpty { throw ConfigurationError(issues) }
         var overrides = try await store.overrides()
         for (key, value) in changes { overrides[key] = value }
@@ -151,10 +155,16 @@ public actor ReloadCoordinator {
         try await store.overrides()
     }
 
-    private func key(in changes: [String: JSONValue?], startsWithUnknownPlugin configuration: AppConfiguration) -> Bool {
-        changes.keys.contains { key in
-            let parts = key.split(separator: ".", maxSplits: 2)
-            return parts.count == 3 && parts[0] == "plugins" && !configuration.providers.contains { $0.id == parts[1] }
+    /// Why an override cannot name this provider entry or channel: the file does not have it (an
+    /// override changes an entry or a channel, it does not make one).
+    private static func unknownEntry(_ key: String, in configuration: AppConfiguration) -> String? {
+        let parts = key.split(separator: ".", maxSplits: 2)
+        guard parts.count == 3 else { return nil }
+        switch parts[0] {
+        case "plugins" where !configuration.providers.contains { $0.id == parts[1] }: return "no such provider instance"
+        case "channels" where !configuration.channels.contains { $0.name == parts[1] }:
+            return "no such channel; channels: \(configuration.channels.map(\.name).joined(separator: ", "))"
+        default: return nil
         }
     }
 
@@ -170,9 +180,22 @@ public actor ReloadCoordinator {
             logger.notice("admin token changed: routes now need the one from \(configuration.adminToken.origin ?? "nowhere: admin routes are off")")
         }
         await scheduler.apply(configuration.channels)
+        let channels = Self.channelDiff(from: previous.channels, to: configuration.channels)
         logger.info("configuration applied", metadata: [
             "added": "\(diff.added)", "removed": "\(diff.removed)", "changed": "\(diff.changed)",
+            "channels_added": "\(channels.added)", "channels_removed": "\(channels.removed)", "channels_changed": "\(channels.changed)",
         ])
-        return ReloadReport(providers: await router.statuses(), diff: diff, dryRun: false)
+        return ReloadReport(providers: await router.statuses(), diff: diff, dryRun: false, channels: channels)
+    }
+
+    /// Which channels a reload added, removed, changed and left alone, by name.
+    static func channelDiff(from old: [ChannelConfiguration], to new: [ChannelConfiguration]) -> ProviderDiff {
+        var diff = ProviderDiff()
+        for channel in new {
+            guard let before = old.first(where: { $0.name == channel.name }) else { diff.added.append(channel.name); continue }
+            if before == channel { diff.unchanged.append(channel.name) } else { diff.changed.append(channel.name) }
+        }
+        diff.removed = old.map(\.name).filter { name in !new.contains { $0.name == name } }
+        return diff
     }
 }
