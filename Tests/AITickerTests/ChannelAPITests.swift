@@ -132,4 +132,18 @@ struct ChannelCommandTests {
         #expect(try await unknown.exitStatus() != 0)
         #expect(unknown.log.contains("no channel \"nowhere\"; channels: default, lobby"), "\(unknown.log)")
     }
+
+    @Test func configCheckNamesAChannelsUnknownProfileOrProvider() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("prompts.json", #"{"default": {"system": "s", "user": "u"}, "haiku_bot": {"system": "s", "user": "u"}}"#)
+        for (channel, fragment) in [
+            (#"{"profile": "haiku"}"#, #"channels.cafe.profile: profile "haiku" not found; available: default, haiku_bot"#),
+            (#"{"providers": ["m", "openrouter"]}"#, #"channels.cafe.providers: no provider entry "openrouter"; entries: m"#),
+        ] {
+            try workspace.write("plugin_config.json", #"{"plugins": {"m": {"plugin": "mock"}}, "channels": {"cafe": \#(channel)}}"#)
+            let check = try ServiceProcess(arguments: ["config", "check"], directory: workspace.url)
+            #expect(try await check.exitStatus() != 0, "\(check.log)")
+            #expect(check.log.contains(fragment), "\(check.log)")
+        }
+    }
 }

@@ -181,4 +181,16 @@ struct ChannelConfigurationTests {
         #expect(warnings.contains { $0.contains("channels.lobby.schedule.intervall_seconds") && $0.contains("did you mean \"interval_seconds\"") }, "\(warnings)")
         #expect(warnings.contains { $0.contains("channels.lobby.colour") }, "\(warnings)")
     }
+
+    @Test func anOverrideOfAChannelTheFileNoLongerHasIsAWarning() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.load(config: #"{"channels": {"lobby": {}}}"#,
+                                               overrides: ["channels.cafe.schedule.interval_seconds": .number(60),
+                                                           "channels.lobby.schedule.interval_seconds": .number(90)])
+        let warnings = configuration.warnings.map { "\($0)" }
+        #expect(warnings.contains { $0.contains("channels.cafe.schedule.interval_seconds") && $0.contains("no such channel; channels: default, lobby")
+            && $0.contains("ai-ticker config unset channels.cafe.schedule.interval_seconds") }, "\(warnings)")
+        #expect(!warnings.contains { $0.contains("channels.lobby") }, "\(warnings)")
+        #expect(configuration.channels.first { $0.name == "lobby" }?.schedule.timing == .interval(seconds: 90))
+    }
 }

@@ -160,4 +160,21 @@ struct HistoryPagesTests {
         #expect(pages.count * 380 <= 1 << 20, "\(pages.count) pages kept")
         #expect(pages.count > 1_000, "the budget is used, not emptied")
     }
+
+    /// Channels share one budget: each new channel's cache lowers every channel's share, down to
+    /// the floor, so a crawler reading every channel's history holds no more than that.
+    @Test func channelsShareOneBudget() {
+        let budget = PageBudget(total: 64_000, floor: 8_000)
+        let caches = (0..<4).map { _ in HistoryPages(budget: { budget.join(); return budget }()) }
+        #expect(budget.share == 16_000)
+        for (n, pages) in caches.enumerated() {
+            for before in Int64(1)...40 {
+                pages.store(HistoryPages.Page(body: ByteBuffer(repeating: 0x20, count: 600), lowest: before), for: HistoryPages.Key(limit: 10, before: before),
+                            readAt: pages.generation)
+            }
+            #expect(pages.count > 0 && pages.count * 600 <= 16_000, "channel \(n) keeps its share: \(pages.count) pages")
+        }
+        for _ in 0..<12 { budget.join() }
+        #expect(budget.share == 8_000, "never below the floor")
+    }
 }

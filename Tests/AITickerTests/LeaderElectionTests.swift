@@ -22,11 +22,13 @@ struct LeaderElectionTests {
         }
     }
 
-    /// `count` instances on one database, ticking every second.
-    func start(_ count: Int, url: String, workspace: TestWorkspace, environment: [String: String] = [:]) async throws -> [Instance] {
+    /// `count` instances on one database, ticking every second (and `channels`, a configuration's
+    /// `channels` section, as it says).
+    func start(_ count: Int, url: String, workspace: TestWorkspace, environment: [String: String] = [:],
+               channels: String = "{}") async throws -> [Instance] {
         try workspace.write("plugin_config.json", #"""
             {"plugins": {"m": {"plugin": "mock", "config": {"extra_params": {"content": "tick {uuid}"}}}},
-             "ticker": {"interval_seconds": 1, "dedupe_window": 0}, "server": {"port": 0}}
+             "ticker": {"interval_seconds": 1, "dedupe_window": 0}, "server": {"port": 0}, "channels": \#(channels)}
             """#)
         var instances: [Instance] = []
         for _ in 0..<count {
@@ -113,6 +115,47 @@ struct LeaderElectionTests {
         let stored = try await cluster().query("SELECT count(*) FROM ticks WHERE trigger = 'timer' AND outcome = 'stored'", database: url)
         let slots = try await cluster().query("SELECT count(*) FROM tick_slots", database: url)
         #expect((Int(slots) ?? 0) > 0 && (Int(stored) ?? .max) <= (Int(slots) ?? 0), "stored \(stored), slots \(slots)")
+    }
+
+    /// Channels on several instances: the leader runs every channel's timer and claims each slot
+    /// per channel; the standby ticks none of them and serves each channel's newest message.
+    @Test func theLeaderTicksEveryChannelAndAStandbyServesEachOfThem() async throws {
+        let workspace = try TestWorkspace()
+        let url = try await cluster().database()
+        let instances = try await start(2, url: url, workspace: workspace, channels: #"""
+            {"news": {"prompts": {"system": "s", "user": "news"}, "schedule": {"interval_seconds": 1}},
+             "slow": {"prompts": {"system": "s", "user": "slow"}, "schedule": {"interval_seconds": 2}}}
+            """#)
+        defer { for instance in instances { instance.service.signal(SIGKILL) } }
+        let first = try await leader(among: instances)
+        let standby = instances[1 - first]
+        func newest(_ channel: String, on instance: Instance) async throws -> Int? {
+            let response = try await httpGet("http://127.0.0.1:\(instance.port)/api/channels/\(channel)/message")
+            return try JSONDecoder().decode(JSONValue.self, from: Data(response.body.utf8))["id"]?.doubleValue.map(Int.init)
+        }
+        for channel in ["default", "news", "slow"] {
+            let stored = try await eventually { try await newest(channel, on: instances[first]) != nil }
+            #expect(stored, "the leader ticked \(channel)")
+            let leaders = try #require(try await newest(channel, on: instances[first]))
+            let followed = try await eventually { (try await newest(channel, on: standby) ?? 0) >= leaders }
+            #expect(followed, "the standby serves \(channel)'s newest message")
+        }
+        let refused = try await httpPost("http://127.0.0.1:\(standby.port)/api/channels/news/generate")
+        #expect(refused.status == 503 && refused.body.contains(#""code":"standby""#), "a standby never ticks a channel: \(refused.body)")
+
+        // Every slot of every channel was claimed by the leader alone and generated once.
+        try await Task.sleep(for: .seconds(2))
+        let claimers = try await cluster().query("SELECT count(DISTINCT instance) FROM tick_slots", database: url)
+        #expect(claimers == "1", "one instance claimed every slot: \(claimers)")
+        let perChannel = try await cluster().query("""
+            SELECT string_agg(channel || ':' || n, ',' ORDER BY channel) FROM (SELECT channel, count(*) AS n FROM tick_slots GROUP BY channel) s
+            """, database: url)
+        #expect(perChannel.split(separator: ",").map { $0.split(separator: ":")[0] } == ["default", "news", "slow"], "slots per channel: \(perChannel)")
+        let doubled = try await cluster().query("""
+            SELECT count(*) FROM (SELECT channel FROM ticks WHERE trigger = 'timer' AND outcome = 'stored' GROUP BY channel
+                HAVING count(*) > (SELECT count(*) FROM tick_slots s WHERE s.channel = ticks.channel)) d
+            """, database: url)
+        #expect(doubled == "0", "no channel stored more timer ticks than it claimed slots")
     }
 
     /// PostgreSQL stops: every instance keeps serving its last message from memory and says

@@ -36,6 +36,20 @@ public struct AppConfiguration: Sendable {
     public var access: AccessConfiguration
     /// The configured API keys and the admin token: redacted everywhere, refused in an answer.
     public var redactor = SecretRedactor(secrets: [])
+
+    /// Why a runtime override `key` names no provider entry or channel of this configuration (an
+    /// override changes an entry or a channel the file has; it does not make one); nil when it
+    /// names one, or neither.
+    public func missingEntry(for key: String) -> String? {
+        let parts = key.split(separator: ".", maxSplits: 2)
+        guard parts.count == 3 else { return nil }
+        switch parts[0] {
+        case "plugins" where !providers.contains { $0.id == parts[1] }: return "no such provider instance"
+        case "channels" where !channels.contains { $0.name == parts[1] }:
+            return "no such channel; channels: \(channels.map(\.name).joined(separator: ", "))"
+        default: return nil
+        }
+    }
 }
 
 /// `server.allowed_hosts`, `server.allowed_origins` and `server.trusted_proxies`: which `Host`

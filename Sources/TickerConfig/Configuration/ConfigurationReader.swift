@@ -73,7 +73,13 @@ public struct ConfigurationReader: Sendable {
                                                reason: "admin routes are off: \(error); set TICKER_ADMIN_TOKEN or ticker.admin_token_file"))
             }
         }
-        configuration.warnings = file.warnings + ignored + resolver.warnings + ConfigSchema.notApplicable.compactMap { name, reason in
+        // One the file no longer backs (its channel or provider entry was taken out) waits unused.
+        let unused = allowed.keys.sorted().compactMap { key in
+            configuration.missingEntry(for: key).map {
+                ConfigurationIssue(source: "runtime override", key: key, reason: "not used: \($0); `ai-ticker config unset \(key)` removes it")
+            }
+        }
+        configuration.warnings = file.warnings + ignored + unused + resolver.warnings + ConfigSchema.notApplicable.compactMap { name, reason in
             guard variables[name] != nil else { return nil }
             return ConfigurationIssue(source: environment[name] != nil ? "environment" : dotenvPath, key: name, reason: "not applicable: \(reason)")
         }

@@ -6,14 +6,15 @@ import TickerCore
 /// channel's is made when it first has a message or a reader. The default channel's is made at
 /// once and kept apart, so its routes (today's) never look one up.
 public final class ChannelCaches: MessagePublisher {
-    /// One stream budget for every channel.
+    /// One stream budget and one history page budget for every channel.
     private let slots = StreamSlots()
+    private let pages = PageBudget()
     /// The channel `default`'s cache, which today's routes serve.
     public let defaultCache: LatestMessageCache
     private let others = Mutex<[String: LatestMessageCache]>([:])
 
     public init() {
-        defaultCache = LatestMessageCache(slots: slots)
+        defaultCache = LatestMessageCache(slots: slots, pages: pages)
     }
 
     /// The channel's cache, made empty when it has none yet.
@@ -21,7 +22,7 @@ public final class ChannelCaches: MessagePublisher {
         if channel == defaultChannel { return defaultCache }
         return others.withLock { caches in
             if let cache = caches[channel] { return cache }
-            let cache = LatestMessageCache(slots: slots)
+            let cache = LatestMessageCache(slots: slots, pages: pages)
             caches[channel] = cache
             return cache
         }

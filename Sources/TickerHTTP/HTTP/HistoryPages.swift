@@ -6,8 +6,9 @@ import Synchronization
 /// A page is keyed by its `limit` and the id it starts below; the newest page starts below the
 /// latest message's id + 1. Stored records never change, so a page changes only when retention
 /// deletes messages in it: each new message (`advance`) drops the pages that pruning can have
-/// touched, and a read that was under way meanwhile does not store what it read. At most
-/// `budget` bytes are kept, counting each page's whole cost; the least recently used pages go first.
+/// touched, and a read that was under way meanwhile does not store what it read. At most the
+/// budget's share bytes are kept, counting each page's whole cost; the least recently used pages
+/// go first.
 final class HistoryPages: Sendable {
     struct Key: Hashable, Sendable {
         let limit: Int
@@ -51,13 +52,18 @@ final class HistoryPages: Sendable {
     }
 
     private let state = Mutex(State())
-    let budget: Int
+    let budget: PageBudget
     /// Bytes a kept page costs beside its buffers' storage: 387 were measured per empty page
     /// with its 64-byte body, the table's slack included (BENCHMARKS.md).
     static let entryOverhead = 336
 
-    init(budget: Int = 8 << 20) {
+    init(budget: PageBudget) {
         self.budget = budget
+    }
+
+    /// A cache of its own, with `budget` bytes.
+    convenience init(budget: Int) {
+        self.init(budget: PageBudget(total: budget, floor: 0))
     }
 
     /// Where a read starts: pass it back to `store` so a page read across a change is not kept.
@@ -74,6 +80,7 @@ final class HistoryPages: Sendable {
 
     /// Keeps `page` unless something changed since `generation` was read.
     func store(_ page: Page, for key: Key, readAt generation: UInt64) {
+        let budget = budget.share
         state.withLock { state in
             guard state.generation == generation, page.size <= budget / 4 else { return }
             var page = page
@@ -117,4 +124,25 @@ final class HistoryPages: Sendable {
     }
 
     var count: Int { state.withLock { $0.pages.count } }
+}
+
+/// The bytes every channel's history pages may hold, shared out evenly among the channels that
+/// have a cache, each keeping at least `floor`: memory stays bounded however many channels a
+/// crawler reads, and one channel alone has all of it.
+final class PageBudget: Sendable {
+    let total: Int
+    let floor: Int
+    private let channels = Atomic<Int>(0)
+
+    init(total: Int = 8 << 20, floor: Int = 512 << 10) {
+        self.total = total
+        self.floor = floor
+    }
+
+    /// One more channel keeps pages.
+    func join() {
+        channels.add(1, ordering: .relaxed)
+    }
+
+    var share: Int { max(floor, total / max(1, channels.load(ordering: .relaxed))) }
 }

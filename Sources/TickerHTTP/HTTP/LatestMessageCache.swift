@@ -38,14 +38,16 @@ public final class LatestMessageCache: MessagePublisher {
 
     private let current = Mutex<Snapshot?>(nil)
     /// The encoded history pages, which each new message may change.
-    let history = HistoryPages()
+    let history: HistoryPages
     /// Every stream client's feed.
     private let subscribers = Mutex<[ObjectIdentifier: StreamFeed]>([:])
     /// The stream budget, shared by every channel's cache.
     private let slots: StreamSlots
 
-    public init(slots: StreamSlots = StreamSlots()) {
+    init(slots: StreamSlots = StreamSlots(), pages: PageBudget = PageBudget()) {
         self.slots = slots
+        pages.join()
+        history = HistoryPages(budget: pages)
     }
 
     public var snapshot: Snapshot? { current.withLock { $0 } }

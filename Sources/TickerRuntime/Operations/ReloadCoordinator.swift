@@ -90,7 +90,7 @@ public actor ReloadCoordinator {
             }
         }
         for key in changes.keys.sorted() where changes[key]! != nil {
-            if let unknown = Self.unknownEntry(key, in: live.value) { issues.append(.init(source: "runtime override", key: key, reason: unknown)) }
+            if let unknown = live.value.missingEntry(for: key) { issues.append(.init(source: "runtime override", key: key, reason: unknown)) }
         }
         if !issues.isEmpty { throw ConfigurationError(issues) }
         var overrides = try await store.overrides()
@@ -153,19 +153,6 @@ public actor ReloadCoordinator {
     /// The stored runtime overrides.
     public func overrides() async throws -> [String: JSONValue] {
         try await store.overrides()
-    }
-
-    /// Why an override cannot name this provider entry or channel: the file does not have it (an
-    /// override changes an entry or a channel, it does not make one).
-    private static func unknownEntry(_ key: String, in configuration: AppConfiguration) -> String? {
-        let parts = key.split(separator: ".", maxSplits: 2)
-        guard parts.count == 3 else { return nil }
-        switch parts[0] {
-        case "plugins" where !configuration.providers.contains { $0.id == parts[1] }: return "no such provider instance"
-        case "channels" where !configuration.channels.contains { $0.name == parts[1] }:
-            return "no such channel; channels: \(configuration.channels.map(\.name).joined(separator: ", "))"
-        default: return nil
-        }
     }
 
     private func apply(_ configuration: AppConfiguration, plugins: PluginCatalog, dryRun: Bool) async throws -> ReloadReport {
