@@ -53,6 +53,7 @@ def wrk(url, connections, duration=DURATION, headers=()):
 # --- a database with MESSAGES messages -------------------------------------------------------
 config = {"plugins": {"zero": {"plugin": "mock", "priority": 1, "config": {"extra_params": {"content": "benchmark {uuid}"}}}},
           "ticker": {"interval_seconds": 86400, "retention": 10_000_000, "dedupe_window": 0},
+          "channels": {"news": {"schedule": {"interval_seconds": 86400}}},
           # All the load comes from one address.
           "server": {"max_connections_per_client": 4096}}
 with open(os.path.join(work, "plugin_config.json"), "w") as f:
@@ -89,18 +90,23 @@ base = f"http://127.0.0.1:{port}"
 wait_for(f"{base}/api/message")
 time.sleep(1)
 results["rss_idle_mib"] = rss_mib(ours.pid)
+with open(os.path.join(work, "admin_token")) as token_file:  # created by the service on first start
+    ADMIN = {"Authorization": "Bearer " + token_file.read().strip()}
+CHANNEL = "/api/channels/news/message"
+urllib.request.urlopen(urllib.request.Request(f"{base}/api/channels/news/generate", method="POST", headers=ADMIN), timeout=10).close()
 middle = max(2, count // 2)
 before_query = f"/api/messages?limit=200&before={middle}"
 _, message_body = get(f"{base}/api/message")
 _, history_body = get(f"{base}/api/messages?limit=50")
 _, before_body = get(base + before_query)
+_, channel_body = get(base + CHANNEL)
 static = os.path.join(work, "static")
-os.makedirs(os.path.join(static, "api"))
-for name, body in (("message", message_body), ("messages", history_body), ("before", before_body)):
+os.makedirs(os.path.join(static, "api", "channels", "news"))
+for name, body in (("message", message_body), ("messages", history_body), ("before", before_body), ("channels/news/message", channel_body)):
     with open(os.path.join(static, "api", name), "wb") as f:
         f.write(body)
 reference_port, nginx_port = free_port(), free_port()
-reference = start([reference_bin, str(reference_port)] + [os.path.join(static, "api", name) for name in ("message", "messages", "before")])
+reference = start([reference_bin, str(reference_port)] + [os.path.join(static, "api", name) for name in ("message", "messages", "before", "channels/news/message")])
 with open(os.path.join(work, "nginx.conf"), "w") as f:
     f.write(f"""
 worker_processes 2;
@@ -125,6 +131,7 @@ servers = {"ai-ticker": base, "hummingbird-min": f"http://127.0.0.1:{reference_p
 # nginx serves the files as they are; the page below the middle id is measured against the
 # Hummingbird reference only (nginx would need a file per query).
 routes = {"/api/message": ("/api/message", "/api/message", "/api/message"),
+          CHANNEL: (CHANNEL, CHANNEL, CHANNEL),
           "/api/messages?limit=50": ("/api/messages?limit=50", "/api/messages?limit=50", "/api/messages"),
           "/api/messages?limit=200&before=(middle)": (before_query, before_query, None)}
 load = {}
@@ -161,8 +168,6 @@ results["rss_after_second_mib"] = rss_mib(ours.pid)
 results["history_deep"] = wrk(f"{base}/api/messages?limit=50&before={middle}", 32)
 
 # --- tick overhead: zero-latency provider, POST /api/messages/generate ------------------------
-with open(os.path.join(work, "admin_token")) as token_file:  # created by the service on first start
-    ADMIN = {"Authorization": "Bearer " + token_file.read().strip()}
 round_trips = []
 for _ in range(50 if SMOKE else 300):
     began = time.perf_counter()
@@ -208,6 +213,8 @@ for route in routes:
             print(f"| `{route}` | {connections} | {name} | {row['rps']:,.0f}{flag} | {row['p50']:.2f} | {row['p99']:.2f} | {ratio} |")
 print()
 deep = results["history_deep"]
+channel_ratio = [load[(CHANNEL, c, "ai-ticker")]["rps"] / load[("/api/message", c, "ai-ticker")]["rps"] for c in (32, 256)]
+print(f"- a channel's message against `/api/message`, both ai-ticker: {channel_ratio[0]:.2f}x at 32 connections, {channel_ratio[1]:.2f}x at 256")
 print(f"- RSS: idle {results['rss_idle_mib']:.1f} MiB; after {LOAD_REQUESTS:,} requests {results['rss_after_first_mib']:.1f} MiB; "
       f"after {2 * LOAD_REQUESTS:,} {results['rss_after_second_mib']:.1f} MiB")
 print(f"- start-up with {count:,} messages: exec → READY=1 {results['startup_ready_ms']:.0f} ms, exec → first 200 of /api/message {results['startup_first_200_ms']:.0f} ms (median)")

@@ -72,13 +72,14 @@ def anonymous_mib(pid):
         return next(int(line.split()[1]) for line in f if line.startswith("Anonymous:")) / 1024
 
 
-def seed_messages(path, count, batch=100_000):
+def seed_messages(path, count, batch=100_000, channels=None):
     """Appends `count` messages to the SQLite database at `path` (made by ai-ticker, which is not
     running, and holding at least the one message it stored at its first start). Each new row is a
     copy of the newest one ai-ticker wrote, column for column as the database lists them, with its
     own id and text in the columns and in the encoded record: the layout, the record's shape and
-    its version come from what ai-ticker wrote, not from a copy of them here. Returns the number
-    of messages the database holds then."""
+    its version come from what ai-ticker wrote, not from a copy of them here. The rows go to the
+    channel `default`, or with `channels` (a list of names) to them in turn. Returns the number of messages the database
+    holds then."""
     db = sqlite3.connect(path)
     columns = [column[1] for column in db.execute("PRAGMA table_info(messages)")]
     template = db.execute("SELECT * FROM messages ORDER BY id DESC LIMIT 1").fetchone()
@@ -91,7 +92,10 @@ def seed_messages(path, count, batch=100_000):
     def row(i):
         content = f"Seeded benchmark message number {i}"
         encoded = json.dumps({**record, "id": i, "content": content}, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return tuple({**template, "id": i, "content": content, "record": encoded}[column] for column in columns)
+        values = {**template, "id": i, "content": content, "record": encoded}
+        if "channel" in values:
+            values["channel"] = channels[i % len(channels)] if channels else "default"
+        return tuple(values[column] for column in columns)
 
     sql = f"INSERT INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     for start in range(first, first + count, batch):

@@ -25,6 +25,7 @@ struct ChannelAPITests {
             #expect(lobby.schedule?.activeHours == "08:00-18:00" && lobby.schedule?.days == [.mon, .fri])
             #expect(list.first { $0.name == "haiku" }?.providers == ["m"])
             #expect(list.first { $0.name == "haiku" }?.schedule?.intervalSeconds == 600)
+            #expect(list.first { $0.name == "haiku" }?.schedule?.timeZone == "UTC", "UTC when none is given, by that name")
             let (_, raw) = try await httpGet("http://127.0.0.1:\(http.port!)/api/channels")
             #expect(raw.range(of: #""next_tick_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z""#, options: .regularExpression) != nil, "\(raw)")
 

@@ -109,7 +109,8 @@ struct ChannelSchedulingTests {
     }
 
     /// An hour on a test clock: every channel ticks on its schedule, once per time, and a channel
-    /// outside its active hours does not tick at all until its window opens.
+    /// outside its active hours does not tick at all until its window opens. Cron channels with
+    /// no message yet have their first at once.
     @Test func anHourOfTicksOnATestClockComesOnTimeAndNeverTwice() async throws {
         let workspace = try TestWorkspace()
         let config = """
@@ -126,8 +127,9 @@ struct ChannelSchedulingTests {
         await services.ticks.timer(running: true)
         await scheduler.start(services.configuration.value.channels.filter { !$0.isDefault })
         #expect(source.nextFireDate("office") == start.addingTimeInterval(1_800), "the office opens at 09:00 Berlin time")
+        #expect(source.nextFireDate("minutely") == start && source.nextFireDate("quarterly") == start, "no message yet: one at once")
         var fired: [(channel: String, at: Date)] = []
-        for minute in 1...60 {
+        for minute in 0...60 {
             clock.set(start.addingTimeInterval(Double(minute * 60)))
             fired += source.advance(to: clock.now)
             let expected = fired.count
@@ -137,12 +139,14 @@ struct ChannelSchedulingTests {
             if !held { break }
         }
         let counts = Dictionary(grouping: fired, by: \.channel).mapValues(\.count)
-        #expect(counts == ["minutely": 60, "quarterly": 4, "office": 31])
+        #expect(counts == ["minutely": 61, "quarterly": 5, "office": 31])
         #expect(Set(fired.map { "\($0.channel) \($0.at)" }).count == fired.count, "no time fired twice")
         #expect(fired.allSatisfy { $0.channel != "office" || $0.at >= start.addingTimeInterval(1_800) })
         for channel in ["minutely", "quarterly", "office"] {
             #expect(try await services.store.recentTicks(channel: channel, limit: 1_000).count == counts[channel])
         }
+        let minutely = try #require(services.configuration.value.channels.first { $0.name == "minutely" })
+        #expect(await scheduler.firstTick(minutely) == clock.now.addingTimeInterval(60), "with a message: at the cron's next time")
         scheduler.stop()
         await services.shutdown()
     }

@@ -81,15 +81,18 @@ extension Schedule {
         case .interval(let seconds): ["every \(seconds) s"]
         case .cron(let cron): [cron.description]
         }
-        if timeZone.identifier != "UTC" || activeHours != nil { parts.append(timeZone.identifier) }
+        if zoneName != "UTC" || activeHours != nil { parts.append(zoneName) }
         if let hours = activeHours { parts.append("\(Self.clock(hours.start))-\(Self.clock(hours.end))") }
         if let days { parts.append(days.sorted().map { CronExpression.dayNames[$0] }.joined(separator: ",")) }
         return parts.joined(separator: " ")
     }
 
+    /// The time zone as the configuration names it: Foundation calls UTC "GMT".
+    var zoneName: String { timeZone.identifier == "GMT" ? "UTC" : timeZone.identifier }
+
     /// The schedule as the configuration writes it (`GET /api/channels`).
     public var written: JSONValue {
-        var fields: [String: JSONValue] = ["time_zone": .string(timeZone.identifier)]
+        var fields: [String: JSONValue] = ["time_zone": .string(zoneName)]
         switch timing {
         case .interval(let seconds): fields["interval_seconds"] = .number(Double(seconds))
         case .cron(let cron): fields["cron"] = .string(cron.description)

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Synchronization
 import TickerConfig
 import TickerCore
@@ -60,16 +59,24 @@ public final class ChannelScheduler: Sendable {
     public func nextTick(_ channel: String) -> Date? { source.nextFireDate(channel) }
 
     /// An interval channel's first tick comes at once when its latest message is older than the
-    /// interval, else when that message's interval is over; a cron channel's at its next time.
+    /// interval, else when that message's interval is over; a cron channel's at its next time,
+    /// or at once when it has no message yet, so its screens do not stay empty until then.
     /// Either waits for the start of the channel's next active window.
     package func firstTick(_ channel: ChannelConfiguration) async -> Date? {
         let now = clock()
-        guard case .interval(let seconds) = channel.schedule.timing else { return channel.schedule.next(after: now) }
-        let age = (try? await store.latest(channel: channel.name)).map {
-            // Imported messages carry the import's time, not their own: they are never fresh.
-            $0.source == .imported ? .infinity : now.timeIntervalSince($0.createdAt)
-        } ?? .infinity
-        return channel.schedule.firstActive(onOrAfter: now.addingTimeInterval(max(Double(seconds) - age, 0)))
+        let latest: Message??
+        do { latest = try await store.latest(channel: channel.name) } catch { latest = nil }  // unknown: nothing is assumed
+        switch channel.schedule.timing {
+        case .cron:
+            if case .some(.none) = latest { return channel.schedule.firstActive(onOrAfter: now) }
+            return channel.schedule.next(after: now)
+        case .interval(let seconds):
+            let age = latest.flatMap { $0 }.map {
+                // Imported messages carry the import's time, not their own: they are never fresh.
+                $0.source == .imported ? .infinity : now.timeIntervalSince($0.createdAt)
+            } ?? .infinity
+            return channel.schedule.firstActive(onOrAfter: now.addingTimeInterval(max(Double(seconds) - age, 0)))
+        }
     }
 
     private func set(_ name: String, schedule: Schedule, at date: Date?) {
