@@ -18,7 +18,7 @@ struct Channels: AsyncParsableCommand {
                 header: ["CHANNEL", "STATUS", "ACTIVE", "NEXT TICK", "MESSAGES", "LATEST"],
                 rows: channels.map { channel in
                     [channel.name, channel.status.rawValue, channel.activeNow ? "yes" : "no",
-                     channel.nextTickAt.map(RFC3339.string) ?? "-", String(channel.messages), channel.message?.content ?? ""]
+                     channel.nextTickAt.map(RFC3339.string) ?? "-", channel.messages.map(String.init) ?? "?", channel.message?.content ?? ""]
                 }))
             return
         }

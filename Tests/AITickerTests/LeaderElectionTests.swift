@@ -178,6 +178,9 @@ struct LeaderElectionTests {
         for instance in instances {
             let response = try await httpGet("http://127.0.0.1:\(instance.port)/api/message")
             #expect(response.status == 200, "the last message is served from memory")
+            let channels = try await httpGet("http://127.0.0.1:\(instance.port)/api/channels")
+            #expect(channels.status == 200 && channels.body.contains(#""messages":null"#) && channels.body.contains(#""message":{"#),
+                    "the channels are listed from memory, their counts unknown: \(channels.body)")
             let health = try await instance.health()
             #expect(health["status"] == .string("degraded") && health["summary"]?["database"]?["ok"] == .bool(false), "\(health)")
             #expect(health["summary"]?["cluster"]?["role"] == .string("standby"), "nobody leads without the database")

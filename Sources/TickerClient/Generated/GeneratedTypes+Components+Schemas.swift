@@ -1482,10 +1482,10 @@ extension Components {
             package var nextTickAt: Foundation.Date?
             /// - Remark: Generated from `#/components/schemas/Channel/message`.
             package var message: Components.Schemas.Message?
-            /// How many of its messages are kept
+            /// How many of its messages are kept; null while the database cannot be read (the rest of the list comes from memory)
             ///
             /// - Remark: Generated from `#/components/schemas/Channel/messages`.
-            package var messages: Swift.Int
+            package var messages: Swift.Int?
             /// Creates a new `Channel`.
             ///
             /// - Parameters:
@@ -1497,7 +1497,7 @@ extension Components {
             ///   - activeNow: Whether its schedule lets it tick now
             ///   - nextTickAt: RFC 3339, as every time of the API; null when no tick is set (removed, or a cron day that never comes)
             ///   - message:
-            ///   - messages: How many of its messages are kept
+            ///   - messages: How many of its messages are kept; null while the database cannot be read (the rest of the list comes from memory)
             package init(
                 name: Swift.String,
                 status: Components.Schemas.Channel.StatusPayload,
@@ -1507,7 +1507,7 @@ extension Components {
                 activeNow: Swift.Bool,
                 nextTickAt: Foundation.Date? = nil,
                 message: Components.Schemas.Message? = nil,
-                messages: Swift.Int
+                messages: Swift.Int? = nil
             ) {
                 self.name = name
                 self.status = status

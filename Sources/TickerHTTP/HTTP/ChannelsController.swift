@@ -60,10 +60,11 @@ package struct ChannelsController {
 
     private func list() async throws -> Response {
         let configured = resolver.configuration.value.channels
-        let counts = try await counts.current(caches: resolver.caches, store: resolver.store)
+        // Nil while the database cannot be read: the rest comes from memory, and the list with it.
+        let counts = try? await counts.current(caches: resolver.caches, store: resolver.store)
         let now = Date()
         var channels: [JSONValue] = configured.map { channel in
-            var entry = Self.entry(channel.name, status: "configured", cache: resolver.caches.cache(channel.name), count: counts[channel.name] ?? 0)
+            var entry = Self.entry(channel.name, status: "configured", cache: resolver.caches.cache(channel.name), count: counts.map { $0[channel.name] ?? 0 })
             entry["profile"] = .string(channel.profile)
             entry["providers"] = channel.providers.map { .array($0.map(JSONValue.string)) } ?? .null
             entry["schedule"] = channel.schedule.written
@@ -71,16 +72,17 @@ package struct ChannelsController {
             entry["next_tick_at"] = scheduler.nextTick(channel.name).map { .string(RFC3339.string(from: $0)) } ?? .null
             return .object(entry)
         }
-        for name in counts.keys.sorted() where !configured.contains(where: { $0.name == name }) {
-            guard let cache = try await resolver.cache(named: name) else { continue }
-            channels.append(.object(Self.entry(name, status: "removed", cache: cache, count: counts[name] ?? 0)))
+        let removed = Set(counts?.keys.map { $0 } ?? resolver.caches.all.map(\.channel)).subtracting(configured.map(\.name))
+        for name in removed.sorted() {
+            guard let cache = try? await resolver.cache(named: name) else { continue }
+            channels.append(.object(Self.entry(name, status: "removed", cache: cache, count: counts.map { $0[name] ?? 0 })))
         }
         return Response.json(["channels": JSONValue.array(channels)])
     }
 
-    private static func entry(_ name: String, status: String, cache: LatestMessageCache, count: Int) -> [String: JSONValue] {
+    private static func entry(_ name: String, status: String, cache: LatestMessageCache, count: Int?) -> [String: JSONValue] {
         var entry: [String: JSONValue] = ["name": .string(name), "status": .string(status), "active_now": .bool(false), "next_tick_at": .null,
-                                          "messages": .number(Double(count))]
+                                          "messages": count.map { .number(Double($0)) } ?? .null]
         // Absent while the channel has none.
         entry["message"] = cache.snapshot.flatMap { try? JSONCoding.decoder.decode(JSONValue.self, from: Data($0.recordBody.readableBytesView)) }
         return entry
