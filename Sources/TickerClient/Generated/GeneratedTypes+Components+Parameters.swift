@@ -17,5 +17,10 @@ package import struct Foundation.Data
 package import struct Foundation.Date
 extension Components {
     /// Types generated from the `#/components/parameters` section of the OpenAPI document.
-    package enum Parameters {}
+    package enum Parameters {
+        /// A channel's name; `default` is the channel of the routes without one.
+        ///
+        /// - Remark: Generated from `#/components/parameters/ChannelName`.
+        package typealias ChannelName = Swift.String
+    }
 }

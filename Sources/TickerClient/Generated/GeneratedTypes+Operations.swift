@@ -6626,12 +6626,12 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/message/GET/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
-                package init(name: Swift.String) {
+                package init(name: Components.Parameters.ChannelName) {
                     self.name = name
                 }
             }
@@ -6910,12 +6910,12 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/message/HEAD/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
-                package init(name: Swift.String) {
+                package init(name: Components.Parameters.ChannelName) {
                     self.name = name
                 }
             }
@@ -7154,12 +7154,12 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/messages/latest/GET/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
-                package init(name: Swift.String) {
+                package init(name: Components.Parameters.ChannelName) {
                     self.name = name
                 }
             }
@@ -7381,12 +7381,12 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/messages/latest/HEAD/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
-                package init(name: Swift.String) {
+                package init(name: Components.Parameters.ChannelName) {
                     self.name = name
                 }
             }
@@ -7576,12 +7576,12 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/messages/GET/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
-                package init(name: Swift.String) {
+                package init(name: Components.Parameters.ChannelName) {
                     self.name = name
                 }
             }
@@ -7877,12 +7877,12 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/messages/HEAD/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
-                package init(name: Swift.String) {
+                package init(name: Components.Parameters.ChannelName) {
                     self.name = name
                 }
             }
@@ -8130,7 +8130,7 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/messages/{id}/GET/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// - Remark: Generated from `#/paths/api/channels/{name}/messages/{id}/GET/path/id`.
                 package var id: Swift.Int64
                 /// Creates a new `Path`.
@@ -8139,7 +8139,7 @@ package enum Operations {
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
                 ///   - id:
                 package init(
-                    name: Swift.String,
+                    name: Components.Parameters.ChannelName,
                     id: Swift.Int64
                 ) {
                     self.name = name
@@ -8415,7 +8415,7 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/messages/{id}/HEAD/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// - Remark: Generated from `#/paths/api/channels/{name}/messages/{id}/HEAD/path/id`.
                 package var id: Swift.Int64
                 /// Creates a new `Path`.
@@ -8424,7 +8424,7 @@ package enum Operations {
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
                 ///   - id:
                 package init(
-                    name: Swift.String,
+                    name: Components.Parameters.ChannelName,
                     id: Swift.Int64
                 ) {
                     self.name = name
@@ -8652,12 +8652,12 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/generate/POST/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
-                package init(name: Swift.String) {
+                package init(name: Components.Parameters.ChannelName) {
                     self.name = name
                 }
             }
@@ -9101,12 +9101,12 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/stream/GET/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
-                package init(name: Swift.String) {
+                package init(name: Components.Parameters.ChannelName) {
                     self.name = name
                 }
             }
@@ -9459,12 +9459,12 @@ package enum Operations {
                 /// A channel's name; `default` is the channel of the routes without one.
                 ///
                 /// - Remark: Generated from `#/paths/api/channels/{name}/stream/HEAD/path/name`.
-                package var name: Swift.String
+                package var name: Components.Parameters.ChannelName
                 /// Creates a new `Path`.
                 ///
                 /// - Parameters:
                 ///   - name: A channel's name; `default` is the channel of the routes without one.
-                package init(name: Swift.String) {
+                package init(name: Components.Parameters.ChannelName) {
                     self.name = name
                 }
             }

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import Hummingbird
+import Synchronization
 import TickerConfig
 import TickerCore
 import TickerRuntime
@@ -72,7 +72,7 @@ package struct ChannelsController {
             entry["next_tick_at"] = scheduler.nextTick(channel.name).map { .string(RFC3339.string(from: $0)) } ?? .null
             return .object(entry)
         }
-        let removed = Set(counts?.keys.map { $0 } ?? resolver.caches.all.map(\.channel)).subtracting(configured.map(\.name))
+        let removed = Set(counts.map { Array($0.keys) } ?? resolver.caches.all.map(\.channel)).subtracting(configured.map(\.name))
         for name in removed.sorted() {
             guard let cache = try? await resolver.cache(named: name) else { continue }
             channels.append(.object(Self.entry(name, status: "removed", cache: cache, count: counts.map { $0[name] ?? 0 })))

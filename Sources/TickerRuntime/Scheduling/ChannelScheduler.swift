@@ -64,8 +64,10 @@ public final class ChannelScheduler: Sendable {
     /// Either waits for the start of the channel's next active window.
     package func firstTick(_ channel: ChannelConfiguration) async -> Date? {
         let now = clock()
+        // Nil when the database did not answer: a cron channel then waits for its time, and an
+        // interval one ticks as if it had no message.
         let latest: Message??
-        do { latest = try await store.latest(channel: channel.name) } catch { latest = nil }  // unknown: nothing is assumed
+        do { latest = try await store.latest(channel: channel.name) } catch { latest = nil }
         switch channel.schedule.timing {
         case .cron:
             if case .some(.none) = latest { return channel.schedule.firstActive(onOrAfter: now) }
