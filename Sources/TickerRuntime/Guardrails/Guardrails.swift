@@ -1,0 +1,56 @@
+/// The rules every candidate message passes before it is stored, in order: a `redact` rule
+/// changes the text the later rules see, the first `block` ends the check.
+struct Guardrails: Sendable {
+    struct Decision: Sendable, Equatable {
+        var rule: String
+        var action: GuardrailAction
+        var reason: String
+    }
+
+    /// The text to store (redacted where a rule said so) and every decision made on the way.
+    struct Verdict: Sendable, Equatable {
+        var text: String
+        var decisions: [Decision] = []
+
+        /// The decision that refused the message, if one did.
+        var blocked: Decision? { decisions.first { $0.action == .block } }
+        /// The decision that holds it for review, if one does (and none refused it).
+        var held: Decision? { blocked == nil ? decisions.first { $0.action == .hold } : nil }
+    }
+
+    var rules: [GuardrailRule]
+
+    func check(_ text: String, prompts: [String]) -> Verdict {
+        var verdict = Verdict(text: text)
+        for rule in rules {
+            let found = rule.matches(in: verdict.text, prompts: prompts)
+            guard !found.isEmpty else { continue }
+            let count = found.count == 1 ? "" : " (\(found.count) times)"
+            verdict.decisions.append(Decision(rule: rule.name, action: rule.action, reason: rule.finding + count))
+            switch rule.action {
+            case .block: return verdict
+            case .redact: verdict.text = Self.replacing(found, in: verdict.text, with: rule.replacement)
+            case .hold, .log: break
+            }
+        }
+        return verdict
+    }
+
+    /// `text` with every range (overlapping ones joined) replaced by `replacement`.
+    static func replacing(_ ranges: [Range<String.Index>], in text: String, with replacement: String) -> String {
+        var merged: [Range<String.Index>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = merged.last, range.lowerBound <= last.upperBound {
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        var result = "", kept = text.startIndex
+        for range in merged {
+            result += text[kept..<range.lowerBound] + replacement
+            kept = range.upperBound
+        }
+        return result + text[kept...]
+    }
+}
