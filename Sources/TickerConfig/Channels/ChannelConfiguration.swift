@@ -19,6 +19,10 @@ public struct ChannelConfiguration: Sendable, Equatable {
     public var dedupeWindow: Int
     public var retention: Int
     public var maxMessageLength: Int
+    /// Every message waits for review (`guardrails.review` of the channel, else the service's).
+    public var review = false
+    /// The guardrail rules that apply, by name, in order; nil: every rule.
+    public var guardrailRules: [String]?
 
     public var isDefault: Bool { name == Self.defaultName }
 

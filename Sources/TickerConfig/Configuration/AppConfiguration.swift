@@ -34,6 +34,8 @@ public struct AppConfiguration: Sendable {
     /// `server.rate_limit_api` (`RATE_LIMIT_API`): per client, on admin routes.
     public var rateLimit: RateLimit?
     public var access: AccessConfiguration
+    /// `guardrails`: the rules every candidate message passes, and the review switch.
+    public var guardrails = GuardrailConfiguration()
     /// The configured API keys and the admin token: redacted everywhere, refused in an answer.
     public var redactor = SecretRedactor(secrets: [])
 
@@ -47,6 +49,8 @@ public struct AppConfiguration: Sendable {
         case "plugins" where !providers.contains { $0.id == parts[1] }: return "no such provider instance"
         case "channels" where !channels.contains { $0.name == parts[1] }:
             return "no such channel; channels: \(channels.map(\.name).joined(separator: ", "))"
+        case "guardrails" where parts[1] == "rules" && !guardrails.rules.contains { parts[2] == "\($0.name).enabled" }:
+            return "no such guardrail rule; rules: \(guardrails.rules.isEmpty ? "none" : guardrails.rules.map(\.name).joined(separator: ", "))"
         default: return nil
         }
     }

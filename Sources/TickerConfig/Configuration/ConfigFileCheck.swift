@@ -59,6 +59,19 @@ package enum ConfigFileCheck {
                     kept[name] = channel.objectValue.map { .object(Self.kept(in: $0, paths: channelPaths, at: "channels.\(name)", warn: warn)) } ?? channel
                 }
                 known[section] = .object(kept)
+            } else if section == "guardrails", case .object(var fields) = value {
+                // The rules are read from the file as written; only their switches are layered
+                // (`guardrails.rules.<name>.enabled`), so the file's count as one layer.
+                let rules = fields.removeValue(forKey: "rules")
+                var kept = fields.filter { sections[section]?.contains($0.key) ?? false }
+                for name in fields.keys.sorted() where kept[name] == nil { warn("\(section).\(name)", name, among: ["review", "rules"], notUsedKey: nil) }
+                if case .array(let entries)? = rules {
+                    kept["rules"] = .object(Dictionary(entries.compactMap { entry -> (String, JSONValue)? in
+                        guard let fields = entry.objectValue, let name = fields["name"]?.stringValue, let enabled = fields["enabled"] else { return nil }
+                        return (name, .object(["enabled": enabled]))
+                    }, uniquingKeysWith: { first, _ in first }))
+                }
+                known[section] = .object(kept)
             } else if let leaves = sections[section], case .object(let fields) = value {
                 known[section] = .object(fields.filter { leaves.contains($0.key) })
                 for name in fields.keys.sorted() where !leaves.contains(name) { warn("\(section).\(name)", name, among: leaves, notUsedKey: nil) }

@@ -93,6 +93,13 @@ package enum Key {
         package static let configTemperature = ConfigKey<Double>(.init(key: "config.temperature", type: .double, defaultValue: .double(0.7), runtime: true, range: 0...2))
     }
 
+    /// `guardrails.*` (the rules themselves are read from the file's `guardrails.rules`).
+    package enum Guardrails {
+        package static let review = ConfigKey<Bool>(.init(key: "guardrails.review", type: .bool, defaultValue: .bool(false), runtime: true))
+        /// `guardrails.rules.<name>.enabled`: a rule switched off or on again at runtime.
+        package static let ruleEnabled = ConfigKey<Bool?>(.init(key: "enabled", type: .bool, defaultValue: nil, runtime: true))
+    }
+
     /// Keys under `channels.<name>.`; what a channel leaves out comes from `ticker.*`.
     package enum Channel {
         package static let profile = ConfigKey<String?>(.init(key: "profile", type: .string, defaultValue: nil, runtime: true))
@@ -113,6 +120,10 @@ package enum Key {
         package static let dedupeWindow = ConfigKey<Int?>(.init(key: "dedupe_window", type: .int, defaultValue: nil, runtime: true, range: 0...10_000))
         package static let retention = ConfigKey<Int?>(.init(key: "retention", type: .int, defaultValue: nil, range: 10...100_000_000))
         package static let maxMessageLength = ConfigKey<Int?>(.init(key: "max_message_length", type: .int, defaultValue: nil, runtime: true, range: 20...10_000))
+        /// Every message of the channel waits for review (`guardrails.review` when left out).
+        package static let review = ConfigKey<Bool?>(.init(key: "guardrails.review", type: .bool, defaultValue: nil, runtime: true))
+        /// The names of the rules that apply to the channel, in their order (every rule when left out).
+        package static let guardrailRules = ConfigKey<[String]?>(.init(key: "guardrails.rules", type: .stringArray, defaultValue: nil))
     }
 }
 
@@ -136,6 +147,7 @@ extension ConfigSchema {
         Key.GlobalSettings.fallbackBehavior.spec, Key.GlobalSettings.circuitFailureThreshold.spec,
         Key.GlobalSettings.circuitCooldownSeconds.spec,
         Key.Logging.level.spec, Key.Logging.file.spec,
+        Key.Guardrails.review.spec,
     ]
 
     /// Keys under `plugins.<id>.`.
@@ -152,5 +164,6 @@ extension ConfigSchema {
         Key.Channel.profile.spec, Key.Channel.systemPrompt.spec, Key.Channel.userPrompt.spec, Key.Channel.intervalSeconds.spec,
         Key.Channel.cron.spec, Key.Channel.timeZone.spec, Key.Channel.activeHours.spec, Key.Channel.days.spec,
         Key.Channel.providers.spec, Key.Channel.dedupeWindow.spec, Key.Channel.retention.spec, Key.Channel.maxMessageLength.spec,
+        Key.Channel.review.spec, Key.Channel.guardrailRules.spec,
     ]
 }

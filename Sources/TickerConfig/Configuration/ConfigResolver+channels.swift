@@ -5,7 +5,7 @@ extension ConfigResolver {
     /// `default` first (from `ticker.*`, changed by `channels.default` when the file has it), then
     /// every other channel the file names, sorted. Each value a channel leaves out comes from the
     /// ticker's; a wrong one is an issue naming `channels.<name>.<key>`.
-    mutating func resolveChannels(file: ConfigFile, ticker: TickerConfiguration, providerIDs: [String],
+    mutating func resolveChannels(file: ConfigFile, ticker: TickerConfiguration, providerIDs: [String], guardrails: GuardrailConfiguration,
                                   prompts: inout PromptLibrary) -> [ChannelConfiguration] {
         let names = [ChannelConfiguration.defaultName] + file.channelNames.filter { $0 != ChannelConfiguration.defaultName }
         var channels: [ChannelConfiguration] = []
@@ -14,7 +14,9 @@ extension ConfigResolver {
                 issues.append(.init(source: prompts.configPath, key: "channels", reason: problem))
                 continue
             }
-            channels.append(resolveChannel(name, ticker: ticker, providerIDs: providerIDs, prompts: &prompts))
+            var channel = resolveChannel(name, ticker: ticker, providerIDs: providerIDs, prompts: &prompts)
+            resolveGuardrails(of: &channel, rules: guardrails.rules.map(\.name), review: guardrails.review)
+            channels.append(channel)
         }
         return channels
     }
@@ -50,6 +52,19 @@ extension ConfigResolver {
             channel.providers = ids
         }
         return channel
+    }
+
+    /// The channel's review switch and its rules, which must be rules of `guardrails.rules`.
+    private mutating func resolveGuardrails(of channel: inout ChannelConfiguration, rules: [String], review: Bool) {
+        let prefix = "channels.\(channel.name)."
+        if case .bool(let value)? = read(prefix + Key.Channel.review.name, Key.Channel.review.spec) { channel.review = value } else { channel.review = review }
+        let key = prefix + Key.Channel.guardrailRules.name
+        guard case .stringArray(let names)? = read(key, Key.Channel.guardrailRules.spec) else { return }
+        let unknown = names.filter { !rules.contains($0) }
+        if !unknown.isEmpty {
+            issues.append(.init(source: sourceOf(key), key: key, reason: "no guardrail rule \(unknown.map { "\"\($0)\"" }.joined(separator: ", ")); rules: \(rules.isEmpty ? "none" : rules.joined(separator: ", "))"))
+        }
+        channel.guardrailRules = names
     }
 
     private mutating func resolveSchedule(_ prefix: String, interval: Int) -> Schedule {

@@ -61,14 +61,15 @@ extension ConfigResolver {
         let plugins = find(pluginSettings)
         let ids = file.pluginIDs ?? ["offline"]
         let providers = ids.map { resolveProvider(id: $0, file: file, plugins: plugins, defaultTimeout: routing.pluginTimeout) }
-        let channels = resolveChannels(file: file, ticker: ticker, providerIDs: ids, prompts: &prompts)
+        let guardrails = resolveGuardrails(file: file, source: configPath)
+        let channels = resolveChannels(file: file, ticker: ticker, providerIDs: ids, guardrails: guardrails, prompts: &prompts)
         let secrets = (providers.map(\.config.apiKey) + [adminToken.value, postgres?.password]).compactMap { $0 }
         var configuration = AppConfiguration(
             server: server, databasePath: databasePath, postgres: postgres, ticker: ticker, channels: channels, routing: routing, logLevel: logLevel,
             adminToken: adminToken, providers: providers, plugins: pluginSettings,
             effective: effective, configFile: configPath, logFile: logFile, importFile: value(Key.Ticker.importFile),
             compression: CompressionConfiguration(level: value(Key.Server.compressLevel), minimumSize: value(Key.Server.compressMinSize)),
-            rateLimit: value(Key.Server.rateLimitApi).flatMap(RateLimit.init), access: access
+            rateLimit: value(Key.Server.rateLimitApi).flatMap(RateLimit.init), access: access, guardrails: guardrails
         )
         configuration.redactor = SecretRedactor(secrets: secrets)
         return (configuration, plugins)

@@ -92,6 +92,8 @@ package enum ConfigSchema {
         switch parts[0] {
         case "plugins": return instance.first { $0.key == parts[2] }
         case "channels": return ChannelConfiguration.nameProblem(parts[1]) == nil ? channel.first { $0.key == parts[2] } : nil
+        case "guardrails" where parts[1] == "rules" && parts[2].hasSuffix(".enabled"):
+            return ChannelConfiguration.nameProblem(String(parts[2].dropLast(8))) == nil ? Key.Guardrails.ruleEnabled.spec : nil
         default: return nil
         }
     }

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import TickerConfig
+@testable import TickerCore
+
+@Suite("Guardrail configuration")
+struct GuardrailConfigurationTests {
+    static let rules = #"""
+        {"plugins": {"offline": {}},
+         "guardrails": {"review": false, "rules": [
+           {"name": "house-words", "type": "words", "words": ["darn", "bad phrase"], "action": "block"},
+           {"name": "no-pii", "type": "pii", "action": "redact", "replacement": "[removed]"},
+           {"name": "no-keys", "type": "secrets"},
+           {"name": "no-links", "type": "links", "action": "hold"},
+           {"name": "no-echo", "type": "prompt_echo", "action": "block"},
+           {"name": "custom", "type": "regex", "pattern": "(?i)free\\s+money", "action": "log", "enabled": false},
+           {"name": "mod", "type": "moderation", "base_url": "http://127.0.0.1:9/v1/", "api_key": "${MOD_KEY}", "on_error": "hold",
+            "timeout": 5, "categories": ["hate"], "thresholds": {"hate": 0.4}},
+           {"name": "profanity", "type": "plugin", "plugin": "better-profanity"}
+         ]},
+         "channels": {"street": {"guardrails": {"review": true, "rules": ["no-keys", "no-links"]}}}}
+        """#
+
+    @Test func theIssuesShapeReadsAsWritten() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.load(config: Self.rules, environment: ["MOD_KEY": "mod-secret-1"])
+        let rules = configuration.guardrails.rules
+        #expect(rules.map(\.name) == ["house-words", "no-pii", "no-keys", "no-links", "no-echo", "custom", "mod", "profanity"])
+        #expect(rules.map(\.kind) == [.words, .pii, .secrets, .links, .promptEcho, .regex, .moderation, .plugin])
+        #expect(rules.map(\.action) == [.block, .redact, .block, .hold, .block, .log, .block, .block], "a rule without action blocks")
+        #expect(rules[0].words == ["darn", "bad phrase"] && rules[1].replacement == "[removed]")
+        #expect(rules[5].patterns == [#"(?i)free\s+money"#] && !rules[5].enabled)
+        let moderation = try #require(rules[6].moderation)
+        #expect(moderation.baseURL == "http://127.0.0.1:9/v1" && moderation.apiKey == "mod-secret-1" && moderation.onError == .hold)
+        #expect(moderation.categories == ["hate"] && moderation.thresholds == ["hate": 0.4] && moderation.timeoutSeconds == 5)
+        #expect(rules[7].plugin == "better-profanity")
+        #expect(!configuration.guardrails.review)
+        let street = try #require(configuration.channels.first { $0.name == "street" })
+        #expect(street.review && street.guardrailRules == ["no-keys", "no-links"])
+        #expect(configuration.channels.first { $0.isDefault }?.review == false)
+        #expect(configuration.warnings.isEmpty, "\(configuration.warnings)")
+    }
+
+    @Test func switchesAreRuntimeOverridesAndNothingElseIs() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.load(config: Self.rules, overrides: [
+            "guardrails.review": .bool(true), "guardrails.rules.custom.enabled": .bool(true), "guardrails.rules.no-keys.enabled": .bool(false),
+            "channels.street.guardrails.review": .bool(false), "guardrails.rules.ghost.enabled": .bool(false),
+        ])
+        #expect(configuration.guardrails.review)
+        #expect(configuration.guardrails.rules.first { $0.name == "custom" }?.enabled == true)
+        #expect(configuration.guardrails.rules.first { $0.name == "no-keys" }?.enabled == false)
+        #expect(configuration.channels.first { $0.name == "street" }?.review == false)
+        #expect(configuration.channels.first { $0.isDefault }?.review == true, "a channel without its own switch follows the service's")
+        #expect(configuration.warnings.contains { "\($0)".contains("guardrails.rules.ghost.enabled") && "\($0)".contains("no such guardrail rule") })
+        for key in ["guardrails.rules", "guardrails.rules.mod.base_url", "channels.street.guardrails.rules"] {
+            #expect(ConfigSchema.overrideProblem(key: key, value: .string("x")) != nil, "\(key) is not a runtime knob")
+        }
+        #expect(ConfigSchema.overrideProblem(key: "guardrails.rules.mod.enabled", value: .bool(false)) == nil)
+    }
+
+    @Test func aRuleThatCannotRunIsAnErrorNamingItsKey() throws {
+        let workspace = try TestWorkspace()
+        for (rule, fragment) in [
+            (#"{"name": "x", "type": "wordz"}"#, "guardrails.rules.x: type: expected one of words, regex"),
+            (#"{"name": "x", "type": "words"}"#, "guardrails.rules.x: words: expected a list of words or phrases"),
+            (#"{"name": "x", "type": "words", "words": ["a"], "action": "delete"}"#, "action: expected block, redact, hold or log"),
+            (#"{"name": "x", "type": "regex", "pattern": "(unclosed"}"#, #"pattern: "(unclosed" is not a regular expression"#),
+            (#"{"name": "x", "type": "moderation", "base_url": "ftp://x"}"#, "base_url: expected the http(s) root"),
+            (#"{"name": "x", "type": "moderation", "base_url": "http://h/v1", "action": "redact"}"#, "finds no text to replace"),
+            (#"{"name": "x", "type": "moderation", "base_url": "http://h/v1", "on_error": "ignore"}"#, "on_error: expected hold"),
+            (#"{"name": "x", "type": "plugin"}"#, "plugin: expected the name of a guardrail plugin"),
+            (#"{"type": "links"}"#, "guardrails.rules[0]: name: expected a name"),
+            (#""links""#, "guardrails.rules[0]: expected an object"),
+        ] {
+            let error = #expect(throws: ConfigurationError.self, "\(rule)") {
+                try workspace.load(config: #"{"plugins": {"offline": {}}, "guardrails": {"rules": [\#(rule)]}}"#)
+            }
+            #expect(error.map { "\($0)" }?.contains(fragment) == true, "\(rule): \(error.map { "\($0)" } ?? "")")
+        }
+        let twice = #expect(throws: ConfigurationError.self) {
+            try workspace.load(config: #"{"guardrails": {"rules": [{"name": "a", "type": "links"}, {"name": "a", "type": "pii"}]}}"#)
+        }
+        #expect(twice.map { "\($0)" }?.contains("a second rule of this name") == true)
+        let channel = #expect(throws: ConfigurationError.self) {
+            try workspace.load(config: #"{"guardrails": {"rules": [{"name": "a", "type": "links"}]}, "channels": {"c": {"guardrails": {"rules": ["b"]}}}}"#)
+        }
+        #expect(channel.map { "\($0)" }?.contains(#"channels.c.guardrails.rules: no guardrail rule "b"; rules: a"#) == true, "\(channel.map { "\($0)" } ?? "")")
+    }
+
+    @Test func aFieldTheRuleDoesNotReadIsAWarningWithASuggestion() throws {
+        let workspace = try TestWorkspace()
+        let configuration = try workspace.load(config: #"""
+            {"guardrails": {"reveiw": true, "rules": [{"name": "w", "type": "words", "words": ["a"], "acton": "hold", "pattern": "x"}]}}
+            """#)
+        let warnings = configuration.warnings.map { "\($0)" }
+        #expect(warnings.contains { $0.contains("guardrails.rules.w.acton") && $0.contains(#"did you mean "action""#) }, "\(warnings)")
+        #expect(warnings.contains { $0.contains("guardrails.rules.w.pattern") && $0.contains("not read by a words rule") }, "\(warnings)")
+        #expect(warnings.contains { $0.contains("guardrails.reveiw") && $0.contains(#"did you mean "review""#) }, "\(warnings)")
+        #expect(configuration.guardrails.rules.first?.action == .block, "a misspelt action leaves the rule blocking")
+    }
+}
