@@ -53,6 +53,8 @@ public enum ErrorClass: String, Codable, Sendable {
     case badResponse = "bad_response", badRequest = "bad_request"
     /// Rejected: too similar to a recent message.
     case duplicate
+    /// Rejected by a guardrail rule whose action is `block`.
+    case guardrail
     /// Skipped by the router: failing its health checks, or its circuit cooling down.
     case unhealthy, cooldown
     /// Skipped: the tick's deadline had passed.

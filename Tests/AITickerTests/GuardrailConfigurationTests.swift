@@ -11,47 +11,59 @@ struct GuardrailConfigurationTests {
            {"name": "house-words", "type": "words", "words": ["darn", "bad phrase"], "action": "block"},
            {"name": "no-pii", "type": "pii", "action": "redact", "replacement": "[removed]"},
            {"name": "no-keys", "type": "secrets"},
-           {"name": "no-links", "type": "links", "action": "hold"},
+           {"name": "no-links", "type": "links", "action": "log"},
            {"name": "no-echo", "type": "prompt_echo", "action": "block"},
-           {"name": "custom", "type": "regex", "pattern": "(?i)free\\s+money", "action": "log", "enabled": false},
-           {"name": "mod", "type": "moderation", "base_url": "http://127.0.0.1:9/v1/", "api_key": "${MOD_KEY}", "on_error": "hold",
-            "timeout": 5, "categories": ["hate"], "thresholds": {"hate": 0.4}},
-           {"name": "profanity", "type": "plugin", "plugin": "better-profanity"}
+           {"name": "custom", "type": "regex", "pattern": "(?i)free\\s+money", "action": "log", "enabled": false}
          ]},
-         "channels": {"street": {"guardrails": {"review": true, "rules": ["no-keys", "no-links"]}}}}
+         "channels": {"street": {"guardrails": {"review": false, "rules": ["no-keys", "no-links"]}}}}
         """#
 
     @Test func theIssuesShapeReadsAsWritten() throws {
         let workspace = try TestWorkspace()
-        let configuration = try workspace.load(config: Self.rules, environment: ["MOD_KEY": "mod-secret-1"])
+        let configuration = try workspace.load(config: Self.rules)
         let rules = configuration.guardrails.rules
-        #expect(rules.map(\.name) == ["house-words", "no-pii", "no-keys", "no-links", "no-echo", "custom", "mod", "profanity"])
-        #expect(rules.map(\.kind) == [.words, .pii, .secrets, .links, .promptEcho, .regex, .moderation, .plugin])
-        #expect(rules.map(\.action) == [.block, .redact, .block, .hold, .block, .log, .block, .block], "a rule without action blocks")
+        #expect(rules.map(\.name) == ["house-words", "no-pii", "no-keys", "no-links", "no-echo", "custom"])
+        #expect(rules.map(\.kind) == [.words, .pii, .secrets, .links, .promptEcho, .regex])
+        #expect(rules.map(\.action) == [.block, .redact, .block, .log, .block, .log], "a rule without action blocks")
         #expect(rules[0].words == ["darn", "bad phrase"] && rules[1].replacement == "[removed]")
         #expect(rules[5].patterns == [#"(?i)free\s+money"#] && !rules[5].enabled)
-        let moderation = try #require(rules[6].moderation)
-        #expect(moderation.baseURL == "http://127.0.0.1:9/v1" && moderation.apiKey == "mod-secret-1" && moderation.onError == .hold)
-        #expect(moderation.categories == ["hate"] && moderation.thresholds == ["hate": 0.4] && moderation.timeoutSeconds == 5)
-        #expect(rules[7].plugin == "better-profanity")
         #expect(!configuration.guardrails.review)
         let street = try #require(configuration.channels.first { $0.name == "street" })
-        #expect(street.review && street.guardrailRules == ["no-keys", "no-links"])
-        #expect(configuration.channels.first { $0.isDefault }?.review == false)
+        #expect(!street.review && street.guardrailRules == ["no-keys", "no-links"])
         #expect(configuration.warnings.isEmpty, "\(configuration.warnings)")
+    }
+
+    /// Review, holding, the moderation endpoint and guardrail plugins are not applied yet: a
+    /// configuration asking for them does not load, rather than publish what it meant to stop.
+    @Test func whatIsNotAppliedYetRefusesToLoad() throws {
+        let workspace = try TestWorkspace()
+        let error = #expect(throws: ConfigurationError.self) {
+            try workspace.load(config: #"""
+                {"guardrails": {"review": true, "rules": [
+                   {"name": "no-links", "type": "links", "action": "hold"},
+                   {"name": "mod", "type": "moderation", "base_url": "http://127.0.0.1:9/v1/", "api_key": "${MOD_KEY}", "on_error": "hold",
+                    "timeout": 5, "categories": ["hate"], "thresholds": {"hate": 0.4}},
+                   {"name": "profanity", "type": "plugin", "plugin": "better-profanity"}]},
+                 "channels": {"street": {"guardrails": {"review": true}}}}
+                """#, environment: ["MOD_KEY": "k"])
+        }
+        let issues = error?.issues.map { "\($0.key ?? ""): \($0.reason)" } ?? []
+        #expect(issues.count == 5, "\(issues)")
+        for key in ["guardrails.review", "guardrails.rules.no-links", "guardrails.rules.mod", "guardrails.rules.profanity", "channels.street.guardrails.review"] {
+            #expect(issues.contains { $0.hasPrefix(key + ":") && $0.contains("not") && $0.contains("this version yet") }, "\(key): \(issues)")
+        }
     }
 
     @Test func switchesAreRuntimeOverridesAndNothingElseIs() throws {
         let workspace = try TestWorkspace()
         let configuration = try workspace.load(config: Self.rules, overrides: [
-            "guardrails.review": .bool(true), "guardrails.rules.custom.enabled": .bool(true), "guardrails.rules.no-keys.enabled": .bool(false),
-            "channels.street.guardrails.review": .bool(false), "guardrails.rules.ghost.enabled": .bool(false),
+            "guardrails.review": .bool(false), "guardrails.rules.custom.enabled": .bool(true), "guardrails.rules.no-keys.enabled": .bool(false),
+            "guardrails.rules.ghost.enabled": .bool(false),
         ])
-        #expect(configuration.guardrails.review)
         #expect(configuration.guardrails.rules.first { $0.name == "custom" }?.enabled == true)
         #expect(configuration.guardrails.rules.first { $0.name == "no-keys" }?.enabled == false)
-        #expect(configuration.channels.first { $0.name == "street" }?.review == false)
-        #expect(configuration.channels.first { $0.isDefault }?.review == true, "a channel without its own switch follows the service's")
+        let sources = Dictionary(configuration.effective.map { ($0.key, $0.source) }, uniquingKeysWith: { $1 })
+        #expect(sources["guardrails.rules.custom.enabled"] == "runtime" && sources["guardrails.review"] == "runtime")
         #expect(configuration.warnings.contains { "\($0)".contains("guardrails.rules.ghost.enabled") && "\($0)".contains("no such guardrail rule") })
         for key in ["guardrails.rules", "guardrails.rules.mod.base_url", "channels.street.guardrails.rules"] {
             #expect(ConfigSchema.overrideProblem(key: key, value: .string("x")) != nil, "\(key) is not a runtime knob")

@@ -1,5 +1,8 @@
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Testing
+@testable import AITicker
 @testable import TickerRuntime
 
 /// The rules on their own: what each finds in the bad cases an upstream can answer, and what it
@@ -89,5 +92,48 @@ struct GuardrailRuleTests {
         #expect(held.text == "Big sale at example.com, mail ***")
         let blocked = guardrails.check("sale! sk-abcdefghijklmnopqrstuvwxyz", prompts: [])
         #expect(blocked.blocked?.rule == "keys" && blocked.held == nil)
+    }
+}
+
+/// The rules in the tick: a blocked answer sends the tick to the next provider, a redacted one
+/// is stored redacted, and every decision is counted.
+@Suite("Guardrails in a tick")
+struct GuardrailTickTests {
+    @Test func aBlockedAnswerGoesToTheNextProviderAndARedactedOneIsStoredRedacted() async throws {
+        let workspace = try TestWorkspace()
+        let config = #"""
+            {"plugins": {"rude": {"plugin": "mock", "priority": 1, "config": {"extra_params": {"content": "What the d4rn is this"}}},
+                         "leaky": {"plugin": "mock", "priority": 2, "config": {"extra_params": {"content": "Mail jane@example.org about https://example.org now"}}}},
+             "ticker": {"dedupe_window": 0},
+             "guardrails": {"rules": [{"name": "house-words", "type": "words", "words": ["darn"]},
+                                      {"name": "no-pii", "type": "pii", "action": "redact"},
+                                      {"name": "links", "type": "links", "action": "log"}]}}
+            """#
+        try await workspace.withApp(config: config, environment: ["TICKER_ADMIN_TOKEN": adminToken]) { services, _, client in
+            guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
+            #expect(message.content == "Mail *** about https://example.org now")
+            #expect(message.attempts.map(\.outcome) == [.rejected, .success])
+            #expect(message.attempts.first?.errorClass == .guardrail)
+            #expect(message.attempts.first?.detail == "guardrail house-words: a listed word or phrase")
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            for line in [#"ai_ticker_guardrail_decisions_total{rule="house-words",action="block"} 1"#,
+                         #"ai_ticker_guardrail_decisions_total{rule="no-pii",action="redact"} 1"#,
+                         #"ai_ticker_guardrail_decisions_total{rule="links",action="log"} 1"#,
+                         #"ai_ticker_generations_total{provider="rude",outcome="guardrail"} 1"#] {
+                #expect(metrics.contains(line), "\(line)")
+            }
+            let published = try await client.execute(uri: "/api/message", method: .get).text
+            #expect(published.contains("Mail *** about") && !published.contains("jane@"))
+
+            // Switched off at runtime, the word rule lets the first provider's answer through.
+            let patched = try await client.execute(uri: "/api/config", method: .patch, headers: jsonHeaders,
+                                                   body: ByteBuffer(string: #"{"guardrails.rules.house-words.enabled": false}"#))
+            #expect(patched.status == .ok)
+            guard case .stored(let next) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
+            #expect(next.content == "What the d4rn is this" && next.provider == "rude")
+            let ghost = try await client.execute(uri: "/api/config", method: .patch, headers: jsonHeaders,
+                                                 body: ByteBuffer(string: #"{"guardrails.rules.ghost.enabled": false}"#))
+            #expect(ghost.status == .unprocessableContent, "an override names a rule the file has")
+        }
     }
 }

@@ -159,7 +159,7 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/Attempt/outcome`.
             package var outcome: Components.Schemas.Attempt.OutcomePayload
-            /// A provider error's class, or why the attempt was rejected (duplicate, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
+            /// A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
             ///
             /// - Remark: Generated from `#/components/schemas/Attempt/error_class`.
             @frozen package enum ErrorClassPayload: String, Codable, Hashable, Sendable, CaseIterable {
@@ -172,12 +172,13 @@ extension Components {
                 case badResponse = "bad_response"
                 case badRequest = "bad_request"
                 case duplicate = "duplicate"
+                case guardrail = "guardrail"
                 case unhealthy = "unhealthy"
                 case cooldown = "cooldown"
                 case deadline = "deadline"
                 case storage = "storage"
             }
-            /// A provider error's class, or why the attempt was rejected (duplicate, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
+            /// A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
             ///
             /// - Remark: Generated from `#/components/schemas/Attempt/error_class`.
             package var errorClass: Components.Schemas.Attempt.ErrorClassPayload?
@@ -190,7 +191,7 @@ extension Components {
             /// - Parameters:
             ///   - provider:
             ///   - outcome:
-            ///   - errorClass: A provider error's class, or why the attempt was rejected (duplicate, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
+            ///   - errorClass: A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
             ///   - detail:
             ///   - durationMs:
             package init(

@@ -57,7 +57,12 @@ extension ConfigResolver {
     /// The channel's review switch and its rules, which must be rules of `guardrails.rules`.
     private mutating func resolveGuardrails(of channel: inout ChannelConfiguration, rules: [String], review: Bool) {
         let prefix = "channels.\(channel.name)."
-        if case .bool(let value)? = read(prefix + Key.Channel.review.name, Key.Channel.review.spec) { channel.review = value } else { channel.review = review }
+        if case .bool(let value)? = read(prefix + Key.Channel.review.name, Key.Channel.review.spec) {
+            channel.review = value
+            if value { issues.append(.init(source: sourceOf(prefix + Key.Channel.review.name), key: prefix + Key.Channel.review.name, reason: GuardrailConfiguration.reviewNotYetApplied)) }
+        } else {
+            channel.review = review
+        }
         let key = prefix + Key.Channel.guardrailRules.name
         guard case .stringArray(let names)? = read(key, Key.Channel.guardrailRules.spec) else { return }
         let unknown = names.filter { !rules.contains($0) }
@@ -103,7 +108,7 @@ extension ConfigResolver {
     }
 
     /// The layer a value was read from, for an issue about it.
-    private func sourceOf(_ key: String) -> String {
+    func sourceOf(_ key: String) -> String {
         effective.last { $0.key == key }?.source ?? "file"
     }
 }

@@ -26,8 +26,16 @@ public struct GuardrailRuleConfiguration: Sendable, Equatable {
         case moderation, plugin
     }
 
-    public enum Action: String, Sendable, CaseIterable {
-        case block, redact, hold, log
+    /// What a rule does with a message it finds something in.
+    public enum Action: String, Sendable, Codable, CaseIterable {
+        /// The attempt is refused (error class `guardrail`) and the next provider is asked.
+        case block
+        /// What was found is replaced; the message is kept.
+        case redact
+        /// Stored, not published, until someone reviews it.
+        case hold
+        /// Only counted and logged.
+        case log
     }
 
     public var name: String

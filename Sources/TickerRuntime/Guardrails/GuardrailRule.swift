@@ -1,16 +1,8 @@
 import Foundation
+import TickerConfig
 
-/// What a rule does with a message it finds something in.
-public enum GuardrailAction: String, Sendable, Codable, CaseIterable {
-    /// The attempt is refused (error class `guardrail`) and the next provider is asked.
-    case block
-    /// What was found is replaced; the message is kept.
-    case redact
-    /// Stored, not published, until someone reviews it.
-    case hold
-    /// Only counted and logged.
-    case log
-}
+/// What a rule does with a message it finds something in (`GuardrailRuleConfiguration.Action`).
+typealias GuardrailAction = GuardrailRuleConfiguration.Action
 
 /// One rule of `guardrails.rules`: what it looks for and what it does then.
 struct GuardrailRule: Sendable {
@@ -29,6 +21,27 @@ struct GuardrailRule: Sendable {
     var action: GuardrailAction
     /// What a redacted match becomes.
     var replacement = "***"
+
+    init(name: String, kind: Kind, action: GuardrailAction, replacement: String = "***") {
+        (self.name, self.kind, self.action, self.replacement) = (name, kind, action, replacement)
+    }
+
+    /// The check a configured rule runs; nil for a kind checked elsewhere (moderation, plugins).
+    init?(_ rule: GuardrailRuleConfiguration) {
+        let kind: Kind
+        switch rule.kind {
+        case .words: kind = .words(WordList(rule.words))
+        case .regex:
+            // Checked when the configuration was read.
+            kind = .regex(rule.patterns.compactMap { try? NSRegularExpression(pattern: $0, options: rule.caseSensitive ? [] : [.caseInsensitive]) })
+        case .secrets: kind = .secrets
+        case .pii: kind = .personalData
+        case .links: kind = .links
+        case .promptEcho: kind = .promptEcho
+        case .moderation, .plugin: return nil
+        }
+        self.init(name: rule.name, kind: kind, action: rule.action, replacement: rule.replacement)
+    }
 
     /// The parts of `text` the rule finds; `prompts` are the channel's system and user prompts.
     func matches(in text: String, prompts: [String]) -> [Range<String.Index>] {

@@ -1,3 +1,5 @@
+import TickerConfig
+
 /// The rules every candidate message passes before it is stored, in order: a `redact` rule
 /// changes the text the later rules see, the first `block` ends the check.
 struct Guardrails: Sendable {
@@ -19,6 +21,17 @@ struct Guardrails: Sendable {
     }
 
     var rules: [GuardrailRule]
+
+    init(rules: [GuardrailRule]) {
+        self.rules = rules
+    }
+
+    /// The enabled rules that apply to `channel`, in its order when it names them.
+    init(_ configuration: GuardrailConfiguration, channel: ChannelConfiguration) {
+        let enabled = configuration.rules.filter(\.enabled)
+        let chosen = channel.guardrailRules.map { names in names.compactMap { name in enabled.first { $0.name == name } } } ?? enabled
+        rules = chosen.compactMap(GuardrailRule.init)
+    }
 
     func check(_ text: String, prompts: [String]) -> Verdict {
         var verdict = Verdict(text: text)

@@ -137,6 +137,7 @@ public actor TickService {
             attempts = attempts.filter { $0.provider == only }
         }
         let recent = await recentForDedupe(channel, threshold: config.ticker.fuzzyThreshold)
+        let guardrails = Guardrails(config.guardrails, channel: channel)
 
         for candidate in candidates {
             let remaining = ContinuousClock.now.duration(to: deadline)
@@ -165,6 +166,21 @@ public actor TickService {
                     }
                     continue
                 }
+                let verdict = guardrails.check(response.content, prompts: [channel.systemPrompt, channel.userPrompt])
+                for decision in verdict.decisions {
+                    metrics.guardrail(rule: decision.rule, action: decision.action)
+                    logger.notice("guardrail", metadata: ["channel": "\(channel.name)", "provider": "\(candidate.id)", "rule": "\(decision.rule)",
+                                                          "action": "\(decision.action.rawValue)", "reason": "\(decision.reason)"])
+                }
+                if let blocked = verdict.blocked {
+                    attempt.outcome = .rejected
+                    attempt.errorClass = .guardrail
+                    attempt.detail = "guardrail \(blocked.rule): \(blocked.reason)"
+                    attempts.append(attempt)
+                    metrics.generation(provider: candidate.id, outcome: ErrorClass.guardrail.rawValue, seconds: attempt.durationMs / 1000)
+                    continue
+                }
+                response.content = verdict.text
                 attempt.outcome = .success
                 attempts.append(attempt)
                 metrics.generation(provider: candidate.id, outcome: "success", seconds: attempt.durationMs / 1000)
