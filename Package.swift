@@ -136,6 +136,11 @@ let package = Package(
             path: "Examples/CustomTicker"
         ),
         .executableTarget(
+            name: "guardrail-bench",
+            dependencies: ["TickerRuntime", "TickerConfig"],
+            path: "Benchmarks/Guardrails"
+        ),
+        .executableTarget(
             name: "bench-reference",
             dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
             path: "Benchmarks/Reference"

@@ -2,7 +2,7 @@ import Foundation
 import TickerConfig
 
 /// What a rule does with a message it finds something in (`GuardrailRuleConfiguration.Action`).
-typealias GuardrailAction = GuardrailRuleConfiguration.Action
+package typealias GuardrailAction = GuardrailRuleConfiguration.Action
 
 /// One rule of `guardrails.rules`: what it looks for and what it does then.
 struct GuardrailRule: Sendable {

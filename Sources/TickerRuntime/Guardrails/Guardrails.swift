@@ -2,17 +2,17 @@ import TickerConfig
 
 /// The rules every candidate message passes before it is stored, in order: a `redact` rule
 /// changes the text the later rules see, the first `block` ends the check.
-struct Guardrails: Sendable {
-    struct Decision: Sendable, Equatable {
-        var rule: String
-        var action: GuardrailAction
-        var reason: String
+package struct Guardrails: Sendable {
+    package struct Decision: Sendable, Equatable {
+        package var rule: String
+        package var action: GuardrailAction
+        package var reason: String
     }
 
     /// The text to store (redacted where a rule said so) and every decision made on the way.
-    struct Verdict: Sendable, Equatable {
-        var text: String
-        var decisions: [Decision] = []
+    package struct Verdict: Sendable, Equatable {
+        package var text: String
+        package var decisions: [Decision] = []
 
         /// The decision that refused the message, if one did.
         var blocked: Decision? { decisions.first { $0.action == .block } }
@@ -28,12 +28,17 @@ struct Guardrails: Sendable {
 
     /// The enabled rules that apply to `channel`, in its order when it names them.
     init(_ configuration: GuardrailConfiguration, channel: ChannelConfiguration) {
+        self.init(configuration, only: channel.guardrailRules)
+    }
+
+    /// The enabled rules, or those of them `names` lists, in that order.
+    package init(_ configuration: GuardrailConfiguration, only names: [String]? = nil) {
         let enabled = configuration.rules.filter(\.enabled)
-        let chosen = channel.guardrailRules.map { names in names.compactMap { name in enabled.first { $0.name == name } } } ?? enabled
+        let chosen = names.map { names in names.compactMap { name in enabled.first { $0.name == name } } } ?? enabled
         rules = chosen.compactMap(GuardrailRule.init)
     }
 
-    func check(_ text: String, prompts: [String]) -> Verdict {
+    package func check(_ text: String, prompts: [String]) -> Verdict {
         var verdict = Verdict(text: text)
         for rule in rules {
             let found = rule.matches(in: verdict.text, prompts: prompts)

@@ -60,6 +60,7 @@ public actor TickService {
 
     /// Set when the scheduler stops: a timer firing still on its way starts nothing.
     private var timerStopped = false
+    private var builtGuardrails: [String: (configuration: GuardrailConfiguration, names: [String]?, rules: Guardrails)] = [:]
 
     /// Runs one tick of `channel`; `only` restricts it to one provider instance (`ai-ticker
     /// generate --provider`); `scheduledAt` is the timer's time, which names its slot. The one
@@ -137,7 +138,7 @@ public actor TickService {
             attempts = attempts.filter { $0.provider == only }
         }
         let recent = await recentForDedupe(channel, threshold: config.ticker.fuzzyThreshold)
-        let guardrails = Guardrails(config.guardrails, channel: channel)
+        let guardrails = guardrails(for: channel, config.guardrails)
 
         for candidate in candidates {
             let remaining = ContinuousClock.now.duration(to: deadline)
@@ -268,6 +269,15 @@ public actor TickService {
         }
         logger.info("tick finished", metadata: ["channel": "\(channel.name)", "outcome": "\(name.rawValue)", "trigger": "\(trigger.rawValue)", "message_id": "\(stored.map { String($0.id) } ?? "-")"])
         return outcome
+    }
+
+    /// The channel's rules, built again only when the configuration changed them (a long word
+    /// list takes milliseconds to fold).
+    private func guardrails(for channel: ChannelConfiguration, _ configuration: GuardrailConfiguration) -> Guardrails {
+        if let built = builtGuardrails[channel.name], built.configuration == configuration, built.names == channel.guardrailRules { return built.rules }
+        let rules = Guardrails(configuration, channel: channel)
+        builtGuardrails[channel.name] = (configuration, channel.guardrailRules, rules)
+        return rules
     }
 
     private func recentForDedupe(_ channel: ChannelConfiguration, threshold: Int) async -> [[Character]] {
