@@ -105,6 +105,9 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
     /// Keeps the channel's newest `retention` messages; the highest id deleted, or 0.
     @discardableResult
     private static func prune(_ connection: PostgresConnection, channel: String, retention: Int, logger: Logger) async throws -> Int64 {
+        let span = try await connection.query(PostgresQuery((MessageRows.idSpan, [.text(channel)])), logger: logger)
+            .decode(Int64?.self).first(where: { _ in true }) ?? nil
+        guard MessageRows.mayNeedPruning(span: span, retention: retention) else { return 0 }
         guard let oldest = try await connection.query(PostgresQuery((MessageRows.oldestKept, [.text(channel), .integer(Int64(retention))])), logger: logger)
             .decode(Int64.self).first(where: { _ in true }) else { return 0 }
         try await connection.query(PostgresQuery((MessageRows.prune, [.text(channel), .integer(oldest)])), logger: logger)

@@ -100,6 +100,21 @@ struct StoreContractTests {
         await opened.close()
     }
 
+    /// Above 100, retention is kept in steps of 1 %: at most `retention + retention / 100`
+    /// messages, pruned down to `retention`, and a channel spanning fewer ids is never read for it.
+    @Test(arguments: StoreKind.allCases) func aLargeRetentionIsKeptInSteps(_ kind: StoreKind) async throws {
+        let opened = try await kind.open()
+        let store = opened.store
+        var counts: [Int] = []
+        for index in 1...215 {
+            _ = try await store.insert(draft("m\(index)"), retention: 200)
+            if index >= 200 { counts.append(try await store.messages(limit: 500, before: nil).count) }
+        }
+        #expect(counts.max() == 202 && counts.contains(200), "between 200 and 202 kept: \(counts)")
+        #expect(try await store.messages(limit: 500, before: nil).last?.content != "m1", "the oldest went first")
+        await opened.close()
+    }
+
     @Test(arguments: StoreKind.allCases) func anEmptyMessageIsRefusedByTheDatabase(_ kind: StoreKind) async throws {
         let opened = try await kind.open()
         let store = opened.store

@@ -53,6 +53,18 @@ package enum MessageRows {
         }
     }
 
+    /// How many ids a channel (`$1`) spans from its oldest message to its newest (NULL when it
+    /// has none): two index lookups, and never fewer than the messages it holds.
+    package static let idSpan = """
+        SELECT (SELECT MAX(id) FROM messages WHERE channel = $1) - (SELECT MIN(id) FROM messages WHERE channel = $1) + 1
+        """
+    /// Whether a channel spanning `span` ids may hold more than `retention` messages by more
+    /// than the slack (1 %): finding what to delete reads `retention` index entries, so a large
+    /// retention is enforced in steps rather than on every insert, and not at all while the
+    /// channel spans fewer ids than it keeps.
+    package static func mayNeedPruning(span: Int64?, retention: Int) -> Bool {
+        (span ?? 0) > Int64(retention + retention / 100)
+    }
     /// The oldest id a channel (`$1`) keeps with its newest `retention` (`$2`); none while it
     /// holds fewer.
     package static let oldestKept = "SELECT id FROM messages WHERE channel = $1 ORDER BY id DESC LIMIT 1 OFFSET $2 - 1"

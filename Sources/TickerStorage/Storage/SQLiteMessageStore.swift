@@ -230,6 +230,8 @@ public final class SQLiteMessageStore: MessageStore {
 
     /// Keeps the channel's newest `retention` messages; the highest id deleted, or 0.
     private static func prune(_ db: Database, channel: String, retention: Int) throws -> Int64 {
+        let span = try Int64.fetchOne(db.cachedStatement(sql: MessageRows.idSpan), arguments: [channel])
+        guard MessageRows.mayNeedPruning(span: span, retention: retention) else { return 0 }
         let arguments = StatementArguments([.text(channel), .integer(Int64(retention))])
         guard let oldest = try Int64.fetchOne(db.cachedStatement(sql: MessageRows.oldestKept), arguments: arguments) else { return 0 }
         try execute((MessageRows.prune, [.text(channel), .integer(oldest)]), in: db)
