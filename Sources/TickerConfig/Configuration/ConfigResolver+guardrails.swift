@@ -153,11 +153,11 @@ private struct RuleReader {
 
     private mutating func strings(_ field: String) -> [String]? {
         guard let value = fields[field] else { return nil }
-        guard case .array(let items) = value, let texts = Optional(items.compactMap(\.stringValue)), texts.count == items.count else {
+        guard case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) else {
             issues.append(issue("\(field): expected a list of strings"))
             return nil
         }
-        return texts
+        return items.compactMap(\.stringValue)
     }
 }
 

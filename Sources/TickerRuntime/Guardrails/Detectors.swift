@@ -36,8 +36,8 @@ enum Detectors {
     ])
 
     /// Personal data: e-mail addresses, phone numbers, card numbers that pass the Luhn check,
-    /// IBANs that pass their mod-97 check.
-    /// IBAN-shaped text, valid or not, holds no card or phone number.
+    /// IBANs that pass their mod-97 check. IBAN-shaped text, valid or not, holds no card or
+    /// phone number.
     static func personalData(in text: String) -> [Range<String.Index>] {
         let ibanShaped = matches(ibanCandidates, in: text)
         let numbers = (matches(phone, in: text) + matches(cardCandidates, in: text).filter { luhn(text[$0].filter(\.isNumber)) })
