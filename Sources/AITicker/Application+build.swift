@@ -261,6 +261,7 @@ func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
                      leadership: services.ticks.leadership, compression: services.configuration.value.compression).register(on: table)
     StreamController(channels: channels, store: services.store, configuration: services.configuration, metrics: services.metrics).register(on: table)
     ChannelsController(resolver: channels, scheduler: services.scheduler).register(on: table)
+    ReviewController(store: services.store, caches: services.caches, configuration: services.configuration, metrics: services.metrics).register(on: table)
     TickerPageController(compression: services.configuration.value.compression).register(on: table)
     routes.fill(from: router)
     return router

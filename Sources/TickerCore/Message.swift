@@ -83,11 +83,14 @@ public struct NewMessage: Codable, Sendable, Equatable {
     public var createdAt: Date
     public var source: MessageSource
     public var attempts: [Attempt]
+    /// The audit record of the held message this one was approved from.
+    public var heldID: Int64?
 
     public init(content: String, provider: String, providerName: String, model: String, usage: Usage,
                 finishReason: String? = nil, responseID: String? = nil, profile: String, latencyMs: Double,
-                createdAt: Date, source: MessageSource, attempts: [Attempt], channel: String = defaultChannel) {
+                createdAt: Date, source: MessageSource, attempts: [Attempt], channel: String = defaultChannel, heldID: Int64? = nil) {
         self.channel = channel
+        self.heldID = heldID
         self.content = content
         self.provider = provider
         self.providerName = providerName
@@ -104,7 +107,7 @@ public struct NewMessage: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case content, provider, providerName = "provider_name", model, usage, finishReason = "finish_reason"
-        case responseID = "response_id", profile, latencyMs = "latency_ms", createdAt = "created_at", source, attempts
+        case responseID = "response_id", profile, latencyMs = "latency_ms", createdAt = "created_at", source, attempts, heldID = "held_id"
     }
 }
 
@@ -114,6 +117,8 @@ public struct NewMessage: Codable, Sendable, Equatable {
 public struct Message: Codable, Sendable, Equatable {
     /// The shape of the encoded record the database keeps beside the columns: raise it with any
     /// change to the fields or their encoding, and older records are rebuilt from the columns.
+    /// (`held_id` came without a raise: it is absent from every message not approved from
+    /// review, which all older records are, so their bytes are what a rebuild would write.)
     package static let recordVersion = 1
 
     public var id: Int64
@@ -165,10 +170,13 @@ public struct TickRecord: Codable, Sendable, Equatable {
     public var trigger: Trigger
     public var outcome: Outcome
     public var messageID: Int64?
+    /// The audit record of the message it held for review.
+    public var heldID: Int64?
     public var attempts: [Attempt]
 
     public init(channel: String = defaultChannel, startedAt: Date, finishedAt: Date, trigger: Trigger, outcome: Outcome, messageID: Int64? = nil,
-                attempts: [Attempt]) {
+                heldID: Int64? = nil, attempts: [Attempt]) {
+        self.heldID = heldID
         self.channel = channel
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -179,7 +187,7 @@ public struct TickRecord: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case channel, startedAt = "started_at", finishedAt = "finished_at", trigger, outcome, messageID = "message_id", attempts
+        case channel, startedAt = "started_at", finishedAt = "finished_at", trigger, outcome, messageID = "message_id", heldID = "held_id", attempts
     }
 
     /// What started the tick: the timer, `POST /api/messages/generate`, or `ai-ticker generate`.
@@ -187,11 +195,11 @@ public struct TickRecord: Codable, Sendable, Equatable {
         case timer, manual, cli
     }
 
-    /// How the tick ended: a new message stored, an archived one re-published, nothing (every
-    /// provider failed, or none was available), an answer that could not be stored, or not run
-    /// because another tick was running.
+    /// How the tick ended: a new message stored, one held for review, an archived one
+    /// re-published, nothing (every provider failed, or none was available), an answer that
+    /// could not be stored, or not run because another tick was running.
     public enum Outcome: String, Codable, Sendable {
-        case stored, archived, failed, skipped
+        case stored, held, archived, failed, skipped
         case storageFailed = "storage_failed"
     }
 }
@@ -203,6 +211,7 @@ extension TickRecord {
         let answered = attempts.last { $0.outcome == .success }?.provider
         switch outcome {
         case .stored: return "last tick \(when): stored #\(messageID ?? 0) from \(answered ?? "?")"
+        case .held: return "last tick \(when): held a message for review (record \(heldID ?? 0))"
         case .archived: return "last tick \(when): every provider failed; re-published #\(messageID ?? 0)"
         default: return "last tick \(when): \(outcome.rawValue) after \(attempts.filter { $0.outcome != .skipped }.count) attempts"
         }

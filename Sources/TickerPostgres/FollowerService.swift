@@ -69,8 +69,13 @@ package struct FollowerService: Service {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             for try await notification in messages {
-                                guard let id = Int64(notification.payload) else { continue }
-                                publisher.publish(try await store.message(id: id), record: nil, deletedUpTo: nil)
+                                if let id = Int64(notification.payload) {
+                                    publisher.publish(try await store.message(id: id), record: nil, deletedUpTo: nil)
+                                } else if case let words = notification.payload.split(separator: " "), words.count == 3, words[0] == "retract",
+                                          let id = Int64(words[1]) {
+                                    let channel = String(words[2])
+                                    publisher.retract(id, channel: channel, current: try await store.latest(channel: channel))
+                                }
                             }
                         }
                         group.addTask {
@@ -96,11 +101,16 @@ package struct FollowerService: Service {
         }
     }
 
-    /// Publishes each channel's newest stored message (the publisher keeps a newer one it has).
+    /// Publishes each channel's newest stored message; one served here that is newer was
+    /// retracted while this instance was not listening, and is taken back.
     private func catchUp() async throws {
         for channel in try await store.channelCounts().keys {
             guard let page = try await store.encodedMessages(channel: channel, limit: 1, before: nil).first else { continue }
-            publisher.publish(try await store.message(id: page.id), record: page.json, deletedUpTo: nil)
+            let newest = try await store.message(id: page.id)
+            if let served = publisher.newestPublishedID(channel: channel), served > newest.id {
+                publisher.retract(served, channel: channel, current: newest)
+            }
+            publisher.publish(newest, record: page.json, deletedUpTo: nil)
         }
     }
 }

@@ -166,6 +166,79 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
         }
     }
 
+    // MARK: - Audit, review and retraction
+
+    public func addAudit(_ record: AuditRecord, held: NewMessage?, retention: Int) async throws -> AuditRecord {
+        let insert = insertStatement(into: "audit", try AuditRows.columns(record, held: held))
+        return try await write { [logger] connection in
+            var added = record
+            added.id = try await Self.first(connection, (insert.sql + " RETURNING id", insert.arguments), logger: logger) { try $0["id"].decode(Int64.self) } ?? 0
+            try await connection.query(PostgresQuery((AuditRows.prune, [.text(record.channel), .integer(Int64(retention))])), logger: logger)
+            return added
+        }
+    }
+
+    public func audit(channel: String?, status: AuditRecord.Status?, limit: Int, before: Int64?) async throws -> [AuditRecord] {
+        try await readAudit(channel: channel, status: status, limit: limit, before: before)
+    }
+
+    public func approve(held id: Int64, by: String, retention: @escaping @Sendable (String) -> Int) async throws -> (record: AuditRecord, stored: StoredMessage) {
+        let result = try await decide(held: id, as: .approved, by: by) { [logger] connection, row in
+            var message = try AuditRows.heldMessage(row)
+            (message.createdAt, message.heldID) = (Date(), id)
+            var stored = try await Self.insert(message, on: connection, logger: logger)
+            stored.deletedUpTo = try await Self.prune(connection, channel: message.channel, retention: retention(message.channel), logger: logger)
+            try await connection.query(PostgresQuery((AuditRows.link, [.integer(stored.message.id), .integer(id)])), logger: logger)
+            try await Self.announce(stored.message.id, on: connection, logger: logger)
+            return stored
+        }
+        var record = result.record
+        record.messageID = result.extra.message.id
+        return (record, result.extra)
+    }
+
+    public func reject(held id: Int64, by: String) async throws -> AuditRecord {
+        try await decide(held: id, as: .rejected, by: by) { _, _ in }.record
+    }
+
+    /// Moves held record `id` to `status` and runs `then` in the same transaction; the errors of `approve`.
+    private func decide<T: Sendable>(held id: Int64, as status: AuditRecord.Status, by: String,
+                                     then: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow) async throws -> T) async throws -> (record: AuditRecord, extra: T) {
+        let arguments: [SQLValue] = [.text(status.rawValue), .text(by), .text(RFC3339.string(from: Date())), .integer(id)]
+        let decided = try await write { [logger] connection -> (record: AuditRecord, extra: T)? in
+            guard let row = try await Self.first(connection, (AuditRows.decide, arguments), logger: logger, { $0 }) else { return nil }
+            return (try AuditRows.record(row), try await then(connection, row))
+        }
+        if let decided { return decided }
+        throw AuditRows.undecidable(id, found: try await readAuditRecord(id: id))
+    }
+
+    public func retract(message id: Int64, by: String, reason: String?) async throws -> (record: AuditRecord, current: Message?) {
+        try await write { [logger] connection in
+            guard let message = try await Self.first(connection, (AuditRows.withdraw, [.integer(id)]), logger: logger, MessageRows.message) else {
+                throw StoreError.notFound(id)
+            }
+            var record = AuditRecord(channel: message.channel, status: .retracted, content: message.content, reason: reason,
+                                     provider: message.provider, model: message.model, messageID: id, decidedBy: by)
+            let insert = insertStatement(into: "audit", try AuditRows.columns(record, held: nil))
+            record.id = try await Self.first(connection, (insert.sql + " RETURNING id", insert.arguments), logger: logger) { try $0["id"].decode(Int64.self) } ?? 0
+            let current = try await Self.first(connection, (MessageRows.newest, [.text(message.channel)]), logger: logger, MessageRows.message)
+            try await connection.query("SELECT pg_notify(\(Self.messagesChannel), \(Self.retraction(id, channel: message.channel)))", logger: logger)
+            return (record, current)
+        }
+    }
+
+    /// The announcement of a retraction on the messages channel: `retract <id> <channel>`
+    /// (a stored message's is its id alone).
+    static func retraction(_ id: Int64, channel: String) -> String { "retract \(id) \(channel)" }
+
+    /// The first row of a statement run in a transaction, read by `read`.
+    private static func first<T>(_ connection: PostgresConnection, _ statement: (sql: String, arguments: [SQLValue]), logger: Logger,
+                                 _ read: (PostgresRandomAccessRow) throws -> T) async throws -> T? {
+        for try await row in try await connection.query(PostgresQuery(statement), logger: logger) { return try read(row.makeRandomAccess()) }
+        return nil
+    }
+
     // MARK: - Ticks, overrides and the other instances
 
     public func recordTick(_ tick: TickRecord, retention: Int) async throws {
@@ -264,6 +337,9 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
         } catch where PostgresConnector.serverError(error)?.serverInfo?[.sqlState]?.hasPrefix("23") == true {
             // Class 23, an integrity constraint: the row was wrong, not the database.
             throw StoreError.unavailable("database refused the row: \(PostgresConnector.reason(error))")
+        } catch let error as PostgresTransactionError where error.closureError is StoreError && error.commitError == nil {
+            // What the body refused (an unknown id, a record not held): the database is fine.
+            throw error.closureError as! StoreError
         } catch {
             lastWriteFailed.store(true, ordering: .releasing)
             if let error = error as? StoreError { throw error }

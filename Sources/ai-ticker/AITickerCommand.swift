@@ -9,7 +9,8 @@ struct AITickerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ai-ticker",
         abstract: "Keeps an AI-generated ticker message fresh and serves it over REST.",
-        subcommands: [Serve.self, Generate.self, Reload.self, Providers.self, Plugins.self, Config.self, Messages.self, Channels.self, Import.self],
+        subcommands: [Serve.self, Generate.self, Reload.self, Providers.self, Plugins.self, Config.self, Messages.self, Channels.self, Import.self,
+                      Review.self, Approve.self, Reject.self, Retract.self],
         defaultSubcommand: Serve.self
     )
 }

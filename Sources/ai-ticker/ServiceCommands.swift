@@ -37,11 +37,17 @@ struct Generate: AsyncParsableCommand {
     func run() async throws {
         if remote {
             guard provider == nil else { throw ValidationError("--provider works only without --remote") }
-            let message = try await Remote.send(common) { client in
-                channel == defaultChannel ? try await client.generateMessage().created.body.json
-                    : try await client.channelGenerateMessage(path: .init(name: channel)).created.body.json
+            let line = try await Remote.send(common) { client in
+                if channel == defaultChannel {
+                    let output = try await client.generateMessage()
+                    if case .accepted(let held) = output { return Self.line(held: try held.body.json) }
+                    return Self.line(try output.created.body.json)
+                }
+                let output = try await client.channelGenerateMessage(path: .init(name: channel))
+                if case .accepted(let held) = output { return Self.line(held: try held.body.json) }
+                return Self.line(try output.created.body.json)
             }
-            print(MessageText.visible("#\(message.id) [\(message.provider) \(message.model)] \(message.content)"))
+            print(MessageText.visible(line))
             return
         }
         var options = common.options
@@ -60,6 +66,8 @@ struct Generate: AsyncParsableCommand {
         switch outcome {
         case .stored(let message):
             print(MessageText.visible("#\(message.id) [\(message.provider) \(message.model)] \(message.content)"))
+        case .held(let record):
+            print(MessageText.visible(Self.heldLine(id: record.id, rule: record.rule, reason: record.reason, content: record.content)))
         case .archived(let message, let attempts):
             print(Table.attempts(attempts))
             print(MessageText.visible("every provider failed; re-published archived #\(message.id): \(message.content)"))
@@ -71,6 +79,20 @@ struct Generate: AsyncParsableCommand {
         case .skipped, .standby:
             throw ExitCode(1)
         }
+    }
+}
+
+extension Generate {
+    static func line(_ message: Components.Schemas.Message) -> String {
+        "#\(message.id) [\(message.provider) \(message.model)] \(message.content)"
+    }
+
+    static func line(held record: Components.Schemas.AuditRecord) -> String {
+        heldLine(id: record.id, rule: record.rule, reason: record.reason, content: record.content)
+    }
+
+    static func heldLine(id: Int64, rule: String?, reason: String?, content: String) -> String {
+        "held for review as record \(id) (\(rule ?? "review"): \(reason ?? "")): \(content); `ai-ticker approve \(id)` publishes it"
     }
 }
 

@@ -262,6 +262,41 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `HEAD /assets/favicon.svg`.
     /// - Remark: Generated from `#/paths//assets/favicon.svg/head(tickerIconHead)`.
     func tickerIconHead(_ input: Operations.TickerIconHead.Input) async throws -> Operations.TickerIconHead.Output
+    /// Messages held for review (admin)
+    ///
+    /// - Remark: HTTP `GET /api/review`.
+    /// - Remark: Generated from `#/paths//api/review/get(getReviewQueue)`.
+    func getReviewQueue(_ input: Operations.GetReviewQueue.Input) async throws -> Operations.GetReviewQueue.Output
+    /// Headers only of: messages held for review (admin)
+    ///
+    /// - Remark: HTTP `HEAD /api/review`.
+    /// - Remark: Generated from `#/paths//api/review/head(getReviewQueueHead)`.
+    func getReviewQueueHead(_ input: Operations.GetReviewQueueHead.Input) async throws -> Operations.GetReviewQueueHead.Output
+    /// Publish a held message now, as a new message (admin)
+    ///
+    /// - Remark: HTTP `POST /api/review/{id}/approve`.
+    /// - Remark: Generated from `#/paths//api/review/{id}/approve/post(approveHeldMessage)`.
+    func approveHeldMessage(_ input: Operations.ApproveHeldMessage.Input) async throws -> Operations.ApproveHeldMessage.Output
+    /// Never publish a held message (admin)
+    ///
+    /// - Remark: HTTP `POST /api/review/{id}/reject`.
+    /// - Remark: Generated from `#/paths//api/review/{id}/reject/post(rejectHeldMessage)`.
+    func rejectHeldMessage(_ input: Operations.RejectHeldMessage.Input) async throws -> Operations.RejectHeldMessage.Output
+    /// Take a published message off every screen and public route (admin)
+    ///
+    /// - Remark: HTTP `POST /api/messages/{id}/retract`.
+    /// - Remark: Generated from `#/paths//api/messages/{id}/retract/post(retractMessage)`.
+    func retractMessage(_ input: Operations.RetractMessage.Input) async throws -> Operations.RetractMessage.Output
+    /// Guardrail and review decisions, newest first (admin)
+    ///
+    /// - Remark: HTTP `GET /api/audit`.
+    /// - Remark: Generated from `#/paths//api/audit/get(getAudit)`.
+    func getAudit(_ input: Operations.GetAudit.Input) async throws -> Operations.GetAudit.Output
+    /// Headers only of: guardrail and review decisions, newest first (admin)
+    ///
+    /// - Remark: HTTP `HEAD /api/audit`.
+    /// - Remark: Generated from `#/paths//api/audit/head(getAuditHead)`.
+    func getAuditHead(_ input: Operations.GetAuditHead.Input) async throws -> Operations.GetAuditHead.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -748,6 +783,103 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//assets/favicon.svg/head(tickerIconHead)`.
     package func tickerIconHead(headers: Operations.TickerIconHead.Input.Headers = .init()) async throws -> Operations.TickerIconHead.Output {
         try await tickerIconHead(Operations.TickerIconHead.Input(headers: headers))
+    }
+    /// Messages held for review (admin)
+    ///
+    /// - Remark: HTTP `GET /api/review`.
+    /// - Remark: Generated from `#/paths//api/review/get(getReviewQueue)`.
+    package func getReviewQueue(
+        query: Operations.GetReviewQueue.Input.Query = .init(),
+        headers: Operations.GetReviewQueue.Input.Headers = .init()
+    ) async throws -> Operations.GetReviewQueue.Output {
+        try await getReviewQueue(Operations.GetReviewQueue.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Headers only of: messages held for review (admin)
+    ///
+    /// - Remark: HTTP `HEAD /api/review`.
+    /// - Remark: Generated from `#/paths//api/review/head(getReviewQueueHead)`.
+    package func getReviewQueueHead(
+        query: Operations.GetReviewQueueHead.Input.Query = .init(),
+        headers: Operations.GetReviewQueueHead.Input.Headers = .init()
+    ) async throws -> Operations.GetReviewQueueHead.Output {
+        try await getReviewQueueHead(Operations.GetReviewQueueHead.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Publish a held message now, as a new message (admin)
+    ///
+    /// - Remark: HTTP `POST /api/review/{id}/approve`.
+    /// - Remark: Generated from `#/paths//api/review/{id}/approve/post(approveHeldMessage)`.
+    package func approveHeldMessage(
+        path: Operations.ApproveHeldMessage.Input.Path,
+        headers: Operations.ApproveHeldMessage.Input.Headers = .init(),
+        body: Operations.ApproveHeldMessage.Input.Body? = nil
+    ) async throws -> Operations.ApproveHeldMessage.Output {
+        try await approveHeldMessage(Operations.ApproveHeldMessage.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Never publish a held message (admin)
+    ///
+    /// - Remark: HTTP `POST /api/review/{id}/reject`.
+    /// - Remark: Generated from `#/paths//api/review/{id}/reject/post(rejectHeldMessage)`.
+    package func rejectHeldMessage(
+        path: Operations.RejectHeldMessage.Input.Path,
+        headers: Operations.RejectHeldMessage.Input.Headers = .init(),
+        body: Operations.RejectHeldMessage.Input.Body? = nil
+    ) async throws -> Operations.RejectHeldMessage.Output {
+        try await rejectHeldMessage(Operations.RejectHeldMessage.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Take a published message off every screen and public route (admin)
+    ///
+    /// - Remark: HTTP `POST /api/messages/{id}/retract`.
+    /// - Remark: Generated from `#/paths//api/messages/{id}/retract/post(retractMessage)`.
+    package func retractMessage(
+        path: Operations.RetractMessage.Input.Path,
+        headers: Operations.RetractMessage.Input.Headers = .init(),
+        body: Operations.RetractMessage.Input.Body? = nil
+    ) async throws -> Operations.RetractMessage.Output {
+        try await retractMessage(Operations.RetractMessage.Input(
+            path: path,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Guardrail and review decisions, newest first (admin)
+    ///
+    /// - Remark: HTTP `GET /api/audit`.
+    /// - Remark: Generated from `#/paths//api/audit/get(getAudit)`.
+    package func getAudit(
+        query: Operations.GetAudit.Input.Query = .init(),
+        headers: Operations.GetAudit.Input.Headers = .init()
+    ) async throws -> Operations.GetAudit.Output {
+        try await getAudit(Operations.GetAudit.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Headers only of: guardrail and review decisions, newest first (admin)
+    ///
+    /// - Remark: HTTP `HEAD /api/audit`.
+    /// - Remark: Generated from `#/paths//api/audit/head(getAuditHead)`.
+    package func getAuditHead(
+        query: Operations.GetAuditHead.Input.Query = .init(),
+        headers: Operations.GetAuditHead.Input.Headers = .init()
+    ) async throws -> Operations.GetAuditHead.Output {
+        try await getAuditHead(Operations.GetAuditHead.Input(
+            query: query,
+            headers: headers
+        ))
     }
 }
 

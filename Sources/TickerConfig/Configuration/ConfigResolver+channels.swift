@@ -59,7 +59,6 @@ extension ConfigResolver {
         let prefix = "channels.\(channel.name)."
         if case .bool(let value)? = read(prefix + Key.Channel.review.name, Key.Channel.review.spec) {
             channel.review = value
-            if value { issues.append(.init(source: sourceOf(prefix + Key.Channel.review.name), key: prefix + Key.Channel.review.name, reason: GuardrailConfiguration.reviewNotYetApplied)) }
         } else {
             channel.review = review
         }

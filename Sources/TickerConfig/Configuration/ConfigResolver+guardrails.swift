@@ -7,7 +7,6 @@ extension ConfigResolver {
     /// no usable name). A rule's `enabled` comes through the layers, so it can be switched at runtime.
     mutating func resolveGuardrails(file: ConfigFile, source: String) -> GuardrailConfiguration {
         var configuration = GuardrailConfiguration(review: value(Key.Guardrails.review))
-        if configuration.review { issues.append(.init(source: sourceOf(Key.Guardrails.review.name), key: Key.Guardrails.review.name, reason: GuardrailConfiguration.reviewNotYetApplied)) }
         guard let rules = file.root["guardrails"]?.objectValue?["rules"] else { return configuration }
         guard case .array(let entries) = rules else {
             issues.append(.init(source: source, key: "guardrails.rules", reason: "expected a list of rules"))
@@ -163,14 +162,11 @@ private struct RuleReader {
 
 extension GuardrailConfiguration {
     /// What this version cannot do yet refuses to load rather than publish what the operator
-    /// asked to stop: holding for review, the moderation endpoint and guardrail plugins.
+    /// asked to stop: the moderation endpoint and guardrail plugins.
     static func notYetApplied(_ rule: GuardrailRuleConfiguration) -> String? {
-        switch (rule.kind, rule.action) {
-        case (.moderation, _), (.plugin, _): "\(rule.kind.rawValue) rules are not applied by this version yet; leave the rule out (nothing is checked by it)"
-        case (_, .hold): "action hold (review) is not available in this version yet; use block to keep such messages off the screens"
+        switch rule.kind {
+        case .moderation, .plugin: "\(rule.kind.rawValue) rules are not applied by this version yet; leave the rule out (nothing is checked by it)"
         default: nil
         }
     }
-
-    static let reviewNotYetApplied = "review is not available in this version yet; use rules with action block to keep messages off the screens"
 }

@@ -47,4 +47,15 @@ public final class ChannelCaches: MessagePublisher {
     public func publish(_ message: Message, record: Data?, deletedUpTo: Int64?) {
         cache(message.channel).publish(message, record: record, deletedUpTo: deletedUpTo)
     }
+
+    public func retract(_ id: Int64, channel: String, current: Message?) {
+        retractionCount.add(1, ordering: .relaxed)
+        existing(channel)?.retract(id, current: current)
+    }
+
+    /// Retractions since the start, in every channel.
+    public var retractions: Int64 { retractionCount.load(ordering: .relaxed) }
+    private let retractionCount = Atomic<Int64>(0)
+
+    public func newestPublishedID(channel: String) -> Int64? { existing(channel)?.newestPublishedID }
 }

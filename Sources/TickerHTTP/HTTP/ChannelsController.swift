@@ -90,14 +90,14 @@ package struct ChannelsController {
 }
 
 /// Messages per channel, counted again only after a channel's newest message changed (pruning
-/// and imports come with a new message): counting reads every row of the channel index, 86 ms
+/// and imports come with a new message) or one was retracted: counting reads every row of the channel index, 86 ms
 /// at a million messages on SQLite, too much for each request to a public route.
 private final class ChannelCounts: Sendable {
     private let memo = Mutex<(key: [Int64?], counts: [String: Int])?>(nil)
 
     func current(caches: ChannelCaches, store: any MessageStore) async throws -> [String: Int] {
         // Taken before counting: a message stored meanwhile makes the next request count again.
-        let key = caches.all.map { $0.cache.newestPublishedID }
+        let key = caches.all.map { $0.cache.newestPublishedID } + [caches.retractions]
         if let memo = memo.withLock({ $0 }), memo.key == key { return memo.counts }
         let counts = try await store.channelCounts()
         memo.withLock { $0 = (key, counts) }

@@ -29,4 +29,6 @@ package enum ErrorCode: String, CaseIterable, Sendable {
     case tooManyConnections = "too_many_connections"
     /// A channel route names no channel there is; the error lists those there are.
     case unknownChannel = "unknown_channel"
+    /// What the request asks does not fit what is stored (approving a record no longer held).
+    case conflict
 }

@@ -53,6 +53,10 @@ package struct ErrorMiddleware: RouterMiddleware {
             return APIError(status: .unprocessableContent, code: .invalidConfiguration, message: error.description, details: ["issues": issues])
         case StoreError.notFound(let id):
             return .notFound("no message with id \(id)")
+        case StoreError.noRecord(let id):
+            return .notFound("no audit record with id \(id)")
+        case StoreError.conflict(let reason):
+            return APIError(status: .conflict, code: .conflict, message: reason)
         case StoreError.unavailable(let reason):
             logger.error("storage unavailable", metadata: ["error": "\(reason)"])
             return APIError(status: .serviceUnavailable, code: .storageUnavailable, message: "the database is unavailable")

@@ -9,6 +9,8 @@ public final class LatestMessageCache: MessagePublisher {
     /// What a stream subscriber receives.
     public enum Event: Sendable {
         case message(Snapshot)
+        /// A message taken back: its `retract` event, sent to every client whatever it has seen.
+        case retraction(ByteBuffer)
         case heartbeat
     }
 
@@ -53,11 +55,47 @@ public final class LatestMessageCache: MessagePublisher {
     public var snapshot: Snapshot? { current.withLock { $0 } }
     public var newestPublishedID: Int64? { snapshot?.message.id }
 
+    /// One SSE `retract` event (no `id:`, so a client's Last-Event-ID stays): the id taken back
+    /// and the message to show instead, or null when the channel has none left.
+    public static func retractionEvent(id: Int64, current: Snapshot?) -> ByteBuffer {
+        var buffer = ByteBuffer(string: #"event: retract\#ndata: {"id":\#(id),"current":"#)
+        if let current { buffer.writeImmutableBuffer(current.recordBody) } else { buffer.writeString("null") }
+        buffer.writeString("}\n\n")
+        return buffer
+    }
+
     /// Replaces the snapshot unless `message` is older than the one held. `record` is the
     /// message's stored encoding when the caller has it (a tick), so it is not encoded again.
     /// `deletedUpTo`: the ids retention deleted when the message was stored, when the caller
     /// knows (its own insert); history pages that reached them are dropped, all pages otherwise.
     public func publish(_ message: Message, record: Data? = nil, deletedUpTo: Int64? = nil) {
+        guard let snapshot = Self.snapshot(of: message, record: record) else { return }
+        let newest = current.withLock { held in
+            guard (held?.message.id ?? .min) <= message.id else { return false }
+            held = snapshot
+            return true
+        }
+        guard newest else { return }
+        history.advance(deletedUpTo: deletedUpTo)
+        broadcast(.message(snapshot))
+    }
+
+    /// Takes message `id` back: if it is the one served, `current` (the newest left) is served
+    /// instead; every history page is dropped, and every stream client told.
+    public func retract(_ id: Int64, channel: String = defaultChannel, current replacement: Message?) {
+        let snapshot = replacement.flatMap { Self.snapshot(of: $0, record: nil) }
+        let served = current.withLock { held in
+            if held?.message.id == id { held = snapshot }
+            return held
+        }
+        history.advance(deletedUpTo: nil)
+        broadcast(.retraction(Self.retractionEvent(id: id, current: served)))
+    }
+
+    public func newestPublishedID(channel: String) -> Int64? { newestPublishedID }
+
+    /// What the routes and streams serve for `message`, its bodies encoded once.
+    private static func snapshot(of message: Message, record: Data?) -> Snapshot? {
         struct Summary: Encodable {
             let message: String
             let id: Int64
@@ -70,18 +108,10 @@ public final class LatestMessageCache: MessagePublisher {
         let summary = Summary(message: message.content, id: message.id, provider: message.provider, model: message.model,
                               createdAt: message.createdAt, source: message.source)
         guard let summaryBody = try? JSONCoding.encoder.encode(summary),
-              let recordBody = try? record ?? JSONCoding.encoder.encode(message) else { return }
+              let recordBody = try? record ?? JSONCoding.encoder.encode(message) else { return nil }
         let record = ByteBuffer(bytes: recordBody)
-        let snapshot = Snapshot(message: message, summaryBody: ByteBuffer(bytes: summaryBody), recordBody: record,
-                                streamEvent: Self.streamEvent(id: message.id, record: record), etag: "\"m\(message.id)\"")
-        let newest = current.withLock { held in
-            guard (held?.message.id ?? .min) <= message.id else { return false }
-            held = snapshot
-            return true
-        }
-        guard newest else { return }
-        history.advance(deletedUpTo: deletedUpTo)
-        broadcast(.message(snapshot))
+        return Snapshot(message: message, summaryBody: ByteBuffer(bytes: summaryBody), recordBody: record,
+                        streamEvent: streamEvent(id: message.id, record: record), etag: "\"m\(message.id)\"")
     }
 
     /// A feed for a stream client on `channel`, let go when the channel closes. Nil when `limit`

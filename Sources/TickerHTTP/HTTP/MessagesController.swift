@@ -99,6 +99,9 @@ package struct MessagesController {
         switch await ticks.tick(channel: channel, trigger: .manual, join: true) {
         case .stored(let message):
             return Response.json(message, status: .created)
+        case .held(let record):
+            // Accepted, not published: it waits in the review queue.
+            return Response.json(record, status: .accepted)
         case .archived(let message, let attempts):
             throw APIError(status: .badGateway, code: .allProvidersFailed,
                            message: "every provider failed; re-published archived message \(message.id)",

@@ -66,6 +66,11 @@ package struct StreamController {
                 let missed = try await store.messages(channel: channel, after: lastID, limit: Self.maxBacklog)
                 first += try missed.map { try LatestMessageCache.streamEvent(id: $0.id, record: ByteBuffer(bytes: JSONCoding.encoder.encode($0))) }
                 sent = missed.last?.id ?? lastID
+                if missed.isEmpty, lastID > latest.snapshot?.message.id ?? 0 {
+                    // The client saw a message this channel no longer serves: it was retracted
+                    // while the client was away.
+                    first.append(LatestMessageCache.retractionEvent(id: lastID, current: latest.snapshot))
+                }
             } else if let snapshot = latest.snapshot {
                 first.append(snapshot.streamEvent)
                 sent = snapshot.message.id

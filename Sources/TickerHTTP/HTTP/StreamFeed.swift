@@ -55,6 +55,8 @@ public final class StreamFeed: @unchecked Sendable {  // the mutable state is to
             guard snapshot.message.id > sent else { return }
             sent = snapshot.message.id
             frame = snapshot.streamEvent
+        case .retraction(let event):
+            frame = event
         case .heartbeat:
             frame = Self.heartbeat
         }

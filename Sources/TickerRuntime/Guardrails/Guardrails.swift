@@ -54,6 +54,13 @@ package struct Guardrails: Sendable {
         return verdict
     }
 
+    /// `text` with whatever looks like a secret or personal data replaced, whatever the rules
+    /// say: what the audit keeps of a message that was never published.
+    package static func masked(_ text: String) -> String {
+        let found = Detectors.matches(Detectors.secrets, in: text) + Detectors.personalData(in: text)
+        return found.isEmpty ? text : replacing(found, in: text, with: "***")
+    }
+
     /// `text` with every range (overlapping ones joined) replaced by `replacement`.
     static func replacing(_ ranges: [Range<String.Index>], in text: String, with replacement: String) -> String {
         var merged: [Range<String.Index>] = []

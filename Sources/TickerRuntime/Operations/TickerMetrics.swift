@@ -42,9 +42,11 @@ public struct TickerMetrics: Sendable {
             .recordNanoseconds(Int64(seconds * 1e9))
     }
 
-    /// A guardrail rule found something and did what its action says.
-    func guardrail(rule: String, action: GuardrailAction) {
-        Counter(label: "ai_ticker_guardrail_decisions_total", dimensions: [("rule", rule), ("action", action.rawValue)], factory: factory).increment()
+    /// A guardrail rule found something and did what its action says (block, redact, hold, log),
+    /// or a person decided (approve, reject, retract; `rule` is the rule that held the message,
+    /// `admin` for a retraction).
+    package func guardrail(rule: String, action: String) {
+        Counter(label: "ai_ticker_guardrail_decisions_total", dimensions: [("rule", rule), ("action", action)], factory: factory).increment()
     }
 
     package func httpRequest(route: String, method: String, status: Int) {

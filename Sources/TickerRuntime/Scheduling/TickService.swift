@@ -8,6 +8,8 @@ import TickerStorage
 /// How one tick ended.
 public enum TickOutcome: Sendable {
     case stored(Message)
+    /// The message waits for review (a rule's `hold`, or the channel's `review`): nothing published.
+    case held(AuditRecord)
     /// Every provider failed and `use_cache` re-published an archived message.
     case archived(Message, attempts: [Attempt])
     /// Nothing was stored; `noProvider` when there was nobody to ask at all.
@@ -139,6 +141,7 @@ public actor TickService {
         }
         let recent = await recentForDedupe(channel, threshold: config.ticker.fuzzyThreshold)
         let guardrails = guardrails(for: channel, config.guardrails)
+        let withdrawn = await withdrawnContents(channel)
 
         for candidate in candidates {
             let remaining = ContinuousClock.now.duration(to: deadline)
@@ -167,9 +170,12 @@ public actor TickService {
                     }
                     continue
                 }
-                let verdict = guardrails.check(response.content, prompts: [channel.systemPrompt, channel.userPrompt])
+                var verdict = guardrails.check(response.content, prompts: [channel.systemPrompt, channel.userPrompt])
+                if verdict.blocked == nil, withdrawn.contains(Similarity.normalize(verdict.text)) {
+                    verdict.decisions.append(.init(rule: "withdrawn", action: .block, reason: "an admin retracted or rejected this message before"))
+                }
                 for decision in verdict.decisions {
-                    metrics.guardrail(rule: decision.rule, action: decision.action)
+                    metrics.guardrail(rule: decision.rule, action: decision.action.rawValue)
                     logger.notice("guardrail", metadata: ["channel": "\(channel.name)", "provider": "\(candidate.id)", "rule": "\(decision.rule)",
                                                           "action": "\(decision.action.rawValue)", "reason": "\(decision.reason)"])
                 }
@@ -179,6 +185,8 @@ public actor TickService {
                     attempt.detail = "guardrail \(blocked.rule): \(blocked.reason)"
                     attempts.append(attempt)
                     metrics.generation(provider: candidate.id, outcome: ErrorClass.guardrail.rawValue, seconds: attempt.durationMs / 1000)
+                    await audit(AuditRecord(channel: channel.name, status: .blocked, content: Guardrails.masked(response.content), rule: blocked.rule,
+                                            reason: blocked.reason, provider: candidate.id, model: response.model, decidedBy: "guardrail"), channel)
                     continue
                 }
                 response.content = verdict.text
@@ -193,7 +201,20 @@ public actor TickService {
                     profile: channel.profile, latencyMs: attempt.durationMs, createdAt: Date(),
                     source: .generated, attempts: attempts, channel: channel.name
                 )
-                return await finish(.generated(message), attempts)
+                if let held = verdict.held {
+                    return await finish(.held(message, rule: held.rule, reason: held.reason, by: "guardrail"), attempts)
+                }
+                if channel.review {
+                    return await finish(.held(message, rule: "review", reason: "channel \(channel.name) holds every message for review", by: "review"), attempts)
+                }
+                let outcome = await finish(.generated(message), attempts)
+                let redactions = verdict.decisions.filter { $0.action == .redact }
+                if case .stored(let stored) = outcome, !redactions.isEmpty {
+                    await audit(AuditRecord(channel: channel.name, status: .redacted, content: stored.content,
+                                            rule: redactions.map(\.rule).joined(separator: ", "), reason: redactions.map(\.reason).joined(separator: "; "),
+                                            provider: candidate.id, model: response.model, messageID: stored.id, decidedBy: "guardrail"), channel)
+                }
+                return outcome
             } catch {
                 let providerError = ProviderError(error)
                 attempt.durationMs = Self.milliseconds(since: clock)
@@ -205,7 +226,12 @@ public actor TickService {
                 logger.warning("provider attempt failed", metadata: ["provider": "\(candidate.id)", "error": "\(attempt.detail ?? "")"])
             }
         }
-        if config.routing.fallback == .useCache, let archived = try? await store.archiveCandidate(channel: channel.name, excludingNewest: 10) {
+        // Not while the channel is under review (nothing reaches its screens unseen), nor a
+        // message today's rules would keep off them.
+        if config.routing.fallback == .useCache, !channel.review,
+           let archived = try? await store.archiveCandidate(channel: channel.name, excludingNewest: 10),
+           case let verdict = guardrails.check(archived.content, prompts: [channel.systemPrompt, channel.userPrompt]),
+           verdict.blocked == nil, verdict.held == nil, verdict.text == archived.content {
             // The archived message's words and origin, as a new message of this tick.
             var message = archived.fields
             (message.usage, message.latencyMs, message.createdAt, message.source, message.attempts) = (Usage(), 0, Date(), .archive, attempts)
@@ -216,6 +242,8 @@ public actor TickService {
 
     private enum Result {
         case generated(NewMessage)
+        /// Waits for review: `rule` and `reason` say why, `by` what decided (a rule, or the review switch).
+        case held(NewMessage, rule: String, reason: String, by: String)
         case archived(NewMessage)
         case nothing(noProvider: Bool)
         /// The store cannot take a message (`MessageStore.problem`): nobody was asked.
@@ -228,7 +256,18 @@ public actor TickService {
         var attempts = attempts
         var outcome: TickOutcome
         var stored: Message?
+        var held: AuditRecord?
         switch result {
+        case .held(let message, let rule, let reason, let by):
+            do {
+                held = try await store.addAudit(AuditRecord(channel: channel.name, status: .held, content: message.content, rule: rule, reason: reason,
+                                                            provider: message.provider, model: message.model, decidedBy: by),
+                                                held: message, retention: channel.retention)
+                logger.notice("message held for review", metadata: ["channel": "\(channel.name)", "record": "\(held!.id)", "rule": "\(rule)"])
+            } catch {
+                logger.error("could not store message", metadata: ["error": "\(error)"])
+                attempts.append(Attempt(provider: message.provider, outcome: .failure, errorClass: .storage, detail: "\(error)"))
+            }
         case .generated(let message), .archived(let message):
             do {
                 let written = try await store.insert(message, retention: channel.retention)
@@ -243,18 +282,21 @@ public actor TickService {
         }
         switch (result, stored) {
         case (.generated, let message?): outcome = .stored(message)
+        case (.held, _) where held != nil: outcome = .held(held!)
         case (.archived, let message?): outcome = .archived(message, attempts: attempts)
         case (.nothing(let noProvider), _): outcome = .failed(attempts: attempts, noProvider: noProvider)
         default: outcome = .storageFailed(attempts: attempts)
         }
         let name: TickRecord.Outcome = switch outcome {
         case .stored: .stored
+        case .held: .held
         case .archived: .archived
         case .failed: .failed
         case .storageFailed: .storageFailed
         case .skipped, .standby: .skipped  // never reached: neither runs a tick
         }
-        let record = TickRecord(channel: channel.name, startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id, attempts: attempts)
+        let record = TickRecord(channel: channel.name, startedAt: started, finishedAt: Date(), trigger: trigger, outcome: name, messageID: stored?.id,
+                                heldID: held?.id, attempts: attempts)
         lastTick = record
         onTick(record)
         metrics.tick(channel: channel.name, outcome: name)
@@ -271,6 +313,16 @@ public actor TickService {
         return outcome
     }
 
+    /// Keeps what a guardrail decided in the audit; a database that cannot take it is logged,
+    /// and the tick goes on (the decision itself was already applied).
+    private func audit(_ record: AuditRecord, _ channel: ChannelConfiguration) async {
+        do {
+            _ = try await store.addAudit(record, held: nil, retention: channel.retention)
+        } catch {
+            logger.error("could not keep an audit record", metadata: ["channel": "\(channel.name)", "status": "\(record.status.rawValue)", "error": "\(error)"])
+        }
+    }
+
     /// The channel's rules, built again only when the configuration changed them (a long word
     /// list takes milliseconds to fold).
     private func guardrails(for channel: ChannelConfiguration, _ configuration: GuardrailConfiguration) -> Guardrails {
@@ -278,6 +330,16 @@ public actor TickService {
         let rules = Guardrails(configuration, channel: channel)
         builtGuardrails[channel.name] = (configuration, channel.guardrailRules, rules)
         return rules
+    }
+
+    /// What an admin retracted or rejected lately in the channel, normalised: never published
+    /// again, whatever the de-duplication settings.
+    private func withdrawnContents(_ channel: ChannelConfiguration) async -> Set<[Character]> {
+        var contents: [String] = []
+        for status in [AuditRecord.Status.retracted, .rejected] {
+            contents += ((try? await store.audit(channel: channel.name, status: status, limit: 100, before: nil)) ?? []).map(\.content)
+        }
+        return Set(contents.map(Similarity.normalize))
     }
 
     private func recentForDedupe(_ channel: ChannelConfiguration, threshold: Int) async -> [[Character]] {

@@ -5,13 +5,18 @@ import TickerCore
 /// Errors of the storage layer.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(Int64)
+    /// No audit record with this id.
+    case noRecord(Int64)
+    /// The request does not fit what is stored (approving a record that is not held).
+    case conflict(String)
     /// The database could not be opened, read or written (disk full, read-only, corrupt).
     case unavailable(String)
 
     public var description: String {
         switch self {
         case .notFound(let id): "no message with id \(id)"
-        case .unavailable(let reason): reason
+        case .noRecord(let id): "no audit record with id \(id)"
+        case .conflict(let reason), .unavailable(let reason): reason
         }
     }
 }
@@ -50,6 +55,19 @@ public protocol MessageStore: Sendable {
     func recordTick(_ tick: TickRecord, retention: Int) async throws
     /// The newest ticks of a channel, or of every channel when nil.
     func recentTicks(channel: String?, limit: Int) async throws -> [TickRecord]
+    /// Adds an audit record (its id is given here); `held` is the message a held record
+    /// publishes when approved. Keeps the channel's newest `retention` records and every held one.
+    func addAudit(_ record: AuditRecord, held: NewMessage?, retention: Int) async throws -> AuditRecord
+    /// Audit records newest first, of a channel and a status when given, ids below `before`.
+    func audit(channel: String?, status: AuditRecord.Status?, limit: Int, before: Int64?) async throws -> [AuditRecord]
+    /// Publishes held record `id`: stores its message as a new one (a new id, linking the record;
+    /// its channel keeps `retention(channel)`) and marks the record approved by `by`. `StoreError.noRecord`, or `.conflict` when it is not held.
+    func approve(held id: Int64, by: String, retention: @escaping @Sendable (String) -> Int) async throws -> (record: AuditRecord, stored: StoredMessage)
+    /// Marks held record `id` rejected by `by`; the same errors as `approve`.
+    func reject(held id: Int64, by: String) async throws -> AuditRecord
+    /// Takes published message `id` out of every read (an audit record keeps it) and returns the
+    /// record with the channel's newest message left. `StoreError.notFound` for an unknown id.
+    func retract(message id: Int64, by: String, reason: String?) async throws -> (record: AuditRecord, current: Message?)
     func overrides() async throws -> [String: JSONValue]
     /// Replaces the given keys; a `nil` value removes the key.
     func setOverrides(_ values: [String: JSONValue?]) async throws

@@ -14,7 +14,7 @@ package enum MessageRows {
             ("completion_tokens", .integer(Int64(message.usage.completionTokens))), ("total_tokens", .integer(Int64(message.usage.totalTokens))),
             ("finish_reason", .text(message.finishReason)), ("response_id", .text(message.responseID)), ("profile", .text(message.profile)),
             ("latency_ms", .real(message.latencyMs)), ("created_at", .text(RFC3339.string(from: message.createdAt))),
-            ("source", .text(message.source.rawValue)), ("attempts", .text(try json(message.attempts))),
+            ("source", .text(message.source.rawValue)), ("attempts", .text(try json(message.attempts))), ("held_id", .integer(message.heldID)),
         ]
     }
 
@@ -38,7 +38,7 @@ package enum MessageRows {
             profile: try row.required(row.text, "profile"), latencyMs: try row.required(row.real, "latency_ms"),
             createdAt: RFC3339.date(from: try row.required(row.text, "created_at")) ?? .distantPast,
             source: MessageSource(rawValue: try row.required(row.text, "source")) ?? .generated,
-            attempts: try attempts(row), channel: try row.required(row.text, "channel")
+            attempts: try attempts(row), channel: try row.required(row.text, "channel"), heldID: try row.integer("held_id")
         ))
     }
 
@@ -53,6 +53,8 @@ package enum MessageRows {
         }
     }
 
+    /// A channel's (`$1`) newest message.
+    package static let newest = "SELECT * FROM messages WHERE channel = $1 ORDER BY id DESC LIMIT 1"
     /// How many ids a channel (`$1`) spans from its oldest message to its newest (NULL when it
     /// has none): two index lookups, and never fewer than the messages it holds.
     package static let idSpan = """
@@ -82,7 +84,7 @@ package enum TickRows {
         [
             ("channel", .text(tick.channel)), ("started_at", .text(RFC3339.string(from: tick.startedAt))), ("finished_at", .text(RFC3339.string(from: tick.finishedAt))),
             ("trigger", .text(tick.trigger.rawValue)), ("outcome", .text(tick.outcome.rawValue)),
-            ("message_id", .integer(tick.messageID)), ("attempts", .text(try json(tick.attempts))),
+            ("message_id", .integer(tick.messageID)), ("held_id", .integer(tick.heldID)), ("attempts", .text(try json(tick.attempts))),
         ]
     }
 
@@ -99,8 +101,78 @@ package enum TickRows {
             finishedAt: RFC3339.date(from: try row.required(row.text, "finished_at")) ?? .distantPast,
             trigger: TickRecord.Trigger(rawValue: try row.required(row.text, "trigger")) ?? .timer,
             outcome: TickRecord.Outcome(rawValue: try row.required(row.text, "outcome")) ?? .failed,
-            messageID: try row.integer("message_id"), attempts: try MessageRows.attempts(row)
+            messageID: try row.integer("message_id"), heldID: try row.integer("held_id"), attempts: try MessageRows.attempts(row)
         )
+    }
+}
+
+/// The `audit` table: a record per message a guardrail or a person kept off the screens,
+/// changed, held or took back. A held record keeps the message it would publish, as JSON.
+package enum AuditRows {
+    /// The table's columns after its id, in the SQL both databases take.
+    package static let columns = """
+        channel TEXT NOT NULL,
+            status TEXT NOT NULL,
+            content TEXT NOT NULL,
+            rule TEXT,
+            reason TEXT,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            message_id BIGINT,
+            message TEXT,
+            created_at TEXT NOT NULL,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        """
+
+    package static func columns(_ record: AuditRecord, held message: NewMessage?) throws -> [(name: String, value: SQLValue)] {
+        [
+            ("channel", .text(record.channel)), ("status", .text(record.status.rawValue)), ("content", .text(record.content)),
+            ("rule", .text(record.rule)), ("reason", .text(record.reason)), ("provider", .text(record.provider)), ("model", .text(record.model)),
+            ("message_id", .integer(record.messageID)), ("message", .text(try message.map(json))),
+            ("created_at", .text(RFC3339.string(from: record.createdAt))), ("decided_by", .text(record.decidedBy)),
+            ("decided_at", .text(RFC3339.string(from: record.decidedAt))),
+        ]
+    }
+
+    package static func record(_ row: some SQLRow) throws -> AuditRecord {
+        AuditRecord(
+            id: try row.required(row.integer, "id"), channel: try row.required(row.text, "channel"),
+            status: AuditRecord.Status(rawValue: try row.required(row.text, "status")) ?? .blocked, content: try row.required(row.text, "content"),
+            rule: try row.text("rule"), reason: try row.text("reason"), provider: try row.required(row.text, "provider"),
+            model: try row.required(row.text, "model"), messageID: try row.integer("message_id"),
+            createdAt: RFC3339.date(from: try row.required(row.text, "created_at")) ?? .distantPast, decidedBy: try row.required(row.text, "decided_by"),
+            decidedAt: RFC3339.date(from: try row.required(row.text, "decided_at")) ?? .distantPast
+        )
+    }
+
+    /// What a held record would publish: its message, in its channel.
+    package static func heldMessage(_ row: some SQLRow) throws -> NewMessage {
+        guard let text = try row.text("message"), var message = try? JSONCoding.decoder.decode(NewMessage.self, from: Data(text.utf8)) else {
+            throw StoreError.unavailable("held record without its message")
+        }
+        message.channel = try row.required(row.text, "channel")
+        return message
+    }
+
+    /// Moves a held record (`$4`) to `$1` (approved or rejected) by `$2` at `$3`; no row when it
+    /// is not held (any more), so two reviewers never both decide. (SQLite numbers parameters
+    /// by first appearance: each statement uses them in order.)
+    package static let decide = "UPDATE audit SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'held' RETURNING *"
+    /// Links an approved record (`$2`) to the message it was published as (`$1`).
+    package static let link = "UPDATE audit SET message_id = $1 WHERE id = $2"
+    /// Takes a published message (`$1`) out of `messages`, returning it.
+    package static let withdraw = "DELETE FROM messages WHERE id = $1 RETURNING *"
+    /// Keeps a channel's (`$1`) newest `$2` records, and every held one however old.
+    package static let prune = """
+        DELETE FROM audit WHERE channel = $1 AND status != 'held'
+            AND id < (SELECT id FROM audit WHERE channel = $1 ORDER BY id DESC LIMIT 1 OFFSET $2 - 1)
+        """
+
+    /// Why record `id` could not be decided: it is not there, or not held any more.
+    package static func undecidable(_ id: Int64, found: AuditRecord?) -> StoreError {
+        guard let found else { return .noRecord(id) }
+        return .conflict("record \(id) is \(found.status.rawValue) (by \(found.decidedBy) at \(RFC3339.string(from: found.decidedAt))), not held")
     }
 }
 

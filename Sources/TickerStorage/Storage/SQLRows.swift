@@ -36,7 +36,7 @@ package protocol SQLReading: Sendable {
 /// the `(channel, id)` index.
 extension SQLReading {
     package func readLatest(channel: String) async throws -> Message? {
-        try await rows("SELECT * FROM messages WHERE channel = $1 ORDER BY id DESC LIMIT 1", [.text(channel)], MessageRows.message).first
+        try await rows(MessageRows.newest, [.text(channel)], MessageRows.message).first
     }
 
     package func readMessage(id: Int64) async throws -> Message {
@@ -99,6 +99,17 @@ extension SQLReading {
             (try $0.required($0.text, "channel"), Int(try $0.required($0.integer, "n")))
         }
         return Dictionary(pairs) { _, last in last }
+    }
+
+    package func readAudit(channel: String?, status: AuditRecord.Status?, limit: Int, before: Int64?) async throws -> [AuditRecord] {
+        // Each filter is either set or matches everything, so one statement serves all four.
+        try await rows("""
+            SELECT * FROM audit WHERE (CAST($1 AS TEXT) IS NULL OR channel = $1) AND (CAST($2 AS TEXT) IS NULL OR status = $2) AND id < $3 ORDER BY id DESC LIMIT $4
+            """, [.text(channel), .text(status?.rawValue), .integer(before ?? .max), .integer(Int64(limit))], AuditRows.record)
+    }
+
+    package func readAuditRecord(id: Int64) async throws -> AuditRecord? {
+        try await rows("SELECT * FROM audit WHERE id = $1", [.integer(id)], AuditRows.record).first
     }
 
     package func readOverrides() async throws -> [String: JSONValue] {

@@ -58,6 +58,20 @@ extension SQLiteMessageStore {
                 CREATE INDEX ticks_channel_id ON ticks (channel, id);
                 """)
         }
+        migrator.registerMigration("v5: audit") { db in
+            // What guardrails and people kept off the screens, changed, held or took back; a
+            // message approved from review, and a tick that held one, name the record.
+            try db.execute(sql: """
+                CREATE TABLE audit (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    \(AuditRows.columns)
+                );
+                CREATE INDEX audit_channel_id ON audit (channel, id);
+                CREATE INDEX audit_status_id ON audit (status, id);
+                ALTER TABLE messages ADD COLUMN held_id INTEGER;
+                ALTER TABLE ticks ADD COLUMN held_id INTEGER;
+                """)
+        }
         return migrator
     }
 }

@@ -12,7 +12,7 @@ public final class SQLiteMessageStore: MessageStore {
     /// The database file as opened: a different file (or none) at `path` later means it was replaced.
     private let identity: FileIdentity?
     /// The service's lock beside the database, also recording acknowledged ids.
-    private let lock: DatabaseLock?
+    let lock: DatabaseLock?
     /// Why this store stores nothing since it opened (read-only).
     private let refusal: String?
     /// The service's integrity check: nil when none is due, else nil until it ends, then the
@@ -219,7 +219,7 @@ public final class SQLiteMessageStore: MessageStore {
         return stored
     }
 
-    private static func insert(_ message: NewMessage, in db: Database) throws -> StoredMessage {
+    static func insert(_ message: NewMessage, in db: Database) throws -> StoredMessage {
         try execute(insertStatement(into: "messages", try MessageRows.columns(message)), in: db)
         let stored = Message(id: db.lastInsertedRowID, fields: message)
         let record = try JSONCoding.encoder.encode(stored)
@@ -229,7 +229,7 @@ public final class SQLiteMessageStore: MessageStore {
     }
 
     /// Keeps the channel's newest `retention` messages; the highest id deleted, or 0.
-    private static func prune(_ db: Database, channel: String, retention: Int) throws -> Int64 {
+    static func prune(_ db: Database, channel: String, retention: Int) throws -> Int64 {
         let span = try Int64.fetchOne(db.cachedStatement(sql: MessageRows.idSpan), arguments: [channel])
         guard MessageRows.mayNeedPruning(span: span, retention: retention) else { return 0 }
         let arguments = StatementArguments([.text(channel), .integer(Int64(retention))])
@@ -328,7 +328,7 @@ public final class SQLiteMessageStore: MessageStore {
 
     /// Refused while the database has a problem; a write that lands in a file removed meanwhile
     /// is not durable, so it fails too.
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         // Nothing is written before the integrity check has passed.
         if let check = integrityTask() { _ = await check.value }
         if let problem { throw StoreError.unavailable(problem) }
@@ -348,7 +348,7 @@ public final class SQLiteMessageStore: MessageStore {
     }
 
     /// A statement of the shared layout, prepared once per connection.
-    private static func execute(_ statement: (sql: String, arguments: [SQLValue]), in db: Database) throws {
+    static func execute(_ statement: (sql: String, arguments: [SQLValue]), in db: Database) throws {
         try db.cachedStatement(sql: statement.sql).execute(arguments: StatementArguments(statement.arguments))
     }
 }

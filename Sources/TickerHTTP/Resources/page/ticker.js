@@ -46,11 +46,27 @@
     if (first || reduceMotion || scrolling) { setText(record); return; }
     messageEl.classList.add("leaving");
     setTimeout(() => {
+      if (current !== record) return;  // retracted or replaced while it faded in
       setText(record);
       messageEl.classList.remove("leaving");
       messageEl.classList.add("entering");
       requestAnimationFrame(() => requestAnimationFrame(() => messageEl.classList.remove("entering")));
     }, speed * 1000);
+  }
+
+  // An admin took a message back: if it is on screen, the one before it replaces it at once.
+  function retract(body) {
+    if (!current || current.id !== body.id) return;
+    current = body.current;
+    messageEl.classList.remove("leaving", "entering");
+    if (current) {
+      setText(current);
+      updateMeta();
+    } else {
+      messageEl.textContent = "Waiting for the next message…";
+      delete messageEl.dataset.id;
+      metaEl.textContent = "";
+    }
   }
 
   function status(text) {
@@ -63,6 +79,9 @@
     const source = new EventSource(channelBase ? channelBase + "/stream" : "/api/stream");
     source.addEventListener("message", (event) => {
       try { show(JSON.parse(event.data)); } catch (error) { /* ignore a malformed event */ }
+    });
+    source.addEventListener("retract", (event) => {
+      try { retract(JSON.parse(event.data)); } catch (error) { /* ignore a malformed event */ }
     });
     source.onopen = () => { retry = 1000; status(""); };
     source.onerror = () => {
