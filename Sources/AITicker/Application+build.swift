@@ -102,7 +102,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
         : Leadership.solo(named: configuration.server.instanceName)
     metrics.leader(leadership.isLeader)
     let ticks = TickService(store: store, cluster: cluster, router: router, configuration: live, publisher: caches, metrics: metrics, logger: logger,
-                            leadership: leadership) { record in
+                            leadership: leadership, externalRule: { externalGuardrail($0, httpClient: httpClient) }) { record in
         notifier.status(record.summary)
     }
     let scheduler = ChannelScheduler(source: options.tickSource, ticks: ticks, store: store)

@@ -14,6 +14,8 @@ public struct Attempt: Codable, Sendable, Equatable {
     public var errorClass: ErrorClass?
     public var detail: String?
     public var durationMs: Double
+    /// The guardrail checks that called out (a moderation endpoint, a plugin) on this answer.
+    public var checks: [GuardrailCheck]?
 
     public init(provider: String, outcome: Outcome, errorClass: ErrorClass? = nil, detail: String? = nil, durationMs: Double = 0) {
         self.provider = provider
@@ -24,7 +26,7 @@ public struct Attempt: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case provider, outcome, errorClass = "error_class", detail, durationMs = "duration_ms"
+        case provider, outcome, errorClass = "error_class", detail, durationMs = "duration_ms", checks
     }
 
     /// Attempts are stored and served to everyone (`/api/ticks`, a message's record): a file
@@ -36,12 +38,38 @@ public struct Attempt: Codable, Sendable, Equatable {
         try container.encodeIfPresent(errorClass, forKey: .errorClass)
         try container.encodeIfPresent(detail.map(PublicText.withoutPaths), forKey: .detail)
         try container.encode(durationMs, forKey: .durationMs)
+        try container.encodeIfPresent(checks, forKey: .checks)
     }
 
     /// How the attempt ended: `rejected` when the answer was not accepted, `skipped` when the
     /// provider was not asked.
     public enum Outcome: String, Codable, Sendable {
         case success, failure, rejected, skipped
+    }
+}
+
+/// One call a guardrail rule made on an answer: what it found and how long it took (its cost:
+/// one call per checked answer).
+public struct GuardrailCheck: Codable, Sendable, Equatable {
+    public enum Result: String, Codable, Sendable {
+        case pass, flagged, error
+    }
+
+    public var rule: String
+    public var result: Result
+    public var latencyMs: Double = 0
+    /// Why it flagged, or how it failed and what that meant.
+    public var detail: String?
+
+    public init(rule: String, result: Result, latencyMs: Double = 0, detail: String? = nil) {
+        self.rule = rule
+        self.result = result
+        self.latencyMs = latencyMs
+        self.detail = detail
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rule, result, latencyMs = "latency_ms", detail
     }
 }
 

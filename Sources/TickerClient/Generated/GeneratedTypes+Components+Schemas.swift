@@ -187,6 +187,8 @@ extension Components {
             package var detail: Swift.String?
             /// - Remark: Generated from `#/components/schemas/Attempt/duration_ms`.
             package var durationMs: Swift.Double
+            /// - Remark: Generated from `#/components/schemas/Attempt/checks`.
+            package var checks: [Components.Schemas.GuardrailCheck]?
             /// Creates a new `Attempt`.
             ///
             /// - Parameters:
@@ -195,18 +197,21 @@ extension Components {
             ///   - errorClass: A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
             ///   - detail:
             ///   - durationMs:
+            ///   - checks:
             package init(
                 provider: Swift.String,
                 outcome: Components.Schemas.Attempt.OutcomePayload,
                 errorClass: Components.Schemas.Attempt.ErrorClassPayload? = nil,
                 detail: Swift.String? = nil,
-                durationMs: Swift.Double
+                durationMs: Swift.Double,
+                checks: [Components.Schemas.GuardrailCheck]? = nil
             ) {
                 self.provider = provider
                 self.outcome = outcome
                 self.errorClass = errorClass
                 self.detail = detail
                 self.durationMs = durationMs
+                self.checks = checks
             }
             package enum CodingKeys: String, CodingKey {
                 case provider
@@ -214,6 +219,7 @@ extension Components {
                 case errorClass = "error_class"
                 case detail
                 case durationMs = "duration_ms"
+                case checks
             }
         }
         /// - Remark: Generated from `#/components/schemas/MessageSummary`.
@@ -1738,6 +1744,51 @@ extension Components {
             package enum CodingKeys: String, CodingKey {
                 case by
                 case reason
+            }
+        }
+        /// One call a guardrail rule made on an answer (a moderation endpoint, a guardrail plugin): its cost is the call and its latency
+        ///
+        /// - Remark: Generated from `#/components/schemas/GuardrailCheck`.
+        package struct GuardrailCheck: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/GuardrailCheck/rule`.
+            package var rule: Swift.String
+            /// - Remark: Generated from `#/components/schemas/GuardrailCheck/result`.
+            @frozen package enum ResultPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case pass = "pass"
+                case flagged = "flagged"
+                case error = "error"
+            }
+            /// - Remark: Generated from `#/components/schemas/GuardrailCheck/result`.
+            package var result: Components.Schemas.GuardrailCheck.ResultPayload
+            /// - Remark: Generated from `#/components/schemas/GuardrailCheck/latency_ms`.
+            package var latencyMs: Swift.Double
+            /// Why it flagged, or how it failed and what that meant (on_error)
+            ///
+            /// - Remark: Generated from `#/components/schemas/GuardrailCheck/detail`.
+            package var detail: Swift.String?
+            /// Creates a new `GuardrailCheck`.
+            ///
+            /// - Parameters:
+            ///   - rule:
+            ///   - result:
+            ///   - latencyMs:
+            ///   - detail: Why it flagged, or how it failed and what that meant (on_error)
+            package init(
+                rule: Swift.String,
+                result: Components.Schemas.GuardrailCheck.ResultPayload,
+                latencyMs: Swift.Double,
+                detail: Swift.String? = nil
+            ) {
+                self.rule = rule
+                self.result = result
+                self.latencyMs = latencyMs
+                self.detail = detail
+            }
+            package enum CodingKeys: String, CodingKey {
+                case rule
+                case result
+                case latencyMs = "latency_ms"
+                case detail
             }
         }
     }

@@ -162,10 +162,10 @@ private struct RuleReader {
 
 extension GuardrailConfiguration {
     /// What this version cannot do yet refuses to load rather than publish what the operator
-    /// asked to stop: the moderation endpoint and guardrail plugins.
+    /// asked to stop: guardrail plugins.
     static func notYetApplied(_ rule: GuardrailRuleConfiguration) -> String? {
         switch rule.kind {
-        case .moderation, .plugin: "\(rule.kind.rawValue) rules are not applied by this version yet; leave the rule out (nothing is checked by it)"
+        case .plugin: "\(rule.kind.rawValue) rules are not applied by this version yet; leave the rule out (nothing is checked by it)"
         default: nil
         }
     }

@@ -63,7 +63,7 @@ extension ConfigResolver {
         let providers = ids.map { resolveProvider(id: $0, file: file, plugins: plugins, defaultTimeout: routing.pluginTimeout) }
         let guardrails = resolveGuardrails(file: file, source: configPath)
         let channels = resolveChannels(file: file, ticker: ticker, providerIDs: ids, guardrails: guardrails, prompts: &prompts)
-        let secrets = (providers.map(\.config.apiKey) + [adminToken.value, postgres?.password]).compactMap { $0 }
+        let secrets = (providers.map(\.config.apiKey) + guardrails.rules.map { $0.moderation?.apiKey } + [adminToken.value, postgres?.password]).compactMap { $0 }
         var configuration = AppConfiguration(
             server: server, databasePath: databasePath, postgres: postgres, ticker: ticker, channels: channels, routing: routing, logLevel: logLevel,
             adminToken: adminToken, providers: providers, plugins: pluginSettings,

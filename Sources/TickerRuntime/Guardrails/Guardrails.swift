@@ -21,21 +21,27 @@ package struct Guardrails: Sendable {
     }
 
     var rules: [GuardrailRule]
+    /// The rules that call out (moderation, plugins), run after `rules`.
+    var external: [ExternalRule] = []
 
     init(rules: [GuardrailRule]) {
         self.rules = rules
     }
 
     /// The enabled rules that apply to `channel`, in its order when it names them.
-    init(_ configuration: GuardrailConfiguration, channel: ChannelConfiguration) {
-        self.init(configuration, only: channel.guardrailRules)
+    init(_ configuration: GuardrailConfiguration, channel: ChannelConfiguration,
+         external: (GuardrailRuleConfiguration) -> ExternalRule? = { _ in nil }) {
+        self.init(configuration, only: channel.guardrailRules, external: external)
     }
 
-    /// The enabled rules, or those of them `names` lists, in that order.
-    package init(_ configuration: GuardrailConfiguration, only names: [String]? = nil) {
+    /// The enabled rules, or those of them `names` lists, in that order; `external` makes the
+    /// check of a moderation or plugin rule.
+    package init(_ configuration: GuardrailConfiguration, only names: [String]? = nil,
+                 external: (GuardrailRuleConfiguration) -> ExternalRule? = { _ in nil }) {
         let enabled = configuration.rules.filter(\.enabled)
         let chosen = names.map { names in names.compactMap { name in enabled.first { $0.name == name } } } ?? enabled
         rules = chosen.compactMap(GuardrailRule.init)
+        self.external = chosen.compactMap(external)
     }
 
     package func check(_ text: String, prompts: [String]) -> Verdict {

@@ -48,7 +48,9 @@ public actor TickService {
 
     package init(store: any MessageStore, cluster: any ClusterDuties = SoloCluster(), router: ProviderRouter, configuration: LiveConfiguration,
          publisher: any MessagePublisher, metrics: TickerMetrics, logger: Logger, leadership: Leadership = .solo(),
+         externalRule: @escaping @Sendable (GuardrailRuleConfiguration) -> ExternalRule? = { _ in nil },
          onTick: @escaping @Sendable (TickRecord) -> Void = { _ in }) {
+        self.externalRule = externalRule
         self.leadership = leadership
         self.onTick = onTick
         self.store = store
@@ -63,6 +65,8 @@ public actor TickService {
     /// Set when the scheduler stops: a timer firing still on its way starts nothing.
     private var timerStopped = false
     private var builtGuardrails: [String: (configuration: GuardrailConfiguration, names: [String]?, rules: Guardrails)] = [:]
+    /// Makes the check of a rule that calls out (moderation, plugin); nil leaves the rule out.
+    private let externalRule: @Sendable (GuardrailRuleConfiguration) -> ExternalRule?
 
     /// Runs one tick of `channel`; `only` restricts it to one provider instance (`ai-ticker
     /// generate --provider`); `scheduledAt` is the timer's time, which names its slot. The one
@@ -171,6 +175,10 @@ public actor TickService {
                     continue
                 }
                 var verdict = guardrails.check(response.content, prompts: [channel.systemPrompt, channel.userPrompt])
+                if verdict.blocked == nil, !guardrails.external.isEmpty {
+                    let context = ExternalRule.Context(channel: channel.name, provider: candidate.id, prompts: [channel.systemPrompt, channel.userPrompt])
+                    attempt.checks = await guardrails.checkExternal(&verdict, context: context)
+                }
                 if verdict.blocked == nil, withdrawn.contains(Similarity.normalize(verdict.text)) {
                     verdict.decisions.append(.init(rule: "withdrawn", action: .block, reason: "an admin retracted or rejected this message before"))
                 }
@@ -327,7 +335,7 @@ public actor TickService {
     /// list takes milliseconds to fold).
     private func guardrails(for channel: ChannelConfiguration, _ configuration: GuardrailConfiguration) -> Guardrails {
         if let built = builtGuardrails[channel.name], built.configuration == configuration, built.names == channel.guardrailRules { return built.rules }
-        let rules = Guardrails(configuration, channel: channel)
+        let rules = Guardrails(configuration, channel: channel, external: externalRule)
         builtGuardrails[channel.name] = (configuration, channel.guardrailRules, rules)
         return rules
     }
