@@ -101,8 +101,9 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
         }
         : Leadership.solo(named: configuration.server.instanceName)
     metrics.leader(leadership.isLeader)
+    let guardrails = ExternalGuardrails(httpClient: httpClient, configuration: live, logger: logger)
     let ticks = TickService(store: store, cluster: cluster, router: router, configuration: live, publisher: caches, metrics: metrics, logger: logger,
-                            leadership: leadership, externalRule: { externalGuardrail($0, httpClient: httpClient) }) { record in
+                            leadership: leadership, externalRule: guardrails.rule) { record in
         notifier.status(record.summary)
     }
     let scheduler = ChannelScheduler(source: options.tickSource, ticks: ticks, store: store)
@@ -110,7 +111,7 @@ public func buildServices(_ options: TickerOptions, asService: Bool = false) asy
                                     notifier: notifier, logger: logger, levels: levels, instance: leadership.instance, applied: overrides)
     return TickerServices(configuration: live, reloads: reloads, store: store, cluster: cluster, ticks: ticks,
                           caches: caches, metrics: metrics, scheduler: scheduler, router: router, logger: logger,
-                          ownedHTTPClient: ownsClient ? httpClient : nil)
+                          ownedHTTPClient: ownsClient ? httpClient : nil, guardrails: guardrails)
 }
 
 /// The effective configuration, runtime overrides from the database included, without starting

@@ -26,6 +26,8 @@ public struct TickerServices: Sendable {
     public let logger: Logger
     /// Set when `buildServices` created the client, so `shutdown()` closes it.
     let ownedHTTPClient: HTTPClient?
+    /// The guardrail plugins' processes.
+    let guardrails: ExternalGuardrails
 
     /// Starts every configured provider (once; the first tick or health check does it too).
     public func startProviders() async {
@@ -46,6 +48,7 @@ public struct TickerServices: Sendable {
     /// and lets another instance have the database.
     public func shutdown() async {
         await router.shutdownAll()
+        await guardrails.stopAll()
         Orphans.end()
         try? await ownedHTTPClient?.shutdown()
         await store.close()

@@ -41,6 +41,23 @@ struct DocsTests {
         await services.shutdown()
     }
 
+    /// The guardrail of section 6, with the rule it shows: its extra word blocks, a calm line passes.
+    @Test func theGuidesGuardrailSampleBlocksAndAllows() async throws {
+        let workspace = try TestWorkspace()
+        try workspace.write("plugins/custom/profanity_guard.py", try sample("guardrail.py", in: "docs/writing-a-provider.md"))
+        let config = #"""
+            {"plugins": {"house": {"plugin": "mock", "priority": 1, "config": {"extra_params": {"content": "Darn the rain {uuid}"}}},
+                         "calm": {"plugin": "mock", "priority": 2, "config": {"extra_params": {"content": "A calm line {uuid}"}}}},
+             "ticker": {"dedupe_window": 0}, \#(GuardrailPluginTests.settings(workspace)),
+             "guardrails": {"rules": [{"name": "profanity", "type": "plugin", "plugin": "profanity_guard",
+                                       "config": {"extra_words": ["darn"]}, "timeout": 30, "on_error": "hold"}]}}
+            """#
+        let (services, _) = try await workspace.services(config: config)
+        guard case .stored(let message) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); await services.shutdown(); return }
+        #expect(message.provider == "calm" && message.attempts.first?.errorClass == .guardrail)
+        await services.shutdown()
+    }
+
     @Test func theGuidesSwiftSampleIsTheCompiledExample() throws {
         let example = try String(contentsOf: repositoryRoot.appendingPathComponent("Examples/CustomTicker/main.swift"), encoding: .utf8)
         #expect(try sample("Examples/CustomTicker/main.swift", in: "docs/writing-a-provider.md") == example)

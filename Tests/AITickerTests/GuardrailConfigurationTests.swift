@@ -33,26 +33,28 @@ struct GuardrailConfigurationTests {
         #expect(configuration.warnings.isEmpty, "\(configuration.warnings)")
     }
 
-    /// Review, holding, the moderation endpoint and guardrail plugins are not applied yet: a
-    /// configuration asking for them does not load, rather than publish what it meant to stop.
-    @Test func whatIsNotAppliedYetRefusesToLoad() throws {
+    /// Review, holding, the moderation endpoint and guardrail plugins, as the issue writes them.
+    @Test func reviewModerationAndPluginRulesReadAsWritten() throws {
         let workspace = try TestWorkspace()
-        let error = #expect(throws: ConfigurationError.self) {
-            try workspace.load(config: #"""
-                {"guardrails": {"review": true, "rules": [
-                   {"name": "no-links", "type": "links", "action": "hold"},
-                   {"name": "mod", "type": "moderation", "base_url": "http://127.0.0.1:9/v1/", "api_key": "${MOD_KEY}", "on_error": "hold",
-                    "timeout": 5, "categories": ["hate"], "thresholds": {"hate": 0.4}},
-                   {"name": "profanity", "type": "plugin", "plugin": "better-profanity"}]},
-                 "channels": {"street": {"guardrails": {"review": true}}}}
-                """#, environment: ["MOD_KEY": "k"])
-        }
-        // Review, hold and the moderation endpoint work; plugins are not built yet.
-        let issues = error?.issues.map { "\($0.key ?? ""): \($0.reason)" } ?? []
-        #expect(issues.count == 1, "\(issues)")
-        for key in ["guardrails.rules.profanity"] {
-            #expect(issues.contains { $0.hasPrefix(key + ":") && $0.contains("not") && $0.contains("this version yet") }, "\(key): \(issues)")
-        }
+        let configuration = try workspace.load(config: #"""
+            {"guardrails": {"review": true, "rules": [
+               {"name": "no-links", "type": "links", "action": "hold"},
+               {"name": "mod", "type": "moderation", "base_url": "http://127.0.0.1:9/v1/", "api_key": "${MOD_KEY}", "on_error": "publish",
+                "timeout": 2.5, "categories": ["hate"], "thresholds": {"hate": 0.4}},
+               {"name": "profanity", "type": "plugin", "plugin": "profanity_guard", "config": {"extra_words": ["darn"]}}]},
+             "channels": {"street": {"guardrails": {"review": false}}}}
+            """#, environment: ["MOD_KEY": "mod-key-123456"])
+        let rules = configuration.guardrails.rules
+        #expect(configuration.guardrails.review && rules.first?.action == .hold)
+        let moderation = try #require(rules.first { $0.name == "mod" })
+        #expect(moderation.moderation?.baseURL == "http://127.0.0.1:9/v1" && moderation.moderation?.apiKey == "mod-key-123456")
+        #expect(moderation.onError == .publish && moderation.timeoutSeconds == 2.5 && moderation.moderation?.thresholds == ["hate": 0.4])
+        let plugin = try #require(rules.first { $0.name == "profanity" })
+        #expect(plugin.plugin == "profanity_guard" && plugin.onError == .hold && plugin.timeoutSeconds == 5)
+        #expect(plugin.pluginConfig["extra_words"] == .array([.string("darn")]))
+        #expect(configuration.channels.first { $0.name == "street" }?.review == false)
+        #expect(configuration.channels.first { $0.name == "default" }?.review == true)
+        #expect(configuration.redactor.redact("key mod-key-123456") == "key ***", "the moderation key is a secret")
     }
 
     @Test func switchesAreRuntimeOverridesAndNothingElseIs() throws {
@@ -83,6 +85,9 @@ struct GuardrailConfigurationTests {
             (#"{"name": "x", "type": "moderation", "base_url": "http://h/v1", "action": "redact"}"#, "finds no text to replace"),
             (#"{"name": "x", "type": "moderation", "base_url": "http://h/v1", "on_error": "ignore"}"#, "on_error: expected hold"),
             (#"{"name": "x", "type": "plugin"}"#, "plugin: expected the name of a guardrail plugin"),
+            (#"{"name": "x", "type": "plugin", "plugin": "../etc"}"#, "plugin: expected the name of a guardrail plugin"),
+            (#"{"name": "x", "type": "plugin", "plugin": "p", "config": [1]}"#, "config: expected an object"),
+            (#"{"name": "x", "type": "plugin", "plugin": "p", "timeout": 0}"#, "timeout: expected seconds"),
             (#"{"type": "links"}"#, "guardrails.rules[0]: name: expected a name"),
             (#""links""#, "guardrails.rules[0]: expected an object"),
         ] {

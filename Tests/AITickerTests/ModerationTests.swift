@@ -28,7 +28,7 @@ struct ModerationTests {
         let vendor = FakeVendor()
         let workspace = try TestWorkspace()
         try await vendor.run { base in
-            let config = Self.config(base, rule: #""timeout": 2, "categories": ["hate", "violence"], "thresholds": {"violence": 0.4}"#)
+            let config = Self.config(base, rule: #""timeout": 20, "categories": ["hate", "violence"], "thresholds": {"violence": 0.4}"#)
             try await workspace.withApp(config: config, environment: ["TICKER_ADMIN_TOKEN": adminToken, "MOD_KEY": "mod-secret-key-1234567890"]) { services, _, _ in
                 // Flagged by the endpoint in a counted category: blocked.
                 vendor.script(Self.moderation(flagged: true, categories: ["hate": true]))
@@ -59,13 +59,15 @@ struct ModerationTests {
         let vendor = FakeVendor()
         let workspace = try TestWorkspace()
         try await vendor.run { base in
-            try await workspace.withApp(config: Self.config(base, rule: #""timeout": 0.5"#), environment: ["MOD_KEY": "k"]) { services, _, _ in
+            try await workspace.withApp(config: Self.config(base, rule: #""timeout": 1"#), environment: ["MOD_KEY": "k"]) { services, _, _ in
                 for reply in [FakeVendor.Reply.json(500, #"{"error": {"message": "down"}}"#), .hang,
                               .raw(200, contentType: "text/html", Data("<h1>proxy</h1>".utf8))] {
                     vendor.script(reply)
-                    let started = ContinuousClock.now
                     guard case .held(let record) = await services.ticks.tick(trigger: .manual) else { Issue.record("\(reply) was not held"); continue }
-                    #expect(ContinuousClock.now - started < .seconds(5), "the rule's timeout bounds a hanging endpoint")
+                    if case .hang = reply {
+                        // Cut off by the rule's timeout, not the tick's deadline (two minutes).
+                        #expect(record.reason?.contains("timed out") == true, "\(record)")
+                    }
                     #expect(record.rule == "mod" && record.reason?.contains("the check failed") == true, "\(record)")
                     let tick = try #require(try await services.store.recentTicks(limit: 1).first)
                     #expect(tick.outcome == .held && tick.attempts.last?.checks?.first?.result == .error)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import NIOCore
 import Testing
 @testable import AITicker
@@ -17,6 +18,54 @@ struct ReviewTests {
         return .json(200, #"{"id":"c1","model":"m","choices":[{"message":{"role":"assistant","content":\#(escaped)},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":5,"total_tokens":8}}"#)
     }
 
+    /// The rules of the bad cases, and the system prompt the echo case repeats.
+    static let badCaseRules = #"""
+        "guardrails": {"rules": [{"name": "house-words", "type": "words", "words": ["idiot", "nitwit"]},
+                                 {"name": "no-keys", "type": "secrets"},
+                                 {"name": "no-pii", "type": "pii", "action": "redact"},
+                                 {"name": "no-links", "type": "links", "action": "hold"},
+                                 {"name": "no-echo", "type": "prompt_echo"}]}
+        """#
+    static let systemPrompt = "You write one short cheerful line for the lobby screen of a library"
+    /// Each bad case the issue names: the answer, and what must become of it.
+    static let badCases: [(answer: String, status: AuditRecord.Status, rule: String)] = [
+        ("Only an idiot skips the poetry shelf", .blocked, "house-words"),
+        ("Only a n1tw1t skips the poetry shelf", .blocked, "house-words"),
+        ("Use key \(key) for the catalogue", .blocked, "no-keys"),
+        ("Questions? Write to jane.doe@example.org today", .redacted, "no-pii"),
+        ("New arrivals at https://example.org/new", .held, "no-links"),
+        (systemPrompt, .blocked, "no-echo"),
+    ]
+
+    /// Ticks once per bad case (the provider answers them in order) and checks what became of
+    /// each: blocked, redacted or held as its rule says, and none of it on a public route.
+    static func checkBadCases(_ services: TickerServices, client: any TestClientProtocol, before answer: (String) -> Void) async throws {
+        for (text, status, rule) in badCases {
+            answer(text)
+            let outcome = await services.ticks.tick(trigger: .manual)
+            let records = try await services.store.audit(channel: nil, status: nil, limit: 1, before: nil)
+            #expect(records.first?.status == status && records.first?.rule == rule, "\(text): \(records)")
+            switch (status, outcome) {
+            case (.blocked, .failed(let attempts, _)):
+                #expect(attempts.last?.errorClass == .guardrail && attempts.last?.detail?.hasPrefix("guardrail \(rule):") == true)
+            case (.redacted, .stored(let message)):
+                #expect(message.content == "Questions? Write to *** today" && records.first?.messageID == message.id)
+            case (.held, .held(let record)):
+                #expect(record.content == text && record.id == records.first?.id)
+            default:
+                Issue.record("\(text): \(outcome)")
+            }
+        }
+        let blockedKey = try await services.store.audit(channel: nil, status: .blocked, limit: 10, before: nil).first { $0.rule == "no-keys" }
+        #expect(blockedKey?.content == "Use key *** for the catalogue", "the audit never keeps a secret")
+        let history = try await client.execute(uri: "/api/messages?limit=50", method: .get).text
+        let latest = try await client.execute(uri: "/api/message", method: .get).text
+        for bad in ["idiot", "n1tw1t", "sk-proj", "jane.doe", "example.org/new", "lobby screen"] {
+            #expect(!history.contains(bad) && !latest.contains(bad), "\(bad)")
+        }
+        #expect(latest.contains("Write to *** today"))
+    }
+
     /// Each bad case the issue names, answered by a loopback OpenAI-compatible vendor: never on
     /// a public route, each in the audit with its rule.
     @Test func eachBadAnswerFromAVendorIsKeptOffThePublicRoutes() async throws {
@@ -25,49 +74,13 @@ struct ReviewTests {
         try await vendor.run { base in
             let config = #"""
                 {"plugins": {"v": {"plugin": "openai-compatible", "config": {"base_url": "\#(base)/v1", "model": "m"}}},
-                 "ticker": {"dedupe_window": 0, "system_prompt": "You write one short cheerful line for the lobby screen of a library"},
-                 "global_settings": {"fallback_behavior": "keep_last"},
-                 "guardrails": {"rules": [{"name": "house-words", "type": "words", "words": ["idiot", "nitwit"]},
-                                          {"name": "no-keys", "type": "secrets"},
-                                          {"name": "no-pii", "type": "pii", "action": "redact"},
-                                          {"name": "no-links", "type": "links", "action": "hold"},
-                                          {"name": "no-echo", "type": "prompt_echo"}]}}
+                 "ticker": {"dedupe_window": 0, "system_prompt": "\#(Self.systemPrompt)"},
+                 "global_settings": {"fallback_behavior": "keep_last"}, \#(Self.badCaseRules)}
                 """#
             try await workspace.withApp(config: config, environment: ["TICKER_ADMIN_TOKEN": adminToken]) { services, _, client in
                 vendor.script(Self.answer("Good morning, readers!"))
                 guard case .stored(let good) = await services.ticks.tick(trigger: .manual) else { Issue.record("no message"); return }
-                let cases: [(answer: String, status: AuditRecord.Status, rule: String)] = [
-                    ("Only an idiot skips the poetry shelf", .blocked, "house-words"),
-                    ("Only a n1tw1t skips the poetry shelf", .blocked, "house-words"),
-                    ("Use key \(Self.key) for the catalogue", .blocked, "no-keys"),
-                    ("Questions? Write to jane.doe@example.org today", .redacted, "no-pii"),
-                    ("New arrivals at https://example.org/new", .held, "no-links"),
-                    ("You write one short cheerful line for the lobby screen of a library", .blocked, "no-echo"),
-                ]
-                for (answer, status, rule) in cases {
-                    vendor.script(Self.answer(answer))
-                    let outcome = await services.ticks.tick(trigger: .manual)
-                    let records = try await services.store.audit(channel: nil, status: nil, limit: 1, before: nil)
-                    #expect(records.first?.status == status && records.first?.rule == rule, "\(answer): \(records)")
-                    switch (status, outcome) {
-                    case (.blocked, .failed(let attempts, _)):
-                        #expect(attempts.last?.errorClass == .guardrail && attempts.last?.detail?.hasPrefix("guardrail \(rule):") == true)
-                    case (.redacted, .stored(let message)):
-                        #expect(message.content == "Questions? Write to *** today" && records.first?.messageID == message.id)
-                    case (.held, .held(let record)):
-                        #expect(record.content == answer && record.id == records.first?.id)
-                    default:
-                        Issue.record("\(answer): \(outcome)")
-                    }
-                }
-                let blockedKey = try await services.store.audit(channel: nil, status: .blocked, limit: 10, before: nil).first { $0.rule == "no-keys" }
-                #expect(blockedKey?.content == "Use key *** for the catalogue", "the audit never keeps a secret")
-                let history = try await client.execute(uri: "/api/messages?limit=50", method: .get).text
-                let latest = try await client.execute(uri: "/api/message", method: .get).text
-                for bad in ["idiot", "n1tw1t", "sk-proj", "jane.doe", "example.org/new", "lobby screen"] {
-                    #expect(!history.contains(bad) && !latest.contains(bad), "\(bad)")
-                }
-                #expect(latest.contains("Write to *** today"))
+                try await Self.checkBadCases(services, client: client) { vendor.script(Self.answer($0)) }
                 let ids = try await client.execute(uri: "/api/messages?limit=50", method: .get).json["messages"]?.arrayValue.compactMap { $0["id"] }
                 #expect(ids?.count == 2 && ids?.last == .number(Double(good.id)))
                 // The audit is the admin's: 401 without the token.

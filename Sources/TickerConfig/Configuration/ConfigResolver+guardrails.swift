@@ -30,7 +30,6 @@ extension ConfigResolver {
             }
             if let rule = reader.rule(name: name, interpolate: { interpolate($0, missing: &$1) }) {
                 var rule = rule
-                if let missing = GuardrailConfiguration.notYetApplied(rule) { issues.append(reader.issue(missing)) }
                 if case .bool(let enabled)? = read("guardrails.rules.\(name).enabled", Key.Guardrails.ruleEnabled.spec) { rule.enabled = enabled }
                 configuration.rules.append(rule)
             }
@@ -54,7 +53,7 @@ private struct RuleReader {
     static let common: Set<String> = ["name", "type", "action", "enabled", "replacement", "description"]
     static let byKind: [Kind: Set<String>] = [
         .words: ["words"], .regex: ["pattern", "patterns", "case_sensitive"],
-        .moderation: ["base_url", "api_key", "model", "timeout", "on_error", "categories", "thresholds"], .plugin: ["plugin"],
+        .moderation: ["base_url", "api_key", "model", "timeout", "on_error", "categories", "thresholds"], .plugin: ["plugin", "config", "timeout", "on_error"],
     ]
 
     func issue(_ reason: String) -> ConfigurationIssue {
@@ -101,9 +100,18 @@ private struct RuleReader {
             }
         case .moderation:
             rule.moderation = moderation(interpolate: interpolate)
+            if !callOut(&rule) { return nil }
         case .plugin:
             rule.plugin = string("plugin")
-            if rule.plugin?.isEmpty ?? true { issues.append(issue("plugin: expected the name of a guardrail plugin")) }
+            if rule.plugin.map(Self.isPluginName) != true { issues.append(issue("plugin: expected the name of a guardrail plugin (letters, digits, - or _)")) }
+            if let config = fields["config"] {
+                guard let object = config.objectValue else {
+                    issues.append(issue("config: expected an object, the settings the plugin's initialize gets"))
+                    return nil
+                }
+                rule.pluginConfig = object
+            }
+            if !callOut(&rule) { return nil }
         case .secrets, .pii, .links, .promptEcho:
             break
         }
@@ -123,20 +131,6 @@ private struct RuleReader {
             moderation.apiKey = value.isEmpty ? nil : value
         }
         moderation.model = string("model")
-        if let timeout = fields["timeout"] {
-            guard let seconds = timeout.doubleValue, seconds > 0, seconds <= 60 else {
-                issues.append(issue("timeout: expected seconds between 0 and 60"))
-                return nil
-            }
-            moderation.timeoutSeconds = seconds
-        }
-        if let onError = fields["on_error"] {
-            guard let parsed = onError.stringValue.flatMap(GuardrailRuleConfiguration.Moderation.OnError.init) else {
-                issues.append(issue("on_error: expected hold (the default: fail closed) or publish"))
-                return nil
-            }
-            moderation.onError = parsed
-        }
         moderation.categories = strings("categories") ?? []
         if let thresholds = fields["thresholds"] {
             for (category, value) in thresholds.objectValue ?? [:] {
@@ -150,6 +144,29 @@ private struct RuleReader {
         return moderation
     }
 
+    /// `timeout` and `on_error` of a rule that calls out; false when either is wrong.
+    private mutating func callOut(_ rule: inout GuardrailRuleConfiguration) -> Bool {
+        if let timeout = fields["timeout"] {
+            guard let seconds = timeout.doubleValue, seconds > 0, seconds <= 60 else {
+                issues.append(issue("timeout: expected seconds between 0 and 60"))
+                return false
+            }
+            rule.timeoutSeconds = seconds
+        }
+        if let onError = fields["on_error"] {
+            guard let parsed = onError.stringValue.flatMap(GuardrailRuleConfiguration.OnError.init) else {
+                issues.append(issue("on_error: expected hold (the default: fail closed) or publish"))
+                return false
+            }
+            rule.onError = parsed
+        }
+        return true
+    }
+
+    static func isPluginName(_ name: String) -> Bool {
+        name.range(of: #"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"#, options: .regularExpression) != nil
+    }
+
     private mutating func strings(_ field: String) -> [String]? {
         guard let value = fields[field] else { return nil }
         guard case .array(let items) = value, items.allSatisfy({ $0.stringValue != nil }) else {
@@ -161,12 +178,4 @@ private struct RuleReader {
 }
 
 extension GuardrailConfiguration {
-    /// What this version cannot do yet refuses to load rather than publish what the operator
-    /// asked to stop: guardrail plugins.
-    static func notYetApplied(_ rule: GuardrailRuleConfiguration) -> String? {
-        switch rule.kind {
-        case .plugin: "\(rule.kind.rawValue) rules are not applied by this version yet; leave the rule out (nothing is checked by it)"
-        default: nil
-        }
-    }
 }

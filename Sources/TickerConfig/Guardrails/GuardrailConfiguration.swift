@@ -51,25 +51,27 @@ public struct GuardrailRuleConfiguration: Sendable, Equatable {
     public var replacement = "***"
     /// `moderation`: the endpoint and how to treat it.
     public var moderation: Moderation?
-    /// `plugin`: the guardrail plugin's name.
+    /// `plugin`: the guardrail plugin's name, and the settings its `initialize` gets.
     public var plugin: String?
+    public var pluginConfig: [String: JSONValue] = [:]
+    /// `moderation` and `plugin`: how long one check may take, and what a failure or time-out
+    /// means: `hold` (fail closed) or `publish`.
+    public var timeoutSeconds: Double = 5
+    public var onError: OnError = .hold
+
+    public enum OnError: String, Sendable, CaseIterable {
+        case hold, publish
+    }
 
     public struct Moderation: Sendable, Equatable {
         /// An OpenAI-compatible API root; the check posts to `<base_url>/moderations`.
         public var baseURL: String
         public var apiKey: String?
         public var model: String?
-        public var timeoutSeconds: Double = 5
-        /// What a failure or time-out means: `hold` (fail closed) or `publish`.
-        public var onError: OnError = .hold
         /// Only these categories count (every category when empty).
         public var categories: [String] = []
         /// A category's score at or above this counts as flagged, beside the endpoint's own `flagged`.
         public var thresholds: [String: Double] = [:]
-
-        public enum OnError: String, Sendable, CaseIterable {
-            case hold, publish
-        }
     }
 
     public init(name: String, kind: Kind, action: Action = .block) {

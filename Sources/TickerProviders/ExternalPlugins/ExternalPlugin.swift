@@ -105,7 +105,7 @@ final class ExternalProvider: AIProvider {
     /// Starts the process if needed and runs `initialize` once per process. Like every call, it
     /// is bounded by its caller (the router's start and health timeouts, the tick's attempt
     /// timeout): a caller that gives up cancels the handshake, which stops the process.
-    private func ready() async throws {
+    func ready() async throws {
         let generation = try await process.startIfNeeded()
         let task = state.withLock { state -> Task<Void, any Error> in
             if let ready = state.ready, ready.generation == generation { return ready.task }

@@ -261,7 +261,8 @@ class Serving:
 
     def handle(self, request):
         method = request.get("method")
-        handler = {"initialize": self.initialize, "generate_message": self.generate_message, "health_check": self.health_check}.get(method)
+        handler = {"initialize": self.initialize, "generate_message": self.generate_message, "health_check": self.health_check,
+                   "check": getattr(self, "check", None)}.get(method)
         if handler is None:
             raise Failure("bad_request", f"unknown method {method}")
         self.before_call()
@@ -385,6 +386,56 @@ class Host(Serving):
 
     def before_call(self):
         self.last_error.message = None
+
+    def raised(self, method, error):
+        return f"{method}() raised {describe_exception(error, self.path)}"
+
+
+class GuardrailHost(Serving):
+    """A guardrail: a module whose check(text, context) returns {"action": "allow" | "block" |
+    "hold" | "log", "reason": "..."} (or None to allow); an optional initialize(config) gets the
+    rule's config first."""
+
+    actions = ("allow", "block", "hold", "log")
+
+    def __init__(self, path: str):
+        self.path = path
+        self.module = None
+
+    def initialize(self, params):
+        name = os.path.splitext(os.path.basename(self.path))[0]
+        sys.path.insert(0, os.path.dirname(self.path))
+        try:
+            spec = importlib.util.spec_from_file_location(name, self.path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+        except Exception as error:  # noqa: BLE001 - a guardrail that cannot load fails its checks
+            raise Failure("unavailable", f"cannot load {os.path.basename(self.path)}: {describe_exception(error, self.path)}")
+        if not callable(getattr(module, "check", None)):
+            raise Failure("misconfigured", f"{os.path.basename(self.path)} has no check(text, context) function")
+        setup = getattr(module, "initialize", None)
+        if callable(setup):
+            setup(dict((params.get("config") or {}).get("extra_params") or {}))
+        self.module = module
+        return {"provider_name": name}
+
+    def check(self, params):
+        if self.module is None:
+            raise Failure("unavailable", "check before initialize")
+        verdict = self.module.check(str(params.get("text", "")), dict(params.get("context") or {}))
+        if verdict is None:
+            return {"action": "allow"}
+        if isinstance(verdict, str):
+            verdict = {"action": verdict}
+        if not isinstance(verdict, dict) or verdict.get("action") not in self.actions:
+            raise Failure("bad_response", f"check() returned {str(verdict)[:80]}; expected {{'action': one of {', '.join(self.actions)}, 'reason': '...'}}")
+        return {"action": verdict["action"], "reason": str(verdict.get("reason") or "")}
+
+    def generate_message(self, params):
+        raise Failure("bad_request", "a guardrail writes no messages")
+
+    def health_check(self, params):
+        return {"healthy": self.module is not None, "detail": None}
 
     def raised(self, method, error):
         return f"{method}() raised {describe_exception(error, self.path)}"
@@ -591,9 +642,9 @@ def describe_offer(kind: str, out) -> None:
 
 def main(arguments):
     hosts = {"llm-backend": BackendHost, "llm": ModelHost}
-    modes = ("describe", "serve", *hosts, *(f"describe-{kind}" for kind in hosts))
+    modes = ("describe", "serve", "guardrail", *hosts, *(f"describe-{kind}" for kind in hosts))
     if len(arguments) != 2 or arguments[0] not in modes:
-        sys.stderr.write("usage: describe|serve PATH, or llm-backend|llm|describe-llm-backend|describe-llm -\n")
+        sys.stderr.write("usage: describe|serve|guardrail PATH, or llm-backend|llm|describe-llm-backend|describe-llm -\n")
         return 2
     out = os.fdopen(os.dup(1), "wb", buffering=0)
     if arguments[0] in hosts:
@@ -605,6 +656,8 @@ def main(arguments):
     install_modules()
     if arguments[0] == "describe":
         describe(arguments[1], out)
+    elif arguments[0] == "guardrail":
+        serve(GuardrailHost(os.path.abspath(arguments[1])), out)
     else:
         serve(Host(os.path.abspath(arguments[1])), out)
     return 0

@@ -9,10 +9,12 @@ import TickerCore
 package struct ModerationClient: Sendable {
     let http: VendorHTTP
     let settings: GuardrailRuleConfiguration.Moderation
+    let timeout: Double
 
-    package init(client: HTTPClient, settings: GuardrailRuleConfiguration.Moderation) {
+    package init(client: HTTPClient, settings: GuardrailRuleConfiguration.Moderation, timeout: Double) {
         http = VendorHTTP(client: client, secrets: [settings.apiKey].compactMap { $0 })
         self.settings = settings
+        self.timeout = timeout
     }
 
     /// The categories that count as flagged for `text`, sorted (none: it passes). Throws a
@@ -25,7 +27,7 @@ package struct ModerationClient: Sendable {
         let headers = settings.apiKey.map { [("authorization", "Bearer \($0)")] } ?? []
         let response: VendorResponse
         do {
-            response = try await withTimeout(seconds: settings.timeoutSeconds) {
+            response = try await withTimeout(seconds: timeout) {
                 try await http.send(.POST, settings.baseURL + "/moderations", headers: headers, json: body)
             }
         } catch is TimeoutError {
