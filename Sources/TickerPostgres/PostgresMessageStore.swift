@@ -182,8 +182,8 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
         try await readAudit(channel: channel, status: status, limit: limit, before: before)
     }
 
-    public func approve(held id: Int64, by: String, retention: @escaping @Sendable (String) -> Int) async throws -> (record: AuditRecord, stored: StoredMessage) {
-        let result = try await decide(held: id, as: .approved, by: by) { [logger] connection, row in
+    public func approve(held id: Int64, by: String, note: String?, retention: @escaping @Sendable (String) -> Int) async throws -> (record: AuditRecord, stored: StoredMessage) {
+        let result = try await decide(held: id, as: .approved, by: by, note: note) { [logger] connection, row in
             var message = try AuditRows.heldMessage(row)
             (message.createdAt, message.heldID) = (Date(), id)
             var stored = try await Self.insert(message, on: connection, logger: logger)
@@ -197,14 +197,14 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
         return (record, result.extra)
     }
 
-    public func reject(held id: Int64, by: String) async throws -> AuditRecord {
-        try await decide(held: id, as: .rejected, by: by) { _, _ in }.record
+    public func reject(held id: Int64, by: String, note: String?) async throws -> AuditRecord {
+        try await decide(held: id, as: .rejected, by: by, note: note) { _, _ in }.record
     }
 
     /// Moves held record `id` to `status` and runs `then` in the same transaction; the errors of `approve`.
-    private func decide<T: Sendable>(held id: Int64, as status: AuditRecord.Status, by: String,
+    private func decide<T: Sendable>(held id: Int64, as status: AuditRecord.Status, by: String, note: String?,
                                      then: @escaping @Sendable (PostgresConnection, PostgresRandomAccessRow) async throws -> T) async throws -> (record: AuditRecord, extra: T) {
-        let arguments: [SQLValue] = [.text(status.rawValue), .text(by), .text(RFC3339.string(from: Date())), .integer(id)]
+        let arguments: [SQLValue] = [.text(status.rawValue), .text(by), .text(RFC3339.string(from: Date())), AuditRows.note(note, status), .integer(id)]
         let decided = try await write { [logger] connection -> (record: AuditRecord, extra: T)? in
             guard let row = try await Self.first(connection, (AuditRows.decide, arguments), logger: logger, { $0 }) else { return nil }
             return (try AuditRows.record(row), try await then(connection, row))

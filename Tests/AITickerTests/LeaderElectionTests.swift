@@ -25,10 +25,10 @@ struct LeaderElectionTests {
     /// `count` instances on one database, ticking every second (and `channels`, a configuration's
     /// `channels` section, as it says).
     func start(_ count: Int, url: String, workspace: TestWorkspace, environment: [String: String] = [:],
-               channels: String = "{}") async throws -> [Instance] {
+               channels: String = "{}", interval: Int = 1) async throws -> [Instance] {
         try workspace.write("plugin_config.json", #"""
             {"plugins": {"m": {"plugin": "mock", "config": {"extra_params": {"content": "tick {uuid}"}}}},
-             "ticker": {"interval_seconds": 1, "dedupe_window": 0}, "server": {"port": 0}, "channels": \#(channels)}
+             "ticker": {"interval_seconds": \#(interval), "dedupe_window": 0}, "server": {"port": 0}, "channels": \#(channels)}
             """#)
         var instances: [Instance] = []
         for _ in 0..<count {
@@ -156,6 +156,41 @@ struct LeaderElectionTests {
                 HAVING count(*) > (SELECT count(*) FROM tick_slots s WHERE s.channel = ticks.channel)) d
             """, database: url)
         #expect(doubled == "0", "no channel stored more timer ticks than it claimed slots")
+    }
+
+    /// A retraction on any instance takes the message off every instance's routes and streams;
+    /// an approval on one publishes on all.
+    @Test func aRetractionOrAnApprovalOnOneInstanceReachesEveryOther() async throws {
+        let workspace = try TestWorkspace()
+        let url = try await cluster().database()
+        let instances = try await start(2, url: url, workspace: workspace, interval: 3600)
+        defer { for instance in instances { instance.service.signal(SIGKILL) } }
+        let first = try await leader(among: instances)
+        let (leading, standby) = (instances[first], instances[1 - first])
+        let generated = try await httpPost("http://127.0.0.1:\(leading.port)/api/messages/generate")
+        let second = try await httpPost("http://127.0.0.1:\(leading.port)/api/messages/generate")
+        let ids = try [generated, second].map { Int(try #require(JSONDecoder().decode(JSONValue.self, from: Data($0.body.utf8))["id"]?.doubleValue)) }
+        #expect(try await eventually { try await latestID(standby) == ids[1] }, "the standby follows")
+
+        let retracted = try await httpPost("http://127.0.0.1:\(standby.port)/api/messages/\(ids[1])/retract", body: #"{"reason": "test"}"#)
+        #expect(retracted.status == 200, "\(retracted.body)")
+        for instance in [standby, leading] {
+            #expect(try await eventually { try await latestID(instance) == ids[0] }, "instance on port \(instance.port) switched back")
+            let history = try await messageIDs(instance)
+            #expect(history.first == ids[0] && !history.contains(ids[1]), "\(history)")
+        }
+
+        // Held on the leader (review switched on everywhere), approved on the standby.
+        let review = try await httpPost("http://127.0.0.1:\(leading.port)/api/config", body: #"{"guardrails.review": true}"#, method: .PATCH)
+        #expect(review.status == 200)
+        let held = try await httpPost("http://127.0.0.1:\(leading.port)/api/messages/generate")
+        #expect(held.status == 202, "\(held.body)")
+        let record = Int(try #require(JSONDecoder().decode(JSONValue.self, from: Data(held.body.utf8))["id"]?.doubleValue))
+        let approved = try await httpPost("http://127.0.0.1:\(standby.port)/api/review/\(record)/approve")
+        let published = Int(try #require(JSONDecoder().decode(JSONValue.self, from: Data(approved.body.utf8))["message_id"]?.doubleValue))
+        for instance in [standby, leading] {
+            #expect(try await eventually { try await latestID(instance) == published }, "instance on port \(instance.port) serves the approved message")
+        }
     }
 
     /// PostgreSQL stops: every instance keeps serving its last message from memory and says

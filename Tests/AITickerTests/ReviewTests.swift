@@ -130,8 +130,8 @@ struct ReviewTests {
             #expect(served.id == messageID && served.heldId == first.id && served.content == first.content)
             #expect(try await iterator.nextMessage()?.id == String(messageID), "the stream carries the approved message")
 
-            let rejected = try await api.rejectHeldMessage(path: .init(id: second.id), body: nil).ok.body.json
-            #expect(rejected.status == .rejected && rejected.messageId == nil)
+            let rejected = try await api.rejectHeldMessage(path: .init(id: second.id), body: .json(.init(by: nil, reason: "off-topic"))).ok.body.json
+            #expect(rejected.status == .rejected && rejected.messageId == nil && rejected.reason?.hasSuffix("; rejected: off-topic") == true)
             #expect(try await api.getReviewQueue(query: .init()).ok.body.json.messages.isEmpty)
             let again = try await api.approveHeldMessage(path: .init(id: second.id), body: nil).conflict.body.json.error
             #expect(again.code == .conflict && again.message.contains("rejected"))
@@ -231,13 +231,14 @@ struct AuditStoreTests {
         #expect(try await store.audit(channel: defaultChannel, status: .held, limit: 10, before: nil).map(\.id) == [held.id])
         #expect(try await store.audit(channel: "other", status: nil, limit: 10, before: nil).isEmpty)
 
-        let (approved, published) = try await store.approve(held: held.id, by: "admin: test") { _ in 100 }
+        let (approved, published) = try await store.approve(held: held.id, by: "admin: test", note: "looks fine") { _ in 100 }
         #expect(approved.status == .approved && approved.messageID == published.message.id && approved.decidedBy == "admin: test")
+        #expect(approved.reason == "a link; approved: looks fine")
         #expect(published.message.id > second.id && published.message.heldID == held.id && published.message.content == "waiting")
         #expect(try await store.message(id: published.message.id).heldID == held.id)
         #expect(try await store.audit(channel: nil, status: .approved, limit: 10, before: nil).first?.messageID == published.message.id)
-        await #expect(throws: StoreError.self) { _ = try await store.reject(held: held.id, by: "admin") }
-        await #expect(throws: StoreError.noRecord(424_242)) { _ = try await store.approve(held: 424_242, by: "admin") { _ in 100 } }
+        await #expect(throws: StoreError.self) { _ = try await store.reject(held: held.id, by: "admin", note: nil) }
+        await #expect(throws: StoreError.noRecord(424_242)) { _ = try await store.approve(held: 424_242, by: "admin", note: nil) { _ in 100 } }
 
         let (retracted, current) = try await store.retract(message: published.message.id, by: "admin", reason: "typo")
         #expect(retracted.status == .retracted && retracted.content == "waiting" && retracted.reason == "typo")

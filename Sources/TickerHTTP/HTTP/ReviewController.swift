@@ -52,9 +52,9 @@ package struct ReviewController {
             return Response.json(Page(records: records, nextBefore: records.count == limit ? records.last?.id : nil))
         }
         table.add(.post, "/api/review/{id}/approve", admin: true) { request, context in
-            let (id, by, _) = try await decision(request, context)
+            let (id, by, note) = try await decision(request, context)
             let channels = configuration.value.channels
-            let (record, stored) = try await store.approve(held: id, by: by) { name in
+            let (record, stored) = try await store.approve(held: id, by: by, note: note) { name in
                 (channels.first { $0.name == name } ?? channels.first { $0.name == defaultChannel })?.retention ?? 1000
             }
             caches.publish(stored.message, record: stored.record, deletedUpTo: stored.deletedUpTo)
@@ -62,8 +62,8 @@ package struct ReviewController {
             return Response.json(record)
         }
         table.add(.post, "/api/review/{id}/reject", admin: true) { request, context in
-            let (id, by, _) = try await decision(request, context)
-            let record = try await store.reject(held: id, by: by)
+            let (id, by, note) = try await decision(request, context)
+            let record = try await store.reject(held: id, by: by, note: note)
             metrics.guardrail(rule: record.rule ?? "review", action: "reject")
             return Response.json(record)
         }

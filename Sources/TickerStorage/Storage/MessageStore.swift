@@ -61,10 +61,11 @@ public protocol MessageStore: Sendable {
     /// Audit records newest first, of a channel and a status when given, ids below `before`.
     func audit(channel: String?, status: AuditRecord.Status?, limit: Int, before: Int64?) async throws -> [AuditRecord]
     /// Publishes held record `id`: stores its message as a new one (a new id, linking the record;
-    /// its channel keeps `retention(channel)`) and marks the record approved by `by`. `StoreError.noRecord`, or `.conflict` when it is not held.
-    func approve(held id: Int64, by: String, retention: @escaping @Sendable (String) -> Int) async throws -> (record: AuditRecord, stored: StoredMessage)
+    /// its channel keeps `retention(channel)`) and marks the record approved by `by`, `note`
+    /// added to its reason. `StoreError.noRecord`, or `.conflict` when it is not held.
+    func approve(held id: Int64, by: String, note: String?, retention: @escaping @Sendable (String) -> Int) async throws -> (record: AuditRecord, stored: StoredMessage)
     /// Marks held record `id` rejected by `by`; the same errors as `approve`.
-    func reject(held id: Int64, by: String) async throws -> AuditRecord
+    func reject(held id: Int64, by: String, note: String?) async throws -> AuditRecord
     /// Takes published message `id` out of every read (an audit record keeps it) and returns the
     /// record with the channel's newest message left. `StoreError.notFound` for an unknown id.
     func retract(message id: Int64, by: String, reason: String?) async throws -> (record: AuditRecord, current: Message?)

@@ -155,10 +155,19 @@ package enum AuditRows {
         return message
     }
 
-    /// Moves a held record (`$4`) to `$1` (approved or rejected) by `$2` at `$3`; no row when it
-    /// is not held (any more), so two reviewers never both decide. (SQLite numbers parameters
-    /// by first appearance: each statement uses them in order.)
-    package static let decide = "UPDATE audit SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'held' RETURNING *"
+    /// Moves a held record (`$5`) to `$1` (approved or rejected) by `$2` at `$3`, adding `$4`
+    /// (the reviewer's note, or NULL) to its reason; no row when it is not held (any more), so
+    /// two reviewers never both decide. (SQLite numbers parameters by first appearance: each
+    /// statement uses them in order.)
+    package static let decide = """
+        UPDATE audit SET status = $1, decided_by = $2, decided_at = $3, reason = COALESCE(COALESCE(reason, '') || CAST($4 AS TEXT), reason)
+        WHERE id = $5 AND status = 'held' RETURNING *
+        """
+
+    /// What a reviewer's note adds to a held record's reason.
+    package static func note(_ note: String?, _ status: AuditRecord.Status) -> SQLValue {
+        .text(note.map { "; \(status.rawValue): \($0)" })
+    }
     /// Links an approved record (`$2`) to the message it was published as (`$1`).
     package static let link = "UPDATE audit SET message_id = $1 WHERE id = $2"
     /// Takes a published message (`$1`) out of `messages`, returning it.

@@ -19,8 +19,8 @@ extension SQLiteMessageStore {
         try await readAudit(channel: channel, status: status, limit: limit, before: before)
     }
 
-    public func approve(held id: Int64, by: String, retention: @escaping @Sendable (String) -> Int) async throws -> (record: AuditRecord, stored: StoredMessage) {
-        let result = try await decide(held: id, as: .approved, by: by) { db, row in
+    public func approve(held id: Int64, by: String, note: String?, retention: @escaping @Sendable (String) -> Int) async throws -> (record: AuditRecord, stored: StoredMessage) {
+        let result = try await decide(held: id, as: .approved, by: by, note: note) { db, row in
             var message = try AuditRows.heldMessage(row)
             (message.createdAt, message.heldID) = (Date(), id)
             var stored = try Self.insert(message, in: db)
@@ -34,14 +34,14 @@ extension SQLiteMessageStore {
         return (record, result.extra)
     }
 
-    public func reject(held id: Int64, by: String) async throws -> AuditRecord {
-        try await decide(held: id, as: .rejected, by: by) { _, _ in }.record
+    public func reject(held id: Int64, by: String, note: String?) async throws -> AuditRecord {
+        try await decide(held: id, as: .rejected, by: by, note: note) { _, _ in }.record
     }
 
     /// Moves held record `id` to `status` and runs `then` in the same transaction; the errors of `approve`.
-    private func decide<T: Sendable>(held id: Int64, as status: AuditRecord.Status, by: String,
+    private func decide<T: Sendable>(held id: Int64, as status: AuditRecord.Status, by: String, note: String?,
                                      then: @escaping @Sendable (Database, Row) throws -> T) async throws -> (record: AuditRecord, extra: T) {
-        let arguments: [SQLValue] = [.text(status.rawValue), .text(by), .text(RFC3339.string(from: Date())), .integer(id)]
+        let arguments: [SQLValue] = [.text(status.rawValue), .text(by), .text(RFC3339.string(from: Date())), AuditRows.note(note, status), .integer(id)]
         let decided = try await write { db -> (record: AuditRecord, extra: T)? in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: AuditRows.decide), arguments: StatementArguments(arguments)) else { return nil }
             return (try AuditRows.record(row), try then(db, row))
