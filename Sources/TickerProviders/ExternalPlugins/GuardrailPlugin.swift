@@ -13,7 +13,8 @@ package struct GuardrailPlugin: Sendable {
     /// What a plugin may answer; `allow` lets the text pass.
     package static let actions = ["allow", "block", "hold", "log"]
 
-    let process: ExternalProvider
+    /// The plugin's process, started and initialized as a provider plugin's is.
+    let provider: ExternalProvider
 
     /// The plugin `name` in the custom plugin paths, its `initialize` given `config` (as
     /// `config.extra_params`). Throws `ProviderError.misconfigured` saying where it looked.
@@ -40,27 +41,27 @@ package struct GuardrailPlugin: Sendable {
         guard let launch else {
             throw ProviderError.misconfigured("no guardrail plugin \(name) (\(name)/plugin.json or \(name).py) in \(roots.isEmpty ? "any custom plugin path" : roots.joined(separator: ", "))")
         }
-        process = ExternalProvider(launch: launch, config: ProviderConfig(name: name, timeout: timeout, extraParams: config), logger: logger)
+        provider = ExternalProvider(launch: launch, config: ProviderConfig(name: name, timeout: timeout, extraParams: config), logger: logger)
     }
 
     /// The plugin's verdict on `text`: nil when it allows it. Throws when the plugin fails or
     /// answers something else (the rule's `on_error` decides then).
     package func check(_ text: String, context: [String: JSONValue]) async throws -> (action: String, reason: String)? {
-        try await process.ready()
-        let result = try await process.process.call("check", params: .object(["text": .string(text), "context": .object(context)]))
+        try await provider.ready()
+        let result = try await provider.process.call("check", params: .object(["text": .string(text), "context": .object(context)]))
         guard let action = result[key: "action"]?.stringValue, Self.actions.contains(action) else {
             throw ProviderError.badResponse("check answered without an action of \(Self.actions.joined(separator: ", "))")
         }
-        process.process.markHealthy()
+        provider.process.markHealthy()
         guard action != "allow" else { return nil }
         let reason = result[key: "reason"]?.stringValue.map { MessageText.visible(String($0.prefix(200))) }
         return (action, reason.flatMap { $0.isEmpty ? nil : $0 } ?? "the plugin said \(action)")
     }
 
     /// Changes when the plugin's command, environment or files change.
-    package var fingerprint: String { process.launch.fingerprint }
+    package var fingerprint: String { provider.launch.fingerprint }
 
     package func stop() async {
-        await process.shutdown()
+        await provider.shutdown()
     }
 }

@@ -271,7 +271,7 @@ public actor TickService {
                 held = try await store.addAudit(AuditRecord(channel: channel.name, status: .held, content: message.content, rule: rule, reason: reason,
                                                             provider: message.provider, model: message.model, decidedBy: by),
                                                 held: message, retention: channel.retention)
-                logger.notice("message held for review", metadata: ["channel": "\(channel.name)", "record": "\(held!.id)", "rule": "\(rule)"])
+                logger.notice("message held for review", metadata: ["channel": "\(channel.name)", "record": "\(held?.id ?? 0)", "rule": "\(rule)"])
             } catch {
                 logger.error("could not store message", metadata: ["error": "\(error)"])
                 attempts.append(Attempt(provider: message.provider, outcome: .failure, errorClass: .storage, detail: "\(error)"))
@@ -288,11 +288,11 @@ public actor TickService {
         case .nothing, .refused:
             break
         }
-        switch (result, stored) {
-        case (.generated, let message?): outcome = .stored(message)
-        case (.held, _) where held != nil: outcome = .held(held!)
-        case (.archived, let message?): outcome = .archived(message, attempts: attempts)
-        case (.nothing(let noProvider), _): outcome = .failed(attempts: attempts, noProvider: noProvider)
+        switch (result, stored, held) {
+        case (.generated, let message?, _): outcome = .stored(message)
+        case (.held, _, let record?): outcome = .held(record)
+        case (.archived, let message?, _): outcome = .archived(message, attempts: attempts)
+        case (.nothing(let noProvider), _, _): outcome = .failed(attempts: attempts, noProvider: noProvider)
         default: outcome = .storageFailed(attempts: attempts)
         }
         let name: TickRecord.Outcome = switch outcome {
