@@ -55,6 +55,8 @@ struct GuardrailConfigurationTests {
         #expect(configuration.channels.first { $0.name == "street" }?.review == false)
         #expect(configuration.channels.first { $0.name == "default" }?.review == true)
         #expect(configuration.redactor.redact("key mod-key-123456") == "key ***", "the moderation key is a secret")
+        // Not installed in this workspace: it loads (and fails closed), and says where it looked.
+        #expect(configuration.warnings.contains { $0.key == "guardrails.rules.profanity.plugin" && $0.reason.contains("no guardrail plugin profanity_guard") })
     }
 
     @Test func switchesAreRuntimeOverridesAndNothingElseIs() throws {

@@ -40,6 +40,26 @@ extension ConfigResolver {
     }
 }
 
+extension ConfigResolver {
+    /// A plugin rule whose plugin is in none of the custom plugin paths loads (it fails closed:
+    /// every check fails, and its `on_error` decides), with a warning saying where it looked.
+    mutating func warnGuardrailPluginsMissing(_ guardrails: GuardrailConfiguration, plugins: PluginSettings, source: String) {
+        let roots = plugins.customEnabled ? plugins.paths : []
+        for rule in guardrails.rules where rule.kind == .plugin && rule.enabled {
+            guard let name = rule.plugin else { continue }
+            let found = roots.contains { root in
+                let base = URL(fileURLWithPath: root)
+                return FileManager.default.fileExists(atPath: base.appendingPathComponent(name + ".py").path)
+                    || FileManager.default.fileExists(atPath: base.appendingPathComponent(name).appendingPathComponent("plugin.json").path)
+            }
+            guard !found else { continue }
+            warnings.append(ConfigurationIssue(source: source, key: "guardrails.rules.\(rule.name).plugin",
+                                               reason: "no guardrail plugin \(name) (\(name).py or \(name)/plugin.json) in \(roots.isEmpty ? "any custom plugin path" : roots.joined(separator: ", ")); "
+                                                   + "every check fails and on_error (\(rule.onError.rawValue)) decides"))
+        }
+    }
+}
+
 /// Reads one rule's fields, collecting what is wrong with them.
 private struct RuleReader {
     let fields: [String: JSONValue]

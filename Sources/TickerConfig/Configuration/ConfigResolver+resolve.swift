@@ -62,6 +62,7 @@ extension ConfigResolver {
         let ids = file.pluginIDs ?? ["offline"]
         let providers = ids.map { resolveProvider(id: $0, file: file, plugins: plugins, defaultTimeout: routing.pluginTimeout) }
         let guardrails = resolveGuardrails(file: file, source: configPath)
+        warnGuardrailPluginsMissing(guardrails, plugins: pluginSettings, source: configPath)
         let channels = resolveChannels(file: file, ticker: ticker, providerIDs: ids, guardrails: guardrails, prompts: &prompts)
         let secrets = (providers.map(\.config.apiKey) + guardrails.rules.map { $0.moderation?.apiKey } + [adminToken.value, postgres?.password]).compactMap { $0 }
         var configuration = AppConfiguration(
