@@ -94,7 +94,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            resources: ["openapi.json", "page/index.html", "page/ticker.js", "page/ticker.css", "page/favicon.svg"]
+            resources: ["openapi.json", "page/index.html", "page/ticker.js", "page/ticker.css", "page/favicon.svg", "page/wall.html", "page/wall.js",
+                        "page/wall.css", "page/embed.js"]
                 .map { .embedInCode("Resources/\($0)") }
         ),
         // The library: wires the targets above into a service (and re-exports them).

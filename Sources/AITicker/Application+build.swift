@@ -250,6 +250,7 @@ func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
     let routes = RouteList()
     router.add(middleware: ErrorMiddleware(metrics: services.metrics, routes: routes))
     router.add(middleware: HostCheck(configuration: services.configuration))
+    router.add(middleware: CrossOriginMiddleware(configuration: services.configuration))
     router.add(middleware: CompressionMiddleware(configuration: services.configuration.value.compression))
     let table = RouteTable(router: router, admin: AdminAuthMiddleware(configuration: services.configuration, metrics: services.metrics, logger: services.logger))
     let channels = ChannelResolver(caches: services.caches, store: services.store, configuration: services.configuration)

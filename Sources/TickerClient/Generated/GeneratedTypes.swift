@@ -262,6 +262,46 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `HEAD /assets/favicon.svg`.
     /// - Remark: Generated from `#/paths//assets/favicon.svg/head(tickerIconHead)`.
     func tickerIconHead(_ input: Operations.TickerIconHead.Input) async throws -> Operations.TickerIconHead.Output
+    /// The wall: every configured channel at once, each live over its own stream (query: channels=a,b, theme=light)
+    ///
+    /// - Remark: HTTP `GET /wall`.
+    /// - Remark: Generated from `#/paths//wall/get(wallPage)`.
+    func wallPage(_ input: Operations.WallPage.Input) async throws -> Operations.WallPage.Output
+    /// Headers only of: the wall: every configured channel at once, each live over its own stream (query: channels=a,b, theme=light)
+    ///
+    /// - Remark: HTTP `HEAD /wall`.
+    /// - Remark: Generated from `#/paths//wall/head(wallPageHead)`.
+    func wallPageHead(_ input: Operations.WallPageHead.Input) async throws -> Operations.WallPageHead.Output
+    /// The wall’s script
+    ///
+    /// - Remark: HTTP `GET /assets/wall.js`.
+    /// - Remark: Generated from `#/paths//assets/wall.js/get(wallScript)`.
+    func wallScript(_ input: Operations.WallScript.Input) async throws -> Operations.WallScript.Output
+    /// Headers only of: the wall’s script
+    ///
+    /// - Remark: HTTP `HEAD /assets/wall.js`.
+    /// - Remark: Generated from `#/paths//assets/wall.js/head(wallScriptHead)`.
+    func wallScriptHead(_ input: Operations.WallScriptHead.Input) async throws -> Operations.WallScriptHead.Output
+    /// The wall’s style sheet
+    ///
+    /// - Remark: HTTP `GET /assets/wall.css`.
+    /// - Remark: Generated from `#/paths//assets/wall.css/get(wallStyle)`.
+    func wallStyle(_ input: Operations.WallStyle.Input) async throws -> Operations.WallStyle.Output
+    /// Headers only of: the wall’s style sheet
+    ///
+    /// - Remark: HTTP `HEAD /assets/wall.css`.
+    /// - Remark: Generated from `#/paths//assets/wall.css/head(wallStyleHead)`.
+    func wallStyleHead(_ input: Operations.WallStyleHead.Input) async throws -> Operations.WallStyleHead.Output
+    /// A script that shows a channel’s message in another site’s page, live (attributes data-channel, data-target, data-meta; the site must be in server.cors_origins)
+    ///
+    /// - Remark: HTTP `GET /embed.js`.
+    /// - Remark: Generated from `#/paths//embed.js/get(embedScript)`.
+    func embedScript(_ input: Operations.EmbedScript.Input) async throws -> Operations.EmbedScript.Output
+    /// Headers only of: a script that shows a channel’s message in another site’s page, live (attributes data-channel, data-target, data-meta; the site must be in server.cors_origins)
+    ///
+    /// - Remark: HTTP `HEAD /embed.js`.
+    /// - Remark: Generated from `#/paths//embed.js/head(embedScriptHead)`.
+    func embedScriptHead(_ input: Operations.EmbedScriptHead.Input) async throws -> Operations.EmbedScriptHead.Output
     /// Messages held for review (admin)
     ///
     /// - Remark: HTTP `GET /api/review`.
@@ -783,6 +823,62 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//assets/favicon.svg/head(tickerIconHead)`.
     package func tickerIconHead(headers: Operations.TickerIconHead.Input.Headers = .init()) async throws -> Operations.TickerIconHead.Output {
         try await tickerIconHead(Operations.TickerIconHead.Input(headers: headers))
+    }
+    /// The wall: every configured channel at once, each live over its own stream (query: channels=a,b, theme=light)
+    ///
+    /// - Remark: HTTP `GET /wall`.
+    /// - Remark: Generated from `#/paths//wall/get(wallPage)`.
+    package func wallPage(headers: Operations.WallPage.Input.Headers = .init()) async throws -> Operations.WallPage.Output {
+        try await wallPage(Operations.WallPage.Input(headers: headers))
+    }
+    /// Headers only of: the wall: every configured channel at once, each live over its own stream (query: channels=a,b, theme=light)
+    ///
+    /// - Remark: HTTP `HEAD /wall`.
+    /// - Remark: Generated from `#/paths//wall/head(wallPageHead)`.
+    package func wallPageHead(headers: Operations.WallPageHead.Input.Headers = .init()) async throws -> Operations.WallPageHead.Output {
+        try await wallPageHead(Operations.WallPageHead.Input(headers: headers))
+    }
+    /// The wall’s script
+    ///
+    /// - Remark: HTTP `GET /assets/wall.js`.
+    /// - Remark: Generated from `#/paths//assets/wall.js/get(wallScript)`.
+    package func wallScript(headers: Operations.WallScript.Input.Headers = .init()) async throws -> Operations.WallScript.Output {
+        try await wallScript(Operations.WallScript.Input(headers: headers))
+    }
+    /// Headers only of: the wall’s script
+    ///
+    /// - Remark: HTTP `HEAD /assets/wall.js`.
+    /// - Remark: Generated from `#/paths//assets/wall.js/head(wallScriptHead)`.
+    package func wallScriptHead(headers: Operations.WallScriptHead.Input.Headers = .init()) async throws -> Operations.WallScriptHead.Output {
+        try await wallScriptHead(Operations.WallScriptHead.Input(headers: headers))
+    }
+    /// The wall’s style sheet
+    ///
+    /// - Remark: HTTP `GET /assets/wall.css`.
+    /// - Remark: Generated from `#/paths//assets/wall.css/get(wallStyle)`.
+    package func wallStyle(headers: Operations.WallStyle.Input.Headers = .init()) async throws -> Operations.WallStyle.Output {
+        try await wallStyle(Operations.WallStyle.Input(headers: headers))
+    }
+    /// Headers only of: the wall’s style sheet
+    ///
+    /// - Remark: HTTP `HEAD /assets/wall.css`.
+    /// - Remark: Generated from `#/paths//assets/wall.css/head(wallStyleHead)`.
+    package func wallStyleHead(headers: Operations.WallStyleHead.Input.Headers = .init()) async throws -> Operations.WallStyleHead.Output {
+        try await wallStyleHead(Operations.WallStyleHead.Input(headers: headers))
+    }
+    /// A script that shows a channel’s message in another site’s page, live (attributes data-channel, data-target, data-meta; the site must be in server.cors_origins)
+    ///
+    /// - Remark: HTTP `GET /embed.js`.
+    /// - Remark: Generated from `#/paths//embed.js/get(embedScript)`.
+    package func embedScript(headers: Operations.EmbedScript.Input.Headers = .init()) async throws -> Operations.EmbedScript.Output {
+        try await embedScript(Operations.EmbedScript.Input(headers: headers))
+    }
+    /// Headers only of: a script that shows a channel’s message in another site’s page, live (attributes data-channel, data-target, data-meta; the site must be in server.cors_origins)
+    ///
+    /// - Remark: HTTP `HEAD /embed.js`.
+    /// - Remark: Generated from `#/paths//embed.js/head(embedScriptHead)`.
+    package func embedScriptHead(headers: Operations.EmbedScriptHead.Input.Headers = .init()) async throws -> Operations.EmbedScriptHead.Output {
+        try await embedScriptHead(Operations.EmbedScriptHead.Input(headers: headers))
     }
     /// Messages held for review (admin)
     ///

@@ -66,6 +66,20 @@ public struct AccessConfiguration: Sendable, Equatable {
     public var allowedOrigins: [String]
     /// `server.trusted_proxies`: peers whose `X-Forwarded-For` names the client.
     public var trustedProxies: [AddressRange] = []
+    /// `server.cors_origins`: other sites whose pages may read the public routes and streams
+    /// (lowercased); separate from `allowedOrigins`, which admin routes check.
+    public var corsOrigins: [String] = []
+
+    /// What is wrong with a web origin as `server.cors_origins` lists it (`https://example.org`,
+    /// `http://127.0.0.1:8081`: a scheme, a host, an optional port, nothing after), or nil.
+    package static func originProblem(_ origin: String) -> String? {
+        let parts = origin.lowercased().split(separator: "://", maxSplits: 1)
+        guard parts.count == 2, parts[0] == "http" || parts[0] == "https", !parts[1].isEmpty,
+              parts[1].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".-:[]".contains($0)) }) else {
+            return "\"\(origin.prefix(80))\" is not a web origin such as https://example.org (a scheme, a host and an optional port, no path)"
+        }
+        return nil
+    }
 
     /// `localhost`, `::1` or an IPv4 literal in 127.0.0.0/8; not a name that merely starts with
     /// `127.` (`127.0.0.1.nip.io` is anyone's domain).

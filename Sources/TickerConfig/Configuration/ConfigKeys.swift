@@ -28,6 +28,7 @@ package enum Key {
         package static let allowedHosts = ConfigKey<[String]>(.init(key: "server.allowed_hosts", type: .stringArray, defaultValue: .stringArray([])))
         package static let allowedOrigins = ConfigKey<[String]>(.init(key: "server.allowed_origins", type: .stringArray, defaultValue: .stringArray([])))
         package static let trustedProxies = ConfigKey<[String]>(.init(key: "server.trusted_proxies", type: .stringArray, defaultValue: .stringArray([])))
+        package static let corsOrigins = ConfigKey<[String]>(.init(key: "server.cors_origins", type: .stringArray, defaultValue: .stringArray([])))
     }
 
     package enum Database {
@@ -134,7 +135,7 @@ extension ConfigSchema {
         Key.Server.maxConnections.spec, Key.Server.maxStreamsPerClient.spec, Key.Server.idleTimeoutSeconds.spec,
         Key.Server.readTimeoutSeconds.spec, Key.Server.writeTimeoutSeconds.spec, Key.Server.maxConnectionsPerClient.spec,
         Key.Server.shutdownGraceSeconds.spec, Key.Server.compressLevel.spec, Key.Server.compressMinSize.spec,
-        Key.Server.instanceName.spec, Key.Server.rateLimitApi.spec, Key.Server.allowedHosts.spec, Key.Server.allowedOrigins.spec,
+        Key.Server.instanceName.spec, Key.Server.rateLimitApi.spec, Key.Server.allowedHosts.spec, Key.Server.allowedOrigins.spec, Key.Server.corsOrigins.spec,
         Key.Server.trustedProxies.spec,
         Key.Database.path.spec, Key.Database.url.spec, Key.Database.passwordFile.spec,
         Key.Ticker.intervalSeconds.spec, Key.Ticker.promptProfile.spec, Key.Ticker.promptsFile.spec,

@@ -40,6 +40,14 @@ extension ConfigResolver {
         }
         var access = AccessConfiguration(listensOnLoopback: AccessConfiguration.isLoopback(server.host),
                                          allowedHosts: value(Key.Server.allowedHosts), allowedOrigins: value(Key.Server.allowedOrigins))
+        for origin in value(Key.Server.corsOrigins) {
+            if let reason = AccessConfiguration.originProblem(origin) {
+                issues.append(.init(source: effective.last { $0.key == Key.Server.corsOrigins.name }?.source ?? configPath, key: Key.Server.corsOrigins.name,
+                                    reason: reason))
+            } else {
+                access.corsOrigins.append(origin.lowercased())
+            }
+        }
         for entry in value(Key.Server.trustedProxies) {
             if let range = AddressRange(entry) {
                 access.trustedProxies.append(range)

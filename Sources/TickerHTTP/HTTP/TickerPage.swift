@@ -6,4 +6,10 @@ enum TickerPage {
     static let favicon = PackageResources.favicon_svg
     static let style = PackageResources.ticker_css
     static let script = PackageResources.ticker_js
+    /// `/wall`: every channel at once, for a lobby screen (`?channels=a,b`, `?theme=light`).
+    static let wall = PackageResources.wall_html
+    static let wallScript = PackageResources.wall_js
+    static let wallStyle = PackageResources.wall_css
+    /// `/embed.js`: a channel's ticker in another site's page (CORS through `server.cors_origins`).
+    static let embed = PackageResources.embed_js
 }

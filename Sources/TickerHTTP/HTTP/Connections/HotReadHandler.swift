@@ -50,7 +50,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Requests passed on to the router whose answers have not ended yet.
     private var passedOn = 0
     /// The request answered here, once its end has arrived.
-    private var answering: (answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, routes: MessageRoutes)?
+    private var answering: (answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, routes: MessageRoutes, cors: [HTTPField])?
     /// The heads for the message held and the current second, built once per change.
     private var built: (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer)?
     private var counters: [String: CoreMetrics.Counter] = [:]
@@ -82,17 +82,17 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             if passedOn == 0, answering == nil, let (cache, routes, rest) = target(head.uri), let snapshot = cache.snapshot,
-               let answer = answer(head, rest, cache, snapshot) {
-                answering = (answer, head.method, snapshot, routes)
+               let (answer, cors) = answer(head, rest, cache, snapshot) {
+                answering = (answer, head.method, snapshot, routes, cors)
                 return
             }
             passedOn += 1
         case .body:
             if answering != nil { return }
         case .end:
-            if let (answer, method, snapshot, routes) = answering {
+            if let (answer, method, snapshot, routes, cors) = answering {
                 answering = nil
-                write(answer, method: method, snapshot: snapshot, routes: routes, context: context)
+                write(answer, method: method, snapshot: snapshot, routes: routes, cors: cors, context: context)
                 return
             }
         }
@@ -116,17 +116,22 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return (cache, .named, tail[slash...])
     }
 
-    /// What to answer, or nil to pass the request on.
-    private func answer(_ head: HTTPRequestHead, _ rest: Substring, _ cache: LatestMessageCache, _ snapshot: LatestMessageCache.Snapshot) -> Answer? {
+    /// What to answer and the CORS fields to add (`CrossOrigin`), or nil to pass the request on.
+    private func answer(_ head: HTTPRequestHead, _ rest: Substring, _ cache: LatestMessageCache,
+                        _ snapshot: LatestMessageCache.Snapshot) -> (Answer, cors: [HTTPField])? {
         guard head.method == .GET || head.method == .HEAD, !head.headers.contains(name: "transfer-encoding"),
               head.headers["content-length"].allSatisfy({ $0 == "0" }) else { return nil }
-        let hosts = head.headers["host"]
-        if hosts.count > 1 { return nil }
-        if let authority = hosts.first {
-            let (server, access, _) = reads.configuration.hostRules
-            if access.listensOnLoopback || !access.allowedHosts.isEmpty,
-               !HostCheck.allows(host: HostCheck.hostname(authority), server: server, access: access) { return nil }
-        }
+        let hosts = head.headers["host"], origins = head.headers["origin"]
+        if hosts.count > 1 || origins.count > 1 { return nil }
+        let (server, access, _) = reads.configuration.hostRules
+        if let authority = hosts.first, access.listensOnLoopback || !access.allowedHosts.isEmpty,
+           !HostCheck.allows(host: HostCheck.hostname(authority), server: server, access: access) { return nil }
+        let cors = CrossOrigin.fields(origin: origins.first, allowed: access.corsOrigins)
+        guard let answer = kind(head, rest, cache, snapshot) else { return nil }
+        return (answer, cors)
+    }
+
+    private func kind(_ head: HTTPRequestHead, _ rest: Substring, _ cache: LatestMessageCache, _ snapshot: LatestMessageCache.Snapshot) -> Answer? {
         if rest != "/message" {
             guard let (limit, before) = Self.pageQuery(rest),
                   let key = HistoryPages.key(limit: limit, before: before, head: snapshot.message.id),
@@ -172,7 +177,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func write(_ answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, routes: MessageRoutes,
-                       context: ChannelHandlerContext) {
+                       cors: [HTTPField], context: ChannelHandlerContext) {
         let second = time(nil)
         if built?.id != snapshot.message.id || built?.second != second {
             built = Self.heads(snapshot, date: Self.httpDate(second), compression: reads.compression, serverName: reads.serverName)
@@ -186,6 +191,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if gzip { headers.add(name: "Content-Encoding", value: "gzip") }
             headers.add(name: "Content-Length", value: String(body.readableBytes))
             if reads.compression.level > 0 { headers.add(name: HotRoutes.vary.name.rawName, value: HotRoutes.vary.value) }
+            headers.add(contentsOf: cors.map(\.pair))
             headers.add(contentsOf: [HotRoutes.noSniff.pair, ("Date", built!.date), ("Server", reads.serverName)])
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             if method == .GET { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
@@ -193,14 +199,25 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             count(route: routes.history, method: method.rawValue, status: status)
             return
         case .ok(let headOnly):
-            context.write(wrapOutboundOut(.head(built!.ok)), promise: nil)
+            context.write(wrapOutboundOut(.head(Self.adding(cors, to: built!.ok))), promise: nil)
             if !headOnly { context.write(wrapOutboundOut(.body(.byteBuffer(built!.body))), promise: nil) }
         case .notModified:
             status = 304
-            context.write(wrapOutboundOut(.head(built!.notModified)), promise: nil)
+            context.write(wrapOutboundOut(.head(Self.adding(cors, to: built!.notModified))), promise: nil)
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         count(route: routes.message, method: method.rawValue, status: status)
+    }
+
+    /// `head` with `fields` where the router's middleware puts them: before `X-Content-Type-Options`.
+    private static func adding(_ fields: [HTTPField], to head: HTTPResponseHead) -> HTTPResponseHead {
+        guard !fields.isEmpty else { return head }
+        var headers = HTTPHeaders()
+        for (name, value) in head.headers {
+            if name == HotRoutes.noSniff.name.rawName { headers.add(contentsOf: fields.map(\.pair)) }
+            headers.add(name: name, value: value)
+        }
+        return HTTPResponseHead(version: head.version, status: head.status, headers: headers)
     }
 
     private func count(route: String, method: String, status: Int) {
