@@ -95,7 +95,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: ["openapi.json", "page/index.html", "page/ticker.js", "page/ticker.css", "page/favicon.svg", "page/wall.html", "page/wall.js",
-                        "page/wall.css", "page/embed.js"]
+                        "page/wall.css", "page/embed.js", "page/console.html", "page/console.js", "page/console.css"]
                 .map { .embedInCode("Resources/\($0)") }
         ),
         // The library: wires the targets above into a service (and re-exports them).

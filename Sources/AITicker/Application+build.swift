@@ -264,6 +264,7 @@ func buildRouter(_ services: TickerServices) -> Router<AppRequestContext> {
     StreamController(channels: channels, store: services.store, configuration: services.configuration, metrics: services.metrics).register(on: table)
     ChannelsController(resolver: channels, scheduler: services.scheduler).register(on: table)
     ReviewController(store: services.store, caches: services.caches, configuration: services.configuration, metrics: services.metrics).register(on: table)
+    StatsController(store: services.store, configuration: services.configuration).register(on: table)
     TickerPageController(compression: services.configuration.value.compression).register(on: table)
     routes.fill(from: router)
     return router

@@ -16,6 +16,10 @@ public struct Attempt: Codable, Sendable, Equatable {
     public var durationMs: Double
     /// The guardrail checks that called out (a moderation endpoint, a plugin) on this answer.
     public var checks: [GuardrailCheck]?
+    /// The tokens of the provider's answer, accepted or not (nil when it did not answer).
+    public var usage: Usage?
+    /// What those tokens cost at the entry's prices when it has some.
+    public var cost: Double?
 
     public init(provider: String, outcome: Outcome, errorClass: ErrorClass? = nil, detail: String? = nil, durationMs: Double = 0) {
         self.provider = provider
@@ -26,7 +30,7 @@ public struct Attempt: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case provider, outcome, errorClass = "error_class", detail, durationMs = "duration_ms", checks
+        case provider, outcome, errorClass = "error_class", detail, durationMs = "duration_ms", checks, usage, cost
     }
 
     /// Attempts are stored and served to everyone (`/api/ticks`, a message's record): a file
@@ -39,6 +43,8 @@ public struct Attempt: Codable, Sendable, Equatable {
         try container.encodeIfPresent(detail.map(PublicText.withoutPaths), forKey: .detail)
         try container.encode(durationMs, forKey: .durationMs)
         try container.encodeIfPresent(checks, forKey: .checks)
+        try container.encodeIfPresent(usage, forKey: .usage)
+        try container.encodeIfPresent(cost, forKey: .cost)
     }
 
     /// How the attempt ended: `rejected` when the answer was not accepted, `skipped` when the
@@ -87,6 +93,8 @@ public enum ErrorClass: String, Codable, Sendable {
     case unhealthy, cooldown
     /// Skipped: the tick's deadline had passed.
     case deadline
+    /// Skipped: the entry's or the channel's daily budget is spent.
+    case budget
     /// The message could not be stored (or nothing can be, so nobody was asked).
     case storage
 }

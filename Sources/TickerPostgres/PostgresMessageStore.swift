@@ -128,6 +128,10 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
     }
     public func recentTicks(channel: String?, limit: Int) async throws -> [TickRecord] { try await readRecentTicks(channel: channel, limit: limit) }
     public func channelCounts() async throws -> [String: Int] { try await readChannelCounts() }
+    public func attemptGroups(since: Int64, bucket: Int64) async throws -> [AttemptGroup] {
+        try await readAttemptGroups(since: since, bucket: bucket)
+    }
+    public func spend(since: Int64) async throws -> [(provider: String, channel: String, spend: Double)] { try await readSpend(since: since) }
     public func overrides() async throws -> [String: JSONValue] { try await readOverrides() }
 
     public func encodedMessages(channel: String, limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
@@ -241,11 +245,13 @@ public final class PostgresMessageStore: MessageStore, ClusterDuties, Service {
 
     // MARK: - Ticks, overrides and the other instances
 
-    public func recordTick(_ tick: TickRecord, retention: Int) async throws {
+    public func recordTick(_ tick: TickRecord, retention: Int, statsDays: Int) async throws {
         let insert = insertStatement(into: "ticks", try TickRows.columns(tick))
         try await write { [logger] connection in
             try await connection.query(PostgresQuery(insert), logger: logger)
             try await connection.query(PostgresQuery((TickRows.prune, [.text(tick.channel), .integer(Int64(retention))])), logger: logger)
+            for insert in AttemptRows.inserts(tick) { try await connection.query(PostgresQuery(insert), logger: logger) }
+            try await connection.query(PostgresQuery((AttemptRows.prune, [.integer(AttemptRows.cutoff(days: statsDays))])), logger: logger)
         }
     }
 

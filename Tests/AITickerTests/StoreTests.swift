@@ -169,7 +169,7 @@ struct StoreContractTests {
         for index in 0..<5 {
             let start = Date(timeIntervalSince1970: 1_700_000_000 + Double(index))
             try await store.recordTick(TickRecord(startedAt: start, finishedAt: start.addingTimeInterval(0.5), trigger: .manual, outcome: .stored,
-                                                  messageID: Int64(index), attempts: [Attempt(provider: "p", outcome: .success)]), retention: 3)
+                                                  messageID: Int64(index), attempts: [Attempt(provider: "p", outcome: .success)]), retention: 3, statsDays: 35)
         }
         let ticks = try await store.recentTicks(limit: 10)
         #expect(ticks.map(\.messageID) == [4, 3, 2])
@@ -214,7 +214,7 @@ struct StoreContractTests {
         let start = Date(timeIntervalSince1970: 1_700_000_000)
         for (index, channel) in ["lobby", "haiku", "lobby", "lobby"].enumerated() {
             try await store.recordTick(TickRecord(channel: channel, startedAt: start, finishedAt: start, trigger: .timer, outcome: .stored,
-                                                  messageID: Int64(index), attempts: []), retention: 2)
+                                                  messageID: Int64(index), attempts: []), retention: 2, statsDays: 35)
         }
         #expect(try await store.recentTicks(channel: "lobby", limit: 10).map(\.messageID) == [3, 2])
         #expect(try await store.recentTicks(channel: "haiku", limit: 10).map(\.channel) == ["haiku"])

@@ -160,7 +160,7 @@ extension Components {
             }
             /// - Remark: Generated from `#/components/schemas/Attempt/outcome`.
             package var outcome: Components.Schemas.Attempt.OutcomePayload
-            /// A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
+            /// A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, budget, unavailable, storage)
             ///
             /// - Remark: Generated from `#/components/schemas/Attempt/error_class`.
             @frozen package enum ErrorClassPayload: String, Codable, Hashable, Sendable, CaseIterable {
@@ -177,9 +177,10 @@ extension Components {
                 case unhealthy = "unhealthy"
                 case cooldown = "cooldown"
                 case deadline = "deadline"
+                case budget = "budget"
                 case storage = "storage"
             }
-            /// A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
+            /// A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, budget, unavailable, storage)
             ///
             /// - Remark: Generated from `#/components/schemas/Attempt/error_class`.
             package var errorClass: Components.Schemas.Attempt.ErrorClassPayload?
@@ -189,22 +190,32 @@ extension Components {
             package var durationMs: Swift.Double
             /// - Remark: Generated from `#/components/schemas/Attempt/checks`.
             package var checks: [Components.Schemas.GuardrailCheck]?
+            /// - Remark: Generated from `#/components/schemas/Attempt/usage`.
+            package var usage: Components.Schemas.Usage?
+            /// What those tokens cost at the entry's prices (price_per_million_input_tokens, price_per_million_output_tokens), when it has some
+            ///
+            /// - Remark: Generated from `#/components/schemas/Attempt/cost`.
+            package var cost: Swift.Double?
             /// Creates a new `Attempt`.
             ///
             /// - Parameters:
             ///   - provider:
             ///   - outcome:
-            ///   - errorClass: A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, unavailable, storage)
+            ///   - errorClass: A provider error's class, or why the attempt was rejected (duplicate, guardrail, bad_response) or skipped (unhealthy, cooldown, deadline, budget, unavailable, storage)
             ///   - detail:
             ///   - durationMs:
             ///   - checks:
+            ///   - usage:
+            ///   - cost: What those tokens cost at the entry's prices (price_per_million_input_tokens, price_per_million_output_tokens), when it has some
             package init(
                 provider: Swift.String,
                 outcome: Components.Schemas.Attempt.OutcomePayload,
                 errorClass: Components.Schemas.Attempt.ErrorClassPayload? = nil,
                 detail: Swift.String? = nil,
                 durationMs: Swift.Double,
-                checks: [Components.Schemas.GuardrailCheck]? = nil
+                checks: [Components.Schemas.GuardrailCheck]? = nil,
+                usage: Components.Schemas.Usage? = nil,
+                cost: Swift.Double? = nil
             ) {
                 self.provider = provider
                 self.outcome = outcome
@@ -212,6 +223,8 @@ extension Components {
                 self.detail = detail
                 self.durationMs = durationMs
                 self.checks = checks
+                self.usage = usage
+                self.cost = cost
             }
             package enum CodingKeys: String, CodingKey {
                 case provider
@@ -220,6 +233,8 @@ extension Components {
                 case detail
                 case durationMs = "duration_ms"
                 case checks
+                case usage
+                case cost
             }
         }
         /// - Remark: Generated from `#/components/schemas/MessageSummary`.
@@ -1789,6 +1804,262 @@ extension Components {
                 case result
                 case latencyMs = "latency_ms"
                 case detail
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StatsFigures`.
+        package struct StatsFigures: Codable, Hashable, Sendable {
+            /// The bucket's start (buckets only)
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/start`.
+            package var start: Foundation.Date?
+            /// Attempts that asked the provider (successes, failures and rejected answers)
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/attempts`.
+            package var attempts: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/successes`.
+            package var successes: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/failures`.
+            package var failures: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/rejected`.
+            package var rejected: Swift.Int
+            /// Times the provider was passed over (health, cooldown, budget, deadline)
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/skipped`.
+            package var skipped: Swift.Int
+            /// successes / attempts; null without an attempt
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/success_rate`.
+            package var successRate: Swift.Double?
+            /// Nearest-rank percentiles of the successful attempts' durations; null without one
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/latency_ms`.
+            package struct LatencyMsPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/StatsFigures/latency_ms/p50`.
+                package var p50: Swift.Double?
+                /// - Remark: Generated from `#/components/schemas/StatsFigures/latency_ms/p95`.
+                package var p95: Swift.Double?
+                /// Creates a new `LatencyMsPayload`.
+                ///
+                /// - Parameters:
+                ///   - p50:
+                ///   - p95:
+                package init(
+                    p50: Swift.Double? = nil,
+                    p95: Swift.Double? = nil
+                ) {
+                    self.p50 = p50
+                    self.p95 = p95
+                }
+                package enum CodingKeys: String, CodingKey {
+                    case p50
+                    case p95
+                }
+            }
+            /// Nearest-rank percentiles of the successful attempts' durations; null without one
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/latency_ms`.
+            package var latencyMs: Components.Schemas.StatsFigures.LatencyMsPayload
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/input_tokens`.
+            package var inputTokens: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/output_tokens`.
+            package var outputTokens: Swift.Int
+            /// What the tokens cost at the prices of the time, in the prices' currency (0 without prices)
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsFigures/spend`.
+            package var spend: Swift.Double
+            /// Creates a new `StatsFigures`.
+            ///
+            /// - Parameters:
+            ///   - start: The bucket's start (buckets only)
+            ///   - attempts: Attempts that asked the provider (successes, failures and rejected answers)
+            ///   - successes:
+            ///   - failures:
+            ///   - rejected:
+            ///   - skipped: Times the provider was passed over (health, cooldown, budget, deadline)
+            ///   - successRate: successes / attempts; null without an attempt
+            ///   - latencyMs: Nearest-rank percentiles of the successful attempts' durations; null without one
+            ///   - inputTokens:
+            ///   - outputTokens:
+            ///   - spend: What the tokens cost at the prices of the time, in the prices' currency (0 without prices)
+            package init(
+                start: Foundation.Date? = nil,
+                attempts: Swift.Int,
+                successes: Swift.Int,
+                failures: Swift.Int,
+                rejected: Swift.Int,
+                skipped: Swift.Int,
+                successRate: Swift.Double? = nil,
+                latencyMs: Components.Schemas.StatsFigures.LatencyMsPayload,
+                inputTokens: Swift.Int,
+                outputTokens: Swift.Int,
+                spend: Swift.Double
+            ) {
+                self.start = start
+                self.attempts = attempts
+                self.successes = successes
+                self.failures = failures
+                self.rejected = rejected
+                self.skipped = skipped
+                self.successRate = successRate
+                self.latencyMs = latencyMs
+                self.inputTokens = inputTokens
+                self.outputTokens = outputTokens
+                self.spend = spend
+            }
+            package enum CodingKeys: String, CodingKey {
+                case start
+                case attempts
+                case successes
+                case failures
+                case rejected
+                case skipped
+                case successRate = "success_rate"
+                case latencyMs = "latency_ms"
+                case inputTokens = "input_tokens"
+                case outputTokens = "output_tokens"
+                case spend
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StatsGroup`.
+        package struct StatsGroup: Codable, Hashable, Sendable {
+            /// The provider entry's id, or the channel's name
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsGroup/name`.
+            package var name: Swift.String
+            /// - Remark: Generated from `#/components/schemas/StatsGroup/totals`.
+            package var totals: Components.Schemas.StatsFigures
+            /// Failed, rejected and skipped attempts by error class
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsGroup/errors`.
+            package struct ErrorsPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                package var additionalProperties: [String: Swift.Int]
+                /// Creates a new `ErrorsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                package init(additionalProperties: [String: Swift.Int] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                package init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                package func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// Failed, rejected and skipped attempts by error class
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsGroup/errors`.
+            package var errors: Components.Schemas.StatsGroup.ErrorsPayload
+            /// Buckets with at least one attempt, oldest first
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsGroup/buckets`.
+            package var buckets: [Components.Schemas.StatsFigures]
+            /// Providers only: each UTC day of the window with attempts (spend per day)
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsGroup/days`.
+            package var days: [Components.Schemas.StatsFigures]?
+            /// Providers only: whether the entry has prices now
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsGroup/priced`.
+            package var priced: Swift.Bool?
+            /// The entry's config.daily_budget, or the channel's daily_budget
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsGroup/daily_budget`.
+            package var dailyBudget: Swift.Double?
+            /// Spend since 00:00 UTC
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsGroup/spent_today`.
+            package var spentToday: Swift.Double
+            /// Creates a new `StatsGroup`.
+            ///
+            /// - Parameters:
+            ///   - name: The provider entry's id, or the channel's name
+            ///   - totals:
+            ///   - errors: Failed, rejected and skipped attempts by error class
+            ///   - buckets: Buckets with at least one attempt, oldest first
+            ///   - days: Providers only: each UTC day of the window with attempts (spend per day)
+            ///   - priced: Providers only: whether the entry has prices now
+            ///   - dailyBudget: The entry's config.daily_budget, or the channel's daily_budget
+            ///   - spentToday: Spend since 00:00 UTC
+            package init(
+                name: Swift.String,
+                totals: Components.Schemas.StatsFigures,
+                errors: Components.Schemas.StatsGroup.ErrorsPayload,
+                buckets: [Components.Schemas.StatsFigures],
+                days: [Components.Schemas.StatsFigures]? = nil,
+                priced: Swift.Bool? = nil,
+                dailyBudget: Swift.Double? = nil,
+                spentToday: Swift.Double
+            ) {
+                self.name = name
+                self.totals = totals
+                self.errors = errors
+                self.buckets = buckets
+                self.days = days
+                self.priced = priced
+                self.dailyBudget = dailyBudget
+                self.spentToday = spentToday
+            }
+            package enum CodingKeys: String, CodingKey {
+                case name
+                case totals
+                case errors
+                case buckets
+                case days
+                case priced
+                case dailyBudget = "daily_budget"
+                case spentToday = "spent_today"
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/StatsReport`.
+        package struct StatsReport: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/StatsReport/window_seconds`.
+            package var windowSeconds: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StatsReport/bucket_seconds`.
+            package var bucketSeconds: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/StatsReport/from`.
+            package var from: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/StatsReport/to`.
+            package var to: Foundation.Date
+            /// Every configured entry, then any other the window has attempts of
+            ///
+            /// - Remark: Generated from `#/components/schemas/StatsReport/providers`.
+            package var providers: [Components.Schemas.StatsGroup]
+            /// - Remark: Generated from `#/components/schemas/StatsReport/channels`.
+            package var channels: [Components.Schemas.StatsGroup]
+            /// Creates a new `StatsReport`.
+            ///
+            /// - Parameters:
+            ///   - windowSeconds:
+            ///   - bucketSeconds:
+            ///   - from:
+            ///   - to:
+            ///   - providers: Every configured entry, then any other the window has attempts of
+            ///   - channels:
+            package init(
+                windowSeconds: Swift.Int,
+                bucketSeconds: Swift.Int,
+                from: Foundation.Date,
+                to: Foundation.Date,
+                providers: [Components.Schemas.StatsGroup],
+                channels: [Components.Schemas.StatsGroup]
+            ) {
+                self.windowSeconds = windowSeconds
+                self.bucketSeconds = bucketSeconds
+                self.from = from
+                self.to = to
+                self.providers = providers
+                self.channels = channels
+            }
+            package enum CodingKeys: String, CodingKey {
+                case windowSeconds = "window_seconds"
+                case bucketSeconds = "bucket_seconds"
+                case from
+                case to
+                case providers
+                case channels
             }
         }
     }

@@ -302,6 +302,36 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `HEAD /embed.js`.
     /// - Remark: Generated from `#/paths//embed.js/head(embedScriptHead)`.
     func embedScriptHead(_ input: Operations.EmbedScriptHead.Input) async throws -> Operations.EmbedScriptHead.Output
+    /// The operator’s console (sign in with the admin token; the page itself is public, its data comes from admin routes)
+    ///
+    /// - Remark: HTTP `GET /console`.
+    /// - Remark: Generated from `#/paths//console/get(consolePage)`.
+    func consolePage(_ input: Operations.ConsolePage.Input) async throws -> Operations.ConsolePage.Output
+    /// Headers only of: the operator’s console (sign in with the admin token; the page itself is public, its data comes from admin routes)
+    ///
+    /// - Remark: HTTP `HEAD /console`.
+    /// - Remark: Generated from `#/paths//console/head(consolePageHead)`.
+    func consolePageHead(_ input: Operations.ConsolePageHead.Input) async throws -> Operations.ConsolePageHead.Output
+    /// The console’s script
+    ///
+    /// - Remark: HTTP `GET /assets/console.js`.
+    /// - Remark: Generated from `#/paths//assets/console.js/get(consoleScript)`.
+    func consoleScript(_ input: Operations.ConsoleScript.Input) async throws -> Operations.ConsoleScript.Output
+    /// Headers only of: the console’s script
+    ///
+    /// - Remark: HTTP `HEAD /assets/console.js`.
+    /// - Remark: Generated from `#/paths//assets/console.js/head(consoleScriptHead)`.
+    func consoleScriptHead(_ input: Operations.ConsoleScriptHead.Input) async throws -> Operations.ConsoleScriptHead.Output
+    /// The console’s style sheet
+    ///
+    /// - Remark: HTTP `GET /assets/console.css`.
+    /// - Remark: Generated from `#/paths//assets/console.css/get(consoleStyle)`.
+    func consoleStyle(_ input: Operations.ConsoleStyle.Input) async throws -> Operations.ConsoleStyle.Output
+    /// Headers only of: the console’s style sheet
+    ///
+    /// - Remark: HTTP `HEAD /assets/console.css`.
+    /// - Remark: Generated from `#/paths//assets/console.css/head(consoleStyleHead)`.
+    func consoleStyleHead(_ input: Operations.ConsoleStyleHead.Input) async throws -> Operations.ConsoleStyleHead.Output
     /// Messages held for review (admin)
     ///
     /// - Remark: HTTP `GET /api/review`.
@@ -337,6 +367,16 @@ package protocol APIProtocol: Sendable {
     /// - Remark: HTTP `HEAD /api/audit`.
     /// - Remark: Generated from `#/paths//api/audit/head(getAuditHead)`.
     func getAuditHead(_ input: Operations.GetAuditHead.Input) async throws -> Operations.GetAuditHead.Output
+    /// Attempts, successes, latency percentiles, tokens, spend and errors by class per provider and channel over a window (admin)
+    ///
+    /// - Remark: HTTP `GET /api/stats`.
+    /// - Remark: Generated from `#/paths//api/stats/get(getStats)`.
+    func getStats(_ input: Operations.GetStats.Input) async throws -> Operations.GetStats.Output
+    /// Headers only of: attempts, successes, latency percentiles, tokens, spend and errors by class per provider and channel over a window (admin)
+    ///
+    /// - Remark: HTTP `HEAD /api/stats`.
+    /// - Remark: Generated from `#/paths//api/stats/head(getStatsHead)`.
+    func getStatsHead(_ input: Operations.GetStatsHead.Input) async throws -> Operations.GetStatsHead.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -880,6 +920,48 @@ extension APIProtocol {
     package func embedScriptHead(headers: Operations.EmbedScriptHead.Input.Headers = .init()) async throws -> Operations.EmbedScriptHead.Output {
         try await embedScriptHead(Operations.EmbedScriptHead.Input(headers: headers))
     }
+    /// The operator’s console (sign in with the admin token; the page itself is public, its data comes from admin routes)
+    ///
+    /// - Remark: HTTP `GET /console`.
+    /// - Remark: Generated from `#/paths//console/get(consolePage)`.
+    package func consolePage(headers: Operations.ConsolePage.Input.Headers = .init()) async throws -> Operations.ConsolePage.Output {
+        try await consolePage(Operations.ConsolePage.Input(headers: headers))
+    }
+    /// Headers only of: the operator’s console (sign in with the admin token; the page itself is public, its data comes from admin routes)
+    ///
+    /// - Remark: HTTP `HEAD /console`.
+    /// - Remark: Generated from `#/paths//console/head(consolePageHead)`.
+    package func consolePageHead(headers: Operations.ConsolePageHead.Input.Headers = .init()) async throws -> Operations.ConsolePageHead.Output {
+        try await consolePageHead(Operations.ConsolePageHead.Input(headers: headers))
+    }
+    /// The console’s script
+    ///
+    /// - Remark: HTTP `GET /assets/console.js`.
+    /// - Remark: Generated from `#/paths//assets/console.js/get(consoleScript)`.
+    package func consoleScript(headers: Operations.ConsoleScript.Input.Headers = .init()) async throws -> Operations.ConsoleScript.Output {
+        try await consoleScript(Operations.ConsoleScript.Input(headers: headers))
+    }
+    /// Headers only of: the console’s script
+    ///
+    /// - Remark: HTTP `HEAD /assets/console.js`.
+    /// - Remark: Generated from `#/paths//assets/console.js/head(consoleScriptHead)`.
+    package func consoleScriptHead(headers: Operations.ConsoleScriptHead.Input.Headers = .init()) async throws -> Operations.ConsoleScriptHead.Output {
+        try await consoleScriptHead(Operations.ConsoleScriptHead.Input(headers: headers))
+    }
+    /// The console’s style sheet
+    ///
+    /// - Remark: HTTP `GET /assets/console.css`.
+    /// - Remark: Generated from `#/paths//assets/console.css/get(consoleStyle)`.
+    package func consoleStyle(headers: Operations.ConsoleStyle.Input.Headers = .init()) async throws -> Operations.ConsoleStyle.Output {
+        try await consoleStyle(Operations.ConsoleStyle.Input(headers: headers))
+    }
+    /// Headers only of: the console’s style sheet
+    ///
+    /// - Remark: HTTP `HEAD /assets/console.css`.
+    /// - Remark: Generated from `#/paths//assets/console.css/head(consoleStyleHead)`.
+    package func consoleStyleHead(headers: Operations.ConsoleStyleHead.Input.Headers = .init()) async throws -> Operations.ConsoleStyleHead.Output {
+        try await consoleStyleHead(Operations.ConsoleStyleHead.Input(headers: headers))
+    }
     /// Messages held for review (admin)
     ///
     /// - Remark: HTTP `GET /api/review`.
@@ -973,6 +1055,32 @@ extension APIProtocol {
         headers: Operations.GetAuditHead.Input.Headers = .init()
     ) async throws -> Operations.GetAuditHead.Output {
         try await getAuditHead(Operations.GetAuditHead.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Attempts, successes, latency percentiles, tokens, spend and errors by class per provider and channel over a window (admin)
+    ///
+    /// - Remark: HTTP `GET /api/stats`.
+    /// - Remark: Generated from `#/paths//api/stats/get(getStats)`.
+    package func getStats(
+        query: Operations.GetStats.Input.Query = .init(),
+        headers: Operations.GetStats.Input.Headers = .init()
+    ) async throws -> Operations.GetStats.Output {
+        try await getStats(Operations.GetStats.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Headers only of: attempts, successes, latency percentiles, tokens, spend and errors by class per provider and channel over a window (admin)
+    ///
+    /// - Remark: HTTP `HEAD /api/stats`.
+    /// - Remark: Generated from `#/paths//api/stats/head(getStatsHead)`.
+    package func getStatsHead(
+        query: Operations.GetStatsHead.Input.Query = .init(),
+        headers: Operations.GetStatsHead.Input.Headers = .init()
+    ) async throws -> Operations.GetStatsHead.Output {
+        try await getStatsHead(Operations.GetStatsHead.Input(
             query: query,
             headers: headers
         ))

@@ -23,6 +23,8 @@ public struct ChannelConfiguration: Sendable, Equatable {
     public var review = false
     /// The guardrail rules that apply, by name, in order; nil: every rule.
     public var guardrailRules: [String]?
+    /// `daily_budget`: spend per UTC day after which only providers without a price are asked.
+    public var dailyBudget: Double?
 
     public var isDefault: Bool { name == Self.defaultName }
 

@@ -175,6 +175,8 @@ public struct TickerConfiguration: Sendable, Equatable {
     public var tickDeadlineSeconds: Int
     /// `ticker.max_message_length`: longer answers are rejected (a ticker shows one line).
     public var maxMessageLength: Int = 400
+    /// `ticker.stats_retention_days`: how long attempts are kept for `/api/stats`.
+    public var statsRetentionDays: Int = 35
 }
 
 /// What happens when every provider fails.
@@ -200,6 +202,10 @@ public struct ProviderEntry: Sendable, Equatable {
     public var enabled: Bool
     public var priority: Int
     public var config: ProviderConfig
+    /// `config.price_per_million_input_tokens` and `…_output_tokens`: nil when neither is set.
+    public var pricing: Pricing?
+    /// `config.daily_budget`: spend per UTC day after which the entry is skipped.
+    public var dailyBudget: Double?
     /// Set when the instance cannot be used (unknown plugin, key not set); never contains a secret.
     public var unavailableReason: String?
 }

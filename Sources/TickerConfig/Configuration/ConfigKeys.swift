@@ -52,6 +52,8 @@ package enum Key {
         package static let maxMessageLength = ConfigKey<Int>(.init(key: "ticker.max_message_length", type: .int, defaultValue: .int(400), runtime: true, range: 20...10_000))
         package static let importFile = ConfigKey<String>(.init(key: "ticker.import_file", type: .string, defaultValue: .string("message_cache.json")))
         package static let tickDeadlineSeconds = ConfigKey<Int>(.init(key: "ticker.tick_deadline_seconds", type: .int, defaultValue: .int(120), runtime: true, range: 1...3_600))
+        /// How long each attempt is kept for `/api/stats`, in days (ticks themselves follow `retention`).
+        package static let statsRetentionDays = ConfigKey<Int>(.init(key: "ticker.stats_retention_days", type: .int, defaultValue: .int(35), range: 1...3_660))
         package static let adminToken = ConfigKey<String?>(.init(key: "ticker.admin_token", type: .string, defaultValue: nil, secret: true))
         package static let adminTokenFile = ConfigKey<String?>(.init(key: "ticker.admin_token_file", type: .string, defaultValue: nil))
     }
@@ -92,6 +94,14 @@ package enum Key {
         package static let configTimeout = ConfigKey<Double?>(.init(key: "config.timeout", type: .double, defaultValue: nil, runtime: true, range: 0.001...600))
         package static let configMaxTokens = ConfigKey<Int>(.init(key: "config.max_tokens", type: .int, defaultValue: .int(512), runtime: true, range: 1...1_000_000))
         package static let configTemperature = ConfigKey<Double>(.init(key: "config.temperature", type: .double, defaultValue: .double(0.7), runtime: true, range: 0...2))
+        /// Prices of a million tokens, in any one currency (the same for every entry): spend in `/api/stats`.
+        package static let configPriceInput = ConfigKey<Double?>(.init(key: "config.price_per_million_input_tokens", type: .double, defaultValue: nil,
+                                                                      runtime: true, range: 0...1_000_000))
+        package static let configPriceOutput = ConfigKey<Double?>(.init(key: "config.price_per_million_output_tokens", type: .double, defaultValue: nil,
+                                                                       runtime: true, range: 0...1_000_000))
+        /// Spend per UTC day after which the entry is skipped until the next day.
+        package static let configDailyBudget = ConfigKey<Double?>(.init(key: "config.daily_budget", type: .double, defaultValue: nil, runtime: true,
+                                                                       range: 0...1_000_000_000))
     }
 
     /// `guardrails.*` (the rules themselves are read from the file's `guardrails.rules`).
@@ -121,6 +131,8 @@ package enum Key {
         package static let dedupeWindow = ConfigKey<Int?>(.init(key: "dedupe_window", type: .int, defaultValue: nil, runtime: true, range: 0...10_000))
         package static let retention = ConfigKey<Int?>(.init(key: "retention", type: .int, defaultValue: nil, range: 10...100_000_000))
         package static let maxMessageLength = ConfigKey<Int?>(.init(key: "max_message_length", type: .int, defaultValue: nil, runtime: true, range: 20...10_000))
+        /// Spend per UTC day after which the channel asks only providers without a price.
+        package static let dailyBudget = ConfigKey<Double?>(.init(key: "daily_budget", type: .double, defaultValue: nil, runtime: true, range: 0...1_000_000_000))
         /// Every message of the channel waits for review (`guardrails.review` when left out).
         package static let review = ConfigKey<Bool?>(.init(key: "guardrails.review", type: .bool, defaultValue: nil, runtime: true))
         /// The names of the rules that apply to the channel, in their order (every rule when left out).
@@ -140,7 +152,7 @@ extension ConfigSchema {
         Key.Database.path.spec, Key.Database.url.spec, Key.Database.passwordFile.spec,
         Key.Ticker.intervalSeconds.spec, Key.Ticker.promptProfile.spec, Key.Ticker.promptsFile.spec,
         Key.Ticker.systemPrompt.spec, Key.Ticker.userPrompt.spec, Key.Ticker.fuzzyThreshold.spec, Key.Ticker.dedupeWindow.spec,
-        Key.Ticker.retention.spec, Key.Ticker.maxMessageLength.spec, Key.Ticker.importFile.spec,
+        Key.Ticker.retention.spec, Key.Ticker.statsRetentionDays.spec, Key.Ticker.maxMessageLength.spec, Key.Ticker.importFile.spec,
         Key.Ticker.tickDeadlineSeconds.spec, Key.Ticker.adminToken.spec, Key.Ticker.adminTokenFile.spec,
         Key.GlobalSettings.customPluginPaths.spec, Key.GlobalSettings.pluginTimeout.spec,
         Key.GlobalSettings.healthCheckInterval.spec, Key.GlobalSettings.python.spec, Key.GlobalSettings.pluginsEnabled.spec,
@@ -157,7 +169,8 @@ extension ConfigSchema {
         Key.Instance.configName.spec, Key.Instance.configApiKey.spec, Key.Instance.configApiKeyFile.spec,
         Key.Instance.configBaseUrl.spec, Key.Instance.configBackend.spec, Key.Instance.configModel.spec,
         Key.Instance.configDefaultModel.spec, Key.Instance.configTimeout.spec, Key.Instance.configMaxTokens.spec,
-        Key.Instance.configTemperature.spec,
+        Key.Instance.configTemperature.spec, Key.Instance.configPriceInput.spec, Key.Instance.configPriceOutput.spec,
+        Key.Instance.configDailyBudget.spec,
     ]
 
     /// Keys under `channels.<name>.`.
@@ -165,6 +178,6 @@ extension ConfigSchema {
         Key.Channel.profile.spec, Key.Channel.systemPrompt.spec, Key.Channel.userPrompt.spec, Key.Channel.intervalSeconds.spec,
         Key.Channel.cron.spec, Key.Channel.timeZone.spec, Key.Channel.activeHours.spec, Key.Channel.days.spec,
         Key.Channel.providers.spec, Key.Channel.dedupeWindow.spec, Key.Channel.retention.spec, Key.Channel.maxMessageLength.spec,
-        Key.Channel.review.spec, Key.Channel.guardrailRules.spec,
+        Key.Channel.review.spec, Key.Channel.guardrailRules.spec, Key.Channel.dailyBudget.spec,
     ]
 }

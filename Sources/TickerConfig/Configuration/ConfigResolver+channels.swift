@@ -42,6 +42,7 @@ extension ConfigResolver {
         channel.systemPrompt = system ?? channel.systemPrompt
         channel.userPrompt = user ?? channel.userPrompt
         channel.schedule = resolveSchedule(prefix, interval: ticker.intervalSeconds)
+        channel.dailyBudget = read(prefix + Key.Channel.dailyBudget.name, Key.Channel.dailyBudget.spec)?.doubleValue
         if case .stringArray(let ids)? = read(prefix + Key.Channel.providers.name, Key.Channel.providers.spec) {
             let unknown = ids.filter { !providerIDs.contains($0) }
             if ids.isEmpty || !unknown.isEmpty {

@@ -118,7 +118,7 @@ extension ConfigResolver {
             systemPrompt: prompt.system, userPrompt: prompt.user,
             fuzzyThreshold: value(Key.Ticker.fuzzyThreshold), dedupeWindow: value(Key.Ticker.dedupeWindow),
             retention: value(Key.Ticker.retention), tickDeadlineSeconds: value(Key.Ticker.tickDeadlineSeconds),
-            maxMessageLength: value(Key.Ticker.maxMessageLength)
+            maxMessageLength: value(Key.Ticker.maxMessageLength), statsRetentionDays: value(Key.Ticker.statsRetentionDays)
         )
     }
 
@@ -167,8 +167,12 @@ extension ConfigResolver {
             if let text = value.stringValue { config.extraHeaders[name] = interpolate(text, missing: &missing) }
         }
         reasons += missing.map { "variable not set: \($0)" }
-        return ProviderEntry(id: id, plugin: pluginName, enabled: enabled, priority: priority, config: config,
-                             unavailableReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+        var entry = ProviderEntry(id: id, plugin: pluginName, enabled: enabled, priority: priority, config: config,
+                                  unavailableReason: reasons.isEmpty ? nil : reasons.joined(separator: "; "))
+        let input = instance(id, Key.Instance.configPriceInput)?.doubleValue, output = instance(id, Key.Instance.configPriceOutput)?.doubleValue
+        if input != nil || output != nil { entry.pricing = Pricing(inputPerMillion: input ?? 0, outputPerMillion: output ?? 0) }
+        entry.dailyBudget = instance(id, Key.Instance.configDailyBudget)?.doubleValue
+        return entry
     }
 
     /// Explicit `api_key` (with `${VAR}`), then `api_key_file`, then a systemd credential

@@ -108,3 +108,14 @@ package struct ConfigResolver {
         return result + rest
     }
 }
+
+extension ConfigContent {
+    /// A number key's value (`.double`; an integer in the file is read as one).
+    var doubleValue: Double? {
+        switch self {
+        case .double(let value): value
+        case .int(let value): Double(value)
+        default: nil
+        }
+    }
+}

@@ -87,8 +87,8 @@ package struct ProvidersController {
             message = report.dryRun ? "Configuration valid; nothing was applied (dry run)" : "Providers reloaded successfully"
             providers = ProviderList.available(report.providers)
             dryRun = report.dryRun
-            diff = report.dryRun ? nil : report.diff
-            channels = report.dryRun ? nil : report.channels
+            diff = report.diff
+            channels = report.channels
             details = report.providers.map(PublicText.withoutPaths)
         }
 

@@ -12,4 +12,8 @@ enum TickerPage {
     static let wallStyle = PackageResources.wall_css
     /// `/embed.js`: a channel's ticker in another site's page (CORS through `server.cors_origins`).
     static let embed = PackageResources.embed_js
+    /// `/console`: the operator's views, signed in with the admin token (docs/console.md).
+    static let console = PackageResources.console_html
+    static let consoleScript = PackageResources.console_js
+    static let consoleStyle = PackageResources.console_css
 }

@@ -2,8 +2,8 @@ import HTTPTypes
 import Hummingbird
 import TickerConfig
 
-/// `GET /`: the ticker page for screens, `/wall` with every channel, and `/embed.js` for other
-/// sites' pages, with their scripts and styles; everything is compiled into
+/// `GET /`: the ticker page for screens, `/wall` with every channel, `/console` for operators and
+/// `/embed.js` for other sites' pages, with their scripts and styles; everything is compiled into
 /// the binary, nothing comes from a CDN. The page reads `/api/stream` and needs no inline code,
 /// so the CSP forbids inline scripts and styles. Each file is a `FixedAnswer`.
 package struct TickerPageController {
@@ -29,6 +29,9 @@ package struct TickerPageController {
             ("/assets/wall.js", TickerPage.wallScript, "text/javascript; charset=utf-8"),
             ("/assets/wall.css", TickerPage.wallStyle, "text/css; charset=utf-8"),
             ("/embed.js", TickerPage.embed, "text/javascript; charset=utf-8"),
+            ("/console", TickerPage.console, "text/html; charset=utf-8"),
+            ("/assets/console.js", TickerPage.consoleScript, "text/javascript; charset=utf-8"),
+            ("/assets/console.css", TickerPage.consoleStyle, "text/css; charset=utf-8"),
         ]
         for file in files {
             let answer = FixedAnswer(file.bytes, contentType: file.type, headers: Self.securityHeaders, compression: compression)

@@ -63,6 +63,18 @@ package actor ProviderRouter {
     /// is restarted only when its command, environment or files changed (then its health and
     /// circuit state carry over like the others'). Before `start`, only the entries are taken:
     /// nothing is started until the service runs or a tick asks.
+    /// What `replace` would change for `entries`, changing nothing: a dry run's diff (an entry
+    /// whose settings differ at all counts as changed).
+    package func preview(_ entries: [ProviderEntry]) -> ProviderDiff {
+        var diff = ProviderDiff()
+        for entry in entries {
+            guard let old = slots.first(where: { $0.entry.id == entry.id })?.entry else { diff.added.append(entry.id); continue }
+            if old == entry { diff.unchanged.append(entry.id) } else { diff.changed.append(entry.id) }
+        }
+        diff.removed = slots.map(\.entry.id).filter { id in !entries.contains { $0.id == id } }
+        return diff
+    }
+
     package func replace(with entries: [ProviderEntry], routing: RoutingConfiguration, registry: PluginRegistry? = nil,
                  redactor: SecretRedactor = SecretRedactor(secrets: [])) async -> ProviderDiff {
         await starting?.value  // a reload during the first start waits for it

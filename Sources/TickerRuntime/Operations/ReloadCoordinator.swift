@@ -157,7 +157,8 @@ public actor ReloadCoordinator {
 
     private func apply(_ configuration: AppConfiguration, plugins: PluginCatalog, dryRun: Bool) async throws -> ReloadReport {
         if dryRun {
-            return ReloadReport(providers: await router.statuses(), diff: ProviderDiff(), dryRun: true)
+            return ReloadReport(providers: await router.statuses(), diff: await router.preview(configuration.providers), dryRun: true,
+                                channels: Self.channelDiff(from: live.value.channels, to: configuration.channels))
         }
         let previous = live.value
         let diff = await router.replace(with: configuration.providers, routing: configuration.routing, registry: plugins.registry, redactor: configuration.redactor)

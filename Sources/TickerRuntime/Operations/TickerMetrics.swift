@@ -42,6 +42,25 @@ public struct TickerMetrics: Sendable {
             .recordNanoseconds(Int64(seconds * 1e9))
     }
 
+    /// The tokens of a provider's answer, accepted or not, and what they cost (`cost`, in the
+    /// prices' currency, when the entry has prices).
+    func usage(provider: String, usage: Usage, cost: Double?) {
+        for (kind, tokens) in [("input", usage.promptTokens), ("output", usage.completionTokens)] where tokens > 0 {
+            Counter(label: "ai_ticker_tokens_total", dimensions: [("provider", provider), ("kind", kind)], factory: factory).increment(by: tokens)
+        }
+        if let cost {
+            FloatingPointCounter(label: "ai_ticker_spend_total", dimensions: [("provider", provider)], factory: factory).increment(by: cost)
+        }
+    }
+
+    /// What each provider spent since 00:00 UTC, every channel and instance together (from the
+    /// database); 0 for the others of `providers`.
+    func spendToday(_ spend: [String: Double], providers: [String]) {
+        for provider in Set(providers).union(spend.keys) {
+            Gauge(label: "ai_ticker_spend_today", dimensions: [("provider", provider)], factory: factory).record(spend[provider] ?? 0)
+        }
+    }
+
     /// A guardrail rule found something and did what its action says (block, redact, hold, log),
     /// or a person decided (approve, reject, retract; `rule` is the rule that held the message,
     /// `admin` for a retraction).

@@ -143,6 +143,12 @@ public actor TickService {
             candidates = candidates.filter { $0.id == only }
             attempts = attempts.filter { $0.provider == only }
         }
+        if DailyBudget.applies(to: channel, entries: config.providers) {
+            let spend = try? await store.spend(since: DailyBudget.dayStart(started))
+            let (kept, skipped) = DailyBudget.apply(candidates, spend: spend, channel: channel, entries: config.providers)
+            candidates = kept
+            attempts += skipped
+        }
         let recent = await recentForDedupe(channel, threshold: config.ticker.fuzzyThreshold)
         let guardrails = guardrails(for: channel, config.guardrails)
         let withdrawn = await withdrawnContents(channel)
@@ -161,6 +167,9 @@ public actor TickService {
                     try await candidate.provider.generateMessage(systemPrompt: channel.systemPrompt, userPrompt: channel.userPrompt)
                 }
                 attempt.durationMs = Self.milliseconds(since: clock)
+                attempt.usage = response.usage
+                attempt.cost = config.providers.first { $0.id == candidate.id }?.pricing?.cost(of: response.usage)
+                metrics.usage(provider: candidate.id, usage: response.usage, cost: attempt.cost)
                 response.content = MessageText.clean(response.content)
                 if let (errorClass, detail) = AnswerCheck.rejection(of: response, recent: recent, threshold: config.ticker.fuzzyThreshold,
                                                                                 maxLength: channel.maxMessageLength, secrets: config.redactor) {
@@ -313,7 +322,10 @@ public actor TickService {
             return outcome
         }
         do {
-            try await store.recordTick(record, retention: channel.retention)
+            try await store.recordTick(record, retention: channel.retention, statsDays: config.ticker.statsRetentionDays)
+            if config.providers.contains(where: { $0.pricing != nil }), let spend = try? await store.spend(since: DailyBudget.dayStart(Date())) {
+                metrics.spendToday(Dictionary(spend.map { ($0.provider, $0.spend) }, uniquingKeysWith: +), providers: config.providers.map(\.id))
+            }
         } catch {
             logger.error("could not record tick", metadata: ["error": "\(error)"])
         }

@@ -51,8 +51,13 @@ public protocol MessageStore: Sendable {
     /// Stores `contents` in the channel `default`, oldest first, as `source: import`, skipping
     /// any already stored; all or nothing.
     func importMessages(_ contents: [String], profile: String, retention: Int) async throws -> (imported: Int, skipped: Int)
-    /// Records a tick and keeps its channel's newest `retention`.
-    func recordTick(_ tick: TickRecord, retention: Int) async throws
+    /// Records a tick and keeps its channel's newest `retention`; its attempts go to the
+    /// `attempts` table too, which keeps `statsDays` days.
+    func recordTick(_ tick: TickRecord, retention: Int, statsDays: Int) async throws
+    /// Attempts since `since` (seconds since 1970) grouped for `/api/stats` (`AttemptRows`).
+    func attemptGroups(since: Int64, bucket: Int64) async throws -> [AttemptGroup]
+    /// What each provider spent for each channel since `since`.
+    func spend(since: Int64) async throws -> [(provider: String, channel: String, spend: Double)]
     /// The newest ticks of a channel, or of every channel when nil.
     func recentTicks(channel: String?, limit: Int) async throws -> [TickRecord]
     /// Adds an audit record (its id is given here); `held` is the message a held record

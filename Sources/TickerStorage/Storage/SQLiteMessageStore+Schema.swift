@@ -72,6 +72,26 @@ extension SQLiteMessageStore {
                 ALTER TABLE ticks ADD COLUMN held_id INTEGER;
                 """)
         }
+        migrator.registerMigration("v6: attempts") { db in
+            // Each attempt as a row for /api/stats, filled from the ticks kept so far (the tokens
+            // of an accepted answer from its message; earlier answers left no count; each
+            // duration its own latency bin).
+            try db.execute(sql: """
+                CREATE TABLE attempts (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    \(AttemptRows.columns)
+                );
+                \(AttemptRows.index);
+                INSERT INTO attempts (channel, provider, outcome, error_class, at, duration_ms, latency_bin, prompt_tokens, completion_tokens, cost)
+                SELECT t.channel, json_extract(a.value, '$.provider'), json_extract(a.value, '$.outcome'), json_extract(a.value, '$.error_class'),
+                    CAST(strftime('%s', t.started_at) AS INTEGER), COALESCE(json_extract(a.value, '$.duration_ms'), 0),
+                    COALESCE(json_extract(a.value, '$.duration_ms'), 0),
+                    CASE WHEN json_extract(a.value, '$.outcome') = 'success' THEN COALESCE(m.prompt_tokens, 0) ELSE 0 END,
+                    CASE WHEN json_extract(a.value, '$.outcome') = 'success' THEN COALESCE(m.completion_tokens, 0) ELSE 0 END, 0
+                FROM ticks t JOIN json_each(t.attempts) a LEFT JOIN messages m ON m.id = t.message_id
+                WHERE json_extract(a.value, '$.provider') != 'storage' AND json_valid(t.attempts);
+                """)
+        }
         return migrator
     }
 }

@@ -259,6 +259,10 @@ public final class SQLiteMessageStore: MessageStore {
     }
     public func recentTicks(channel: String?, limit: Int) async throws -> [TickRecord] { try await readRecentTicks(channel: channel, limit: limit) }
     public func channelCounts() async throws -> [String: Int] { try await readChannelCounts() }
+    public func attemptGroups(since: Int64, bucket: Int64) async throws -> [AttemptGroup] {
+        try await readAttemptGroups(since: since, bucket: bucket)
+    }
+    public func spend(since: Int64) async throws -> [(provider: String, channel: String, spend: Double)] { try await readSpend(since: since) }
     public func overrides() async throws -> [String: JSONValue] { try await readOverrides() }
 
     public func encodedMessages(channel: String, limit: Int, before: Int64?) async throws -> [(id: Int64, json: Data)] {
@@ -299,11 +303,13 @@ public final class SQLiteMessageStore: MessageStore {
         return (result.imported, result.skipped)
     }
 
-    public func recordTick(_ tick: TickRecord, retention: Int) async throws {
+    public func recordTick(_ tick: TickRecord, retention: Int, statsDays: Int) async throws {
         let insert = insertStatement(into: "ticks", try TickRows.columns(tick))
         try await write { db in
             try Self.execute(insert, in: db)
             try Self.execute((TickRows.prune, [.text(tick.channel), .integer(Int64(retention))]), in: db)
+            for insert in AttemptRows.inserts(tick) { try Self.execute(insert, in: db) }
+            try Self.execute((AttemptRows.prune, [.integer(AttemptRows.cutoff(days: statsDays))]), in: db)
         }
     }
 

@@ -43,8 +43,9 @@
   }
 
   let retry = 1000;
+  let live = null;
   function connect() {
-    const source = new EventSource(base + "/stream");
+    const source = live = new EventSource(base + "/stream");
     listen(source, "message", (record) => { if (!current || record.id > current.id) { current = record; render(); } });
     listen(source, "retract", (body) => { if (current && current.id === body.id) { current = body.current; render(); } });
     source.onopen = () => { retry = 1000; };
@@ -55,5 +56,9 @@
     };
   }
   setInterval(render, 60000);
+  // A page kept in the back/forward cache would keep the stream open (browsers allow six
+  // connections per host): close it when the page is hidden, reopen it when the page returns.
+  addEventListener("pagehide", () => { if (live) live.close(); });
+  addEventListener("pageshow", (event) => { if (event.persisted) connect(); });
   connect();
 })();

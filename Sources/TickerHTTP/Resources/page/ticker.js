@@ -75,8 +75,9 @@
   }
 
   let retry = 1000;
+  let live = null;
   function connect() {
-    const source = new EventSource(channelBase ? channelBase + "/stream" : "/api/stream");
+    const source = live = new EventSource(channelBase ? channelBase + "/stream" : "/api/stream");
     source.addEventListener("message", (event) => {
       try { show(JSON.parse(event.data)); } catch (error) { /* ignore a malformed event */ }
     });
@@ -99,5 +100,9 @@
   }
 
   setInterval(updateMeta, 1000);
+  // A page kept in the back/forward cache would keep its streams open, and a browser allows six
+  // connections per host over HTTP/1.1: close them when the page is hidden, reopen when it returns.
+  addEventListener("pagehide", () => { if (live) live.close(); });
+  addEventListener("pageshow", (event) => { if (event.persisted) connect(); });
   connect();
 })();

@@ -46,7 +46,7 @@
   }
 
   function connect(name, state, retry) {
-    const source = new EventSource("/api/channels/" + encodeURIComponent(name) + "/stream");
+    const source = state.source = new EventSource("/api/channels/" + encodeURIComponent(name) + "/stream");
     const on = (event, handle) => source.addEventListener(event, (e) => { try { handle(JSON.parse(e.data)); } catch (error) { /* malformed */ } });
     on("message", (record) => { if (!state.current || record.id > state.current.id) { state.current = record; state.render(); } });
     on("retract", (body) => { if (state.current && state.current.id === body.id) { state.current = body.current; state.render(); } });
@@ -67,5 +67,9 @@
   }
 
   setInterval(() => tiles.forEach((state) => state.render()), 30000);
+  // A page kept in the back/forward cache would keep its streams open, and a browser allows six
+  // connections per host over HTTP/1.1: close them when the page is hidden, reopen when it returns.
+  addEventListener("pagehide", () => tiles.forEach((state) => state.source.close()));
+  addEventListener("pageshow", (event) => { if (event.persisted) tiles.forEach((state) => connect(state.section.dataset.channel, state, 1000)); });
   load();
 })();
