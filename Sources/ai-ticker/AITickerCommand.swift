@@ -10,7 +10,7 @@ struct AITickerCommand: AsyncParsableCommand {
         commandName: "ai-ticker",
         abstract: "Keeps an AI-generated ticker message fresh and serves it over REST.",
         subcommands: [Serve.self, Generate.self, Reload.self, Providers.self, Plugins.self, Config.self, Messages.self, Channels.self, Import.self,
-                      Review.self, Approve.self, Reject.self, Retract.self],
+                      Review.self, Approve.self, Reject.self, Retract.self, Stats.self],
         defaultSubcommand: Serve.self
     )
 }

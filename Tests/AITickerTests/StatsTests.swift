@@ -2,8 +2,10 @@ import Foundation
 import GRDB
 import Testing
 @testable import AITicker
+@testable import TickerConfig
 @testable import TickerCore
 @testable import TickerHTTP
+@testable import TickerPostgres
 @testable import TickerStorage
 
 /// `/api/stats`, spend and daily budgets: attempts added up by the database, on both stores.
@@ -117,6 +119,21 @@ struct StatsTests {
 /// The stats reads of both stores.
 @Suite("Stats in the store", .postgres)
 struct StatsStoreTests {
+    /// Migration v6 on PostgreSQL fills the attempts table from the ticks kept, as on SQLite.
+    @Test func thePostgresMigrationFillsAttemptsFromTheTicksKept() async throws {
+        let url = try await cluster().database()
+        let settings = try #require(try PostgresSettings.parse(url))
+        let hour: Int64 = (Int64(Date().timeIntervalSince1970) / 3600 - 2) * 3600
+        let first = try await PostgresMessageStore(settings: settings, logger: quietLogger)
+        try await StatsTests.record(first, hour: hour)
+        await first.close()
+        _ = try await cluster().query("DROP TABLE attempts; DELETE FROM ai_ticker_migrations WHERE name = 'v6: attempts';", database: url)
+        let store = try await PostgresMessageStore(settings: settings, logger: quietLogger)
+        let totals = Self.fold(try await store.attemptGroups(since: hour - 1, bucket: 3600), whole: true)
+        #expect(totals["a"]?.successes == 21 && totals["a"]?.percentile(0.5) == 10 && totals["b"]?.failures == 2 && totals["b"]?.skipped == 1, "\(totals)")
+        await store.close()
+    }
+
     /// The groups folded by provider (or channel) and bucket, as `/api/stats` does.
     static func fold(_ groups: [AttemptGroup], byProvider: Bool = true, whole: Bool = false) -> [String: Tally] {
         var tallies: [String: Tally] = [:]
