@@ -96,7 +96,12 @@ final class RawConnection: @unchecked Sendable {  // one test uses it at a time
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { close(descriptor); throw POSIXError(.ECONNREFUSED) }
+        // The real reason, not always "refused" (an interrupted or timed-out connect says so).
+        guard connected == 0 else {
+            let code = POSIXErrorCode(rawValue: errno) ?? .ECONNREFUSED
+            close(descriptor)
+            throw POSIXError(code)
+        }
     }
 
     deinit { if descriptor >= 0 { close(descriptor) } }
