@@ -22,7 +22,8 @@ struct DocsTests {
         let workspace = try TestWorkspace()
         try workspace.write("plugins/words/plugin.json", try sample("plugin.json", in: "docs/writing-a-provider.md"))
         try workspace.write("plugins/words/plugin.py", try sample("plugin.py", in: "docs/writing-a-provider.md"))
-        let (name, problems) = await PluginCheck.validate(directory: workspace.path("plugins/words"))
+        // A generous timeout: under the whole suite on two cores, starting Python took over 10 s once.
+        let (name, problems) = await PluginCheck.validate(directory: workspace.path("plugins/words"), timeout: 30)
         #expect(name == "word-of-the-day")
         #expect(problems == [])
         let services = try await workspace.externalServices(#"{"w": {"plugin": "word-of-the-day"}}"#)
