@@ -47,6 +47,36 @@ struct CrossOriginTests {
         }
     }
 
+    /// The fast path keeps its verdict on a connection's `Host` and `Origin` between requests;
+    /// a reload that lists them, and one that takes them off again, changes the answer to the
+    /// very next request on the same kept-alive connection.
+    @Test func aKeptAliveConnectionFollowsAReloadOfHostsAndOrigins() async throws {
+        let workspace = try TestWorkspace()
+        let plain = #"{"plugins": {"m": {"plugin": "mock"}}}"#
+        let listing = #"{"plugins": {"m": {"plugin": "mock"}}, "server": {"allowed_hosts": ["screen.example"], "cors_origins": ["http://news.example"]}}"#
+        try await workspace.withApp(config: listing, live: true) { services, _, client in
+            _ = await services.ticks.tick(trigger: .manual)
+            let connection = try RawConnection(port: client.port!)
+            func answer() async throws -> String {
+                connection.send("GET /api/message HTTP/1.1\nHost: screen.example\nOrigin: http://news.example\n\n")
+                let (text, closed) = try await connection.readUntilClosed(seconds: 20, until: "}")
+                #expect(!closed, "\(text)")
+                return text
+            }
+            for round in 0..<2 {
+                let listed = try await answer()
+                #expect(listed.hasPrefix("HTTP/1.1 200") && listed.contains("Access-Control-Allow-Origin: http://news.example\r\n"),
+                        "round \(round): \(listed)")
+                try workspace.write("plugin_config.json", plain)
+                _ = try await services.reloads.reload()
+                let refused = try await answer()
+                #expect(refused.hasPrefix("HTTP/1.1 421") && !refused.contains("Access-Control"), "round \(round): \(refused)")
+                try workspace.write("plugin_config.json", listing)
+                _ = try await services.reloads.reload()
+            }
+        }
+    }
+
     @Test func aListedOriginsPreflightIsAnsweredAndNoOtherIs() async throws {
         let workspace = try TestWorkspace()
         try await workspace.withApp(config: Self.config, live: true) { _, _, client in

@@ -6,6 +6,7 @@ import TickerProviders
 /// a consistent copy.
 public final class LiveConfiguration: Sendable {
     private let current: Mutex<(configuration: AppConfiguration, plugins: PluginCatalog)>
+    private let replaced = Atomic<Int>(0)
 
     /// Opens once the Python plugins the service started with are listed and their providers
     /// set up (or the service stops): the scheduler's first tick waits for it.
@@ -18,6 +19,11 @@ public final class LiveConfiguration: Sendable {
 
     public var value: AppConfiguration { current.withLock { $0.configuration } }
 
+    /// How many times the configuration was replaced: a reader that keeps what it derived from
+    /// `hostRules` (the fast path, per connection) reads this atomic on each request instead of
+    /// taking the lock, and derives again when it moved.
+    package var generation: Int { replaced.load(ordering: .acquiring) }
+
     /// What `HostCheck` and the connection guard need, without copying the whole configuration.
     package var hostRules: (server: String, access: AccessConfiguration, perClient: Int) {
         current.withLock { ($0.configuration.server.host, $0.configuration.access, $0.configuration.server.maxConnectionsPerClient) }
@@ -28,6 +34,7 @@ public final class LiveConfiguration: Sendable {
 
     func replace(with configuration: AppConfiguration, plugins: PluginCatalog) {
         current.withLock { $0 = (configuration, plugins) }
+        replaced.add(1, ordering: .releasing)
     }
 }
 

@@ -23,7 +23,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPServerResponsePart
 
     private let limits: ConnectionLimits
-    private var timer: Scheduled<Void>?
+    /// When the idle or read timeout ends the connection, and which; nil while an answer is
+    /// being written. Moved on each request without touching `timer` (see `arm`).
+    private var deadline: (at: NIODeadline, reason: String)?
+    /// The task that checks `deadline`, and when it runs: never later than `deadline`.
+    private var timer: (task: Scheduled<Void>, at: NIODeadline)?
     private var writeTimer: Scheduled<Void>?
     private var shutdownTimer: Scheduled<Void>?
     private var progress: ConnectionProgress?
@@ -80,7 +84,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func closed() {
-        for scheduled in [timer, writeTimer, shutdownTimer] { scheduled?.cancel() }
+        for scheduled in [timer?.task, writeTimer, shutdownTimer] { scheduled?.cancel() }
+        timer = nil
         if let progress { limits.connections.remove(progress) }
         progress = nil
     }
@@ -107,7 +112,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             reading = true
             progress?.received.store(head.uri.utf8.count + head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 },
                                      ordering: .relaxed)
-            arm(context, limits.read, reason: "read")
+            arm(context, limits.read, reason: "read_timeout")
             context.fireChannelRead(wrapInboundOut(.head(head)))
             return
         case .body(let body):
@@ -115,8 +120,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             reading = false
             progress?.answering.store(true, ordering: .relaxed)
-            timer?.cancel()
-            timer = nil
+            deadline = nil
         }
         context.fireChannelRead(data)
     }
@@ -148,6 +152,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// `http://host:port/path?query` → (`host:port`, `/path?query`); nil for the origin form.
     static func absoluteForm(_ uri: String) -> (authority: String, path: String)? {
+        if uri.utf8.first == UInt8(ascii: "/") { return nil }
         let lower = uri.prefix(8).lowercased()
         let scheme = lower.hasPrefix("http://") ? 7 : lower.hasPrefix("https://") ? 8 : 0
         guard scheme > 0 else { return nil }
@@ -159,7 +164,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func refuse(_ refusal: ConnectionRefusal, version: HTTPVersion, context: ChannelHandlerContext) {
         refused = true
-        timer?.cancel()
+        deadline = nil
         limits.metrics.connectionClosed(reason: refusal.reason)
         let (head, body) = refusal.answer(version: version == .http1_0 ? .http1_0 : .http1_1)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -215,12 +220,33 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// Idle until the next request head: timed, and the connection limit may close it.
     private func waitForRequest(_ context: ChannelHandlerContext) {
         progress?.waiting()
-        arm(context, limits.idle, reason: "idle")
+        arm(context, limits.idle, reason: "idle_timeout")
     }
 
+    /// Sets the deadline. Scheduling and cancelling a task for each request was a tenth of the
+    /// fast path's CPU (BENCHMARKS.md, issue 31), so, as nginx does with its timers, the task
+    /// scheduled stays when it runs before the new deadline: it then finds the deadline moved
+    /// on and waits again for the rest. A connection thus schedules about once per read
+    /// timeout, not twice per request, and still closes at its deadline.
     private func arm(_ context: ChannelHandlerContext, _ timeout: TimeAmount, reason: String) {
-        timer?.cancel()
-        timer = schedule(context, timeout, reason: "\(reason)_timeout")
+        let at = NIODeadline.now() + timeout
+        deadline = (at, reason)
+        if let timer {
+            if timer.at <= at { return }
+            timer.task.cancel()
+        }
+        check(at: at, context)
+    }
+
+    private func check(at: NIODeadline, _ context: ChannelHandlerContext) {
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: at) {
+            self.timer = nil
+            guard let deadline = self.deadline else { return }
+            if deadline.at > .now() { return self.check(at: deadline.at, context) }
+            self.limits.metrics.connectionClosed(reason: deadline.reason)
+            context.close(promise: nil)
+        }
+        timer = (task, at)
     }
 
     private func schedule(_ context: ChannelHandlerContext, _ timeout: TimeAmount, reason: String) -> Scheduled<Void> {

@@ -53,7 +53,14 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var answering: (answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, routes: MessageRoutes, cors: [HTTPField])?
     /// The heads for the message held and the current second, built once per change.
     private var built: (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer)?
-    private var counters: [String: CoreMetrics.Counter] = [:]
+    /// The last `verdict` and what it was worked out for.
+    private var checked: (generation: Int, host: String?, origin: String?, verdict: (allowed: Bool, cors: [HTTPField]))?
+    private var counters: [CounterKey: CoreMetrics.Counter] = [:]
+    private struct CounterKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
 
     /// The stream this connection carries once its feed took it over; it ends when the server
     /// stops, so the router's answer finishes and the connection closes without the grace period.
@@ -123,12 +130,26 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
               head.headers["content-length"].allSatisfy({ $0 == "0" }) else { return nil }
         let hosts = head.headers["host"], origins = head.headers["origin"]
         if hosts.count > 1 || origins.count > 1 { return nil }
+        let verdict = verdict(host: hosts.first, origin: origins.first)
+        guard verdict.allowed, let answer = kind(head, rest, cache, snapshot) else { return nil }
+        return (answer, verdict.cors)
+    }
+
+    /// Whether the router's `HostCheck` lets `host` through, and the CORS fields for `origin`,
+    /// under the configuration in force. A connection sends the same `Host` and `Origin` with
+    /// each request, so the last verdict is kept and worked out again only when either, or the
+    /// configuration (its generation, one atomic read), changed.
+    private func verdict(host: String?, origin: String?) -> (allowed: Bool, cors: [HTTPField]) {
+        let generation = reads.configuration.generation
+        if let checked, checked.generation == generation, checked.host == host, checked.origin == origin { return checked.verdict }
         let (server, access, _) = reads.configuration.hostRules
-        if let authority = hosts.first, access.listensOnLoopback || !access.allowedHosts.isEmpty,
-           !HostCheck.allows(host: HostCheck.hostname(authority), server: server, access: access) { return nil }
-        let cors = CrossOrigin.fields(origin: origins.first, allowed: access.corsOrigins)
-        guard let answer = kind(head, rest, cache, snapshot) else { return nil }
-        return (answer, cors)
+        var allowed = true
+        if let host, access.listensOnLoopback || !access.allowedHosts.isEmpty {
+            allowed = HostCheck.allows(host: HostCheck.hostname(host), server: server, access: access)
+        }
+        let verdict = (allowed, CrossOrigin.fields(origin: origin, allowed: access.corsOrigins))
+        checked = (generation, host, origin, verdict)
+        return verdict
     }
 
     private func kind(_ head: HTTPRequestHead, _ rest: Substring, _ cache: LatestMessageCache, _ snapshot: LatestMessageCache.Snapshot) -> Answer? {
@@ -196,7 +217,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
             if method == .GET { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-            count(route: routes.history, method: method.rawValue, status: status)
+            count(route: routes.history, method: method, status: status)
             return
         case .ok(let headOnly):
             context.write(wrapOutboundOut(.head(Self.adding(cors, to: built!.ok))), promise: nil)
@@ -206,7 +227,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.head(Self.adding(cors, to: built!.notModified))), promise: nil)
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        count(route: routes.message, method: method.rawValue, status: status)
+        count(route: routes.message, method: method, status: status)
     }
 
     /// `head` with `fields` where the router's middleware puts them: before `X-Content-Type-Options`.
@@ -220,10 +241,12 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return HTTPResponseHead(version: head.version, status: head.status, headers: headers)
     }
 
-    private func count(route: String, method: String, status: Int) {
-        let key = "\(route) \(method) \(status)"
-        if counters[key] == nil { counters[key] = reads.metrics.httpRequestCounter(route: route, method: method, status: status) }
-        counters[key]!.increment()
+    private func count(route: String, method: HTTPMethod, status: Int) {
+        let key = CounterKey(route: route, method: method.rawValue, status: status)
+        if let counter = counters[key] { return counter.increment() }
+        let counter = reads.metrics.httpRequestCounter(route: route, method: method.rawValue, status: status)
+        counters[key] = counter
+        counter.increment()
     }
 
     private static func heads(_ snapshot: LatestMessageCache.Snapshot, date: String, compression: CompressionConfiguration,
