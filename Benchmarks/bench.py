@@ -7,7 +7,7 @@ import argparse, json, os, platform, re, socket, sqlite3, statistics, subprocess
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(root, "scripts"))
-from tickerlib import free_port, get, rss_mib, scratch, seed_messages, stop  # noqa: E402  (processes and files go when the script ends, however)
+from tickerlib import anonymous_mib, free_port, get, rss_mib, scratch, seed_messages, stop  # noqa: E402  (processes and files go when the script ends, however)
 import tickerlib  # noqa: E402
 
 parser = argparse.ArgumentParser()
@@ -35,8 +35,9 @@ def start(argv, cwd=work, env=None):
     return tickerlib.start(argv, cwd=cwd, log=logs[-1], env=env)
 
 
-def wrk(url, connections, duration=DURATION, headers=()):
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"] + [f"-H{h}" for h in headers] + [url],
+def wrk(url, connections, duration=DURATION, headers=(), script=None):
+    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"] + [f"-H{h}" for h in headers]
+                         + (["-s", script] if script else []) + [url],
                          capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
@@ -90,6 +91,7 @@ base = f"http://127.0.0.1:{port}"
 wait_for(f"{base}/api/message")
 time.sleep(1)
 results["rss_idle_mib"] = rss_mib(ours.pid)
+results["anon_idle_mib"] = anonymous_mib(ours.pid)
 with open(os.path.join(work, "admin_token")) as token_file:  # created by the service on first start
     ADMIN = {"Authorization": "Bearer " + token_file.read().strip()}
 CHANNEL = "/api/channels/news/message"
@@ -143,6 +145,25 @@ for route, paths in routes.items():
             wrk(url + path, connections, duration=1)  # warm-up
             load[(route, connections, name)] = wrk(url + path, connections)
 results["load"] = load
+results["anon_after_load_mib"] = anonymous_mib(ours.pid)
+
+# --- the tail at the same pace ---------------------------------------------------------------
+# Above, wrk asks as fast as each server answers, on the 2 cores the server uses, so a faster
+# server keeps wrk busier and the p99 also holds the time wrk's own threads wait for a CPU
+# (BENCHMARKS.md, issue 31). Here every connection waits between its requests (wrk's delay()),
+# so ai-ticker and the bare route carry the same load, 60 % of what the slower of them managed.
+paced = {}
+for route, paths in routes.items():
+    for connections in (32, 256):
+        slower = min(load[(route, connections, name)]["rps"] for name in ("ai-ticker", "hummingbird-min"))
+        pause = max(1, round(connections / (0.6 * slower) * 1000))
+        script = os.path.join(work, f"pause-{pause}.lua")
+        with open(script, "w") as f:
+            f.write(f"function delay() return {pause} end\n")
+        for (name, url), path in list(zip(servers.items(), paths))[:2]:
+            paced[(route, connections, name)] = wrk(url + path, connections, script=script)
+        paced[(route, connections, "pause")] = pause
+results["paced"] = paced
 
 # --- gzip: the same history page compressed (made once per page) ------------------------------
 GZIP = ("Accept-Encoding: gzip",)
@@ -161,8 +182,10 @@ def run_requests(n):
     return done
 run_requests(LOAD_REQUESTS)
 results["rss_after_first_mib"] = rss_mib(ours.pid)
+results["anon_after_first_mib"] = anonymous_mib(ours.pid)
 run_requests(LOAD_REQUESTS)
 results["rss_after_second_mib"] = rss_mib(ours.pid)
+results["anon_after_second_mib"] = anonymous_mib(ours.pid)
 
 # --- history page at the far end of the table ------------------------------------------------
 results["history_deep"] = wrk(f"{base}/api/messages?limit=50&before={middle}", 32)
@@ -242,11 +265,24 @@ for route in routes:
             flag = f" ({row['errors']} non-2xx)" if row["errors"] else ""
             print(f"| `{route}` | {connections} | {name} | {row['rps']:,.0f}{flag} | {row['p50']:.2f} | {row['p99']:.2f} | {ratio} |")
 print()
+print("The same routes at the same pace (each connection pauses between requests; p99 ms):")
+print()
+print("| route | conns | pause ms | ai-ticker req/s | ai-ticker p99 | bare route req/s | bare route p99 | ours / bare p99 |")
+print("|---|---|---|---|---|---|---|---|")
+for route in routes:
+    for connections in (32, 256):
+        mine, bare = paced[(route, connections, "ai-ticker")], paced[(route, connections, "hummingbird-min")]
+        print(f"| `{route}` | {connections} | {paced[(route, connections, 'pause')]} | {mine['rps']:,.0f} | {mine['p99']:.2f} | "
+              f"{bare['rps']:,.0f} | {bare['p99']:.2f} | {mine['p99'] / bare['p99']:.2f} |")
+print()
 deep = results["history_deep"]
 channel_ratio = [load[(CHANNEL, c, "ai-ticker")]["rps"] / load[("/api/message", c, "ai-ticker")]["rps"] for c in (32, 256)]
 print(f"- a channel's message against `/api/message`, both ai-ticker: {channel_ratio[0]:.2f}x at 32 connections, {channel_ratio[1]:.2f}x at 256")
 print(f"- RSS: idle {results['rss_idle_mib']:.1f} MiB; after {LOAD_REQUESTS:,} requests {results['rss_after_first_mib']:.1f} MiB; "
       f"after {2 * LOAD_REQUESTS:,} {results['rss_after_second_mib']:.1f} MiB")
+print(f"- anonymous memory (heap and stacks): idle {results['anon_idle_mib']:.1f} MiB; after the runs above (up to 256 connections) "
+      f"{results['anon_after_load_mib']:.1f} MiB; then after {LOAD_REQUESTS:,} more requests at 64 connections {results['anon_after_first_mib']:.1f} MiB, "
+      f"after {2 * LOAD_REQUESTS:,} {results['anon_after_second_mib']:.1f} MiB")
 print(f"- start-up with {count:,} messages: exec → READY=1 {results['startup_ready_ms']:.0f} ms, exec → first 200 of /api/message {results['startup_first_200_ms']:.0f} ms (median)")
 print(f"- history page (limit=50, before the middle id) at {count:,} messages: {deep['rps']:,.0f} req/s, p50 {deep['p50']:.2f} ms, p99 {deep['p99']:.2f} ms")
 gz = results["gzip"]

@@ -53,6 +53,7 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var answering: (answer: Answer, method: HTTPMethod, snapshot: LatestMessageCache.Snapshot, routes: MessageRoutes, cors: [HTTPField])?
     /// The heads for the message held and the current second, built once per change.
     private var built: (id: Int64, second: Int, date: String, ok: HTTPResponseHead, notModified: HTTPResponseHead, body: ByteBuffer)?
+    private var lastChannel: (name: String, cache: LatestMessageCache)?
     /// The last `verdict` and what it was worked out for.
     private var checked: (generation: Int, host: String?, origin: String?, verdict: (allowed: Bool, cors: [HTTPField]))?
     private var counters: [CounterKey: CoreMetrics.Counter] = [:]
@@ -119,8 +120,18 @@ final class HotReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard uri.hasPrefix(HotRoutes.channels) else { return nil }
         let tail = uri.dropFirst(HotRoutes.channels.count)
         guard let slash = tail.firstIndex(of: "/"), tail[slash...].hasPrefix("/message") else { return nil }
-        guard let cache = reads.caches.existing(String(tail[..<slash])) else { return nil }
+        guard let cache = channelCache(tail[..<slash]) else { return nil }
         return (cache, .named, tail[slash...])
+    }
+
+    /// The channel's cache. A screen polls one channel, so the last one asked for is kept and
+    /// the table every connection shares (under its lock) is read only when the name changes;
+    /// a cache, once made, stays for the life of the service.
+    private func channelCache(_ name: Substring) -> LatestMessageCache? {
+        if let lastChannel, lastChannel.name == name { return lastChannel.cache }
+        guard let cache = reads.caches.existing(String(name)) else { return nil }
+        lastChannel = (String(name), cache)
+        return cache
     }
 
     /// What to answer and the CORS fields to add (`CrossOrigin`), or nil to pass the request on.
