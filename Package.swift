@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "AITicker",
             dependencies: [
-                "TickerCore", "TickerConfig", "TickerProviders", "TickerStorage", "TickerPostgres", "TickerRuntime", "TickerHTTP",
+                "TickerCore", "TickerConfig", "TickerProviders", "TickerStorage", "TickerPostgres", "TickerRuntime", "TickerHTTP", "CSpawn",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

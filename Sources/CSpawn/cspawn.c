@@ -2,6 +2,7 @@
 #include "cspawn.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
@@ -47,4 +48,8 @@ int cspawn_start(pid_t *pid, const char *path, const char *directory,
 
 int cspawn_become_subreaper(void) {
     return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+}
+
+int cspawn_trim_heap(void) {
+    return malloc_trim(0);
 }

@@ -18,4 +18,8 @@ int cspawn_pipe(int fds[2]);
 /// `prctl` is variadic and so not callable from Swift. Returns 0 or -1 with errno.
 int cspawn_become_subreaper(void);
 
+/// Gives the free memory in glibc's arenas back to the kernel (`malloc_trim(0)`): `malloc.h` is
+/// not part of the Glibc module Swift imports. Returns 1 when some was given back.
+int cspawn_trim_heap(void);
+
 #endif

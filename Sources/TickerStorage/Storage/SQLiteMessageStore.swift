@@ -102,7 +102,14 @@ public final class SQLiteMessageStore: MessageStore {
         let started = ContinuousClock.now
         var problem: String?
         do {
-            let found = try await writer.read { db in try Self.integrityProblems(db) }
+            let found = try await writer.read { db in
+                defer {
+                    // The check reads every page; without this the reader it ran on keeps up to
+                    // SQLite's whole page cache (2 MiB) filled with pages no request needs.
+                    db.releaseMemory()
+                }
+                return try Self.integrityProblems(db)
+            }
             if !found.isEmpty {
                 problem = "\(path) failed its integrity check (\(found.joined(separator: "; "))): serving what can be read, storing nothing "
                     + "until it is repaired (docs/operations.md, \"A damaged database\")"
