@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import TickerConfig
+import TickerRuntime
 
 /// One connection's limits and checks, between the HTTP/1 codec and the HTTP types codec (and
 /// behind `PipelineGate`, so it sees one request at a time):
@@ -235,25 +236,27 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             if timer.at <= at { return }
             timer.task.cancel()
         }
-        check(at: at, context)
+        watch(until: at, context)
     }
 
-    private func check(at: NIODeadline, _ context: ChannelHandlerContext) {
+    /// Schedules the one task that ends the connection at `deadline`, waiting again if it moved.
+    private func watch(until at: NIODeadline, _ context: ChannelHandlerContext) {
         let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: at) {
             self.timer = nil
             guard let deadline = self.deadline else { return }
-            if deadline.at > .now() { return self.check(at: deadline.at, context) }
-            self.limits.metrics.connectionClosed(reason: deadline.reason)
-            context.close(promise: nil)
+            if deadline.at > .now() { return self.watch(until: deadline.at, context) }
+            Self.timedOut(context, reason: deadline.reason, metrics: self.limits.metrics)
         }
         timer = (task, at)
     }
 
     private func schedule(_ context: ChannelHandlerContext, _ timeout: TimeAmount, reason: String) -> Scheduled<Void> {
         let metrics = limits.metrics
-        return context.eventLoop.assumeIsolated().scheduleTask(in: timeout) {
-            metrics.connectionClosed(reason: reason)
-            context.close(promise: nil)
-        }
+        return context.eventLoop.assumeIsolated().scheduleTask(in: timeout) { Self.timedOut(context, reason: reason, metrics: metrics) }
+    }
+
+    private static func timedOut(_ context: ChannelHandlerContext, reason: String, metrics: TickerMetrics) {
+        metrics.connectionClosed(reason: reason)
+        context.close(promise: nil)
     }
 }
