@@ -31,9 +31,12 @@ final class Alarm: Sendable {
     private let state = Mutex<(waiting: CheckedContinuation<Void, any Error>?, outcome: Result<Void, any Error>?)>((nil, nil))
     /// Timers set and not yet fired or cancelled, in the whole process (a test reads it).
     static let armed = Atomic<Int>(0)
+    /// Its own queue, which gets a thread of its own when others are busy: on the global queue
+    /// the handler waited behind blocking work there (12 s for a 0.2 s timeout in a CI run).
+    private static let queue = DispatchQueue(label: "ai-ticker.alarm")
 
     init(seconds: Double) {
-        let timer = DispatchSource.makeTimerSource(queue: .global())
+        let timer = DispatchSource.makeTimerSource(queue: Self.queue)
         self.timer = timer
         timer.setEventHandler { [weak self] in self?.end(.success(())) }
         timer.schedule(deadline: .now() + .nanoseconds(Int(min(seconds, 1e9) * 1e9)))

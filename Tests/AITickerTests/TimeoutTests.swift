@@ -6,11 +6,10 @@ import Testing
 struct TimeoutTests {
     @Test func aBodyThatEndsInTimeIsReturnedAndOneThatDoesNotTimesOut() async throws {
         #expect(try await withTimeout(seconds: 5) { 42 } == 42)
-        let began = ContinuousClock.now
+        // The body would return after 30 s: the error says the timeout ended it first.
         await #expect(throws: TimeoutError(seconds: 0.2)) {
             try await withTimeout(seconds: 0.2) { try await Task.sleep(for: .seconds(30)); return 0 }
         }
-        #expect(ContinuousClock.now - began < .seconds(10))
     }
 
     /// A tick's timeout must not outlive the tick: 2,000 hour-long timeouts around bodies that
